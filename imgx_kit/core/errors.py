@@ -1,0 +1,134 @@
+"""Every error imgx-kit raises is an :class:`ImgxError`.
+
+Each subclass names what was wrong and what to do about it, so a user sees one clear line
+instead of a deep traceback::
+
+    >>> import imgx_kit as ik
+    >>> try:
+    ...     ik.HttpRequest.build("GET", "/relative")
+    ... except ik.ImgxError as e:
+    ...     print(type(e).__name__)
+    RequestError
+"""
+from __future__ import annotations
+
+__all__ = [
+    "ImgxError",
+    "RequestError",
+    "CredentialsError",
+    "SigningError",
+    "SchemeError",
+    "ProcessSyntaxError",
+    "CaptureError",
+    "DiagnoseError",
+    "ImageInputError",
+    "ServiceError",
+    "LoginError",
+    "SignatureMismatchError",
+    "ThrottledError",
+    "InpaintError",
+    "UploadError",
+    "EmulatorError",
+    "PainterError",
+]
+
+
+class ImgxError(Exception):
+    """Base of every error imgx-kit raises. ``str(e)`` says what was wrong and how to fix it."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if not hint else f"{message} — {hint}")
+
+
+class RequestError(ImgxError, ValueError):
+    """An :class:`~imgx_kit.HttpRequest` could not be built from what was given."""
+
+
+class CredentialsError(ImgxError, ValueError):
+    """Credentials are missing or of the wrong type."""
+
+
+class SigningError(ImgxError, ValueError):
+    """A signer was configured or called with values it cannot use."""
+
+
+class SchemeError(SigningError):
+    """An unknown signing scheme was named."""
+
+
+class ProcessSyntaxError(ImgxError, ValueError):
+    """An ``x-oss-process`` string is malformed. Carries ``action``, ``parameter``, ``column``."""
+
+    def __init__(self, message: str, *, action: str | None = None, parameter: str | None = None,
+                 column: int | None = None, allowed: str | None = None,
+                 suggestion: str | None = None, hint: str | None = None) -> None:
+        self.action = action
+        self.parameter = parameter
+        self.column = column
+        self.allowed = allowed
+        self.suggestion = suggestion
+        super().__init__(message, hint=hint)
+
+
+class CaptureError(ImgxError, ValueError):
+    """A captured request (curl, HAR, raw HTTP) could not be parsed."""
+
+
+class DiagnoseError(ImgxError, ValueError):
+    """A request could not be diagnosed (for example its Authorization does not parse)."""
+
+
+class ImageInputError(ImgxError, ValueError):
+    """An image or mask input is unreadable, of the wrong size, or outside the limits."""
+
+
+class PainterError(ImgxError, ValueError):
+    """The mask painter was given an input it cannot use."""
+
+
+class EmulatorError(ImgxError, RuntimeError):
+    """The local emulator could not start or was used wrongly."""
+
+
+class ServiceError(ImgxError, RuntimeError):
+    """A service answered with an error. Carries its ``code``, ``message`` and ``request_id``."""
+
+    def __init__(self, message: str, *, code: str | int | None = None, status: int | None = None,
+                 request_id: str | None = None, service: str | None = None,
+                 hint: str | None = None, calls: list | None = None) -> None:
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.service = service
+        self.calls = list(calls or [])
+        details = ", ".join(
+            f"{k}={v}" for k, v in (("service", service), ("status", status), ("code", code),
+                                    ("request_id", request_id)) if v not in (None, "")
+        )
+        super().__init__(f"{message} ({details})" if details else message, hint=hint)
+
+
+class LoginError(ServiceError):
+    """Jimeng/Dreamina rejected the session (``ret`` 1015): the sessionid is wrong or expired."""
+
+
+class SignatureMismatchError(ServiceError):
+    """The gateway answered ``SignatureDoesNotMatch``; ``echo`` holds what the server computed."""
+
+    def __init__(self, message: str, *, echo: dict | None = None, **kw) -> None:
+        self.echo = echo
+        super().__init__(message, **kw)
+
+
+class ThrottledError(ServiceError):
+    """The service throttled the call (HTTP 429, 50429/50430, FlowLimitExceeded)."""
+
+
+class InpaintError(ServiceError):
+    """The inpainting service refused the input or failed (50411, 50215, 50500 …)."""
+
+
+class UploadError(ServiceError):
+    """An upload failed: CRC mismatch, UriStatus other than 2000, a bad upload Auth …"""

@@ -1,0 +1,34 @@
+"""Signing-key derivation, done once per (secret, date, region, service) and reused.
+
+The key changes only daily, so deriving it again for every request is wasted work::
+
+    >>> from imgx_kit.core.keys import derive_keys
+    >>> k = derive_keys("AWS4", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam", "aws4_request")
+    >>> k[-1].hex()[:16]
+    'c4afb1cc5771d871'
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+__all__ = ["derive_keys", "hmac_sha256_hex"]
+
+_new = hmac.new
+_sha256 = hashlib.sha256
+
+
+@lru_cache(maxsize=512)
+def derive_keys(prefix: str, secret: str, date: str, region: str, service: str,
+                terminator: str) -> tuple[bytes, bytes, bytes, bytes]:
+    """(kDate, kRegion, kService, kSigning) of the HMAC-SHA256 chain."""
+    k_date = _new((prefix + secret).encode("utf-8"), date.encode("utf-8"), _sha256).digest()
+    k_region = _new(k_date, region.encode("utf-8"), _sha256).digest()
+    k_service = _new(k_region, service.encode("utf-8"), _sha256).digest()
+    k_signing = _new(k_service, terminator.encode("utf-8"), _sha256).digest()
+    return k_date, k_region, k_service, k_signing
+
+
+def hmac_sha256_hex(key: bytes, text: str) -> str:
+    return _new(key, text.encode("utf-8"), _sha256).hexdigest()

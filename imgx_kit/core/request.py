@@ -1,0 +1,244 @@
+"""The one request type: method, URL, headers (ordered pairs) and body bytes.
+
+Signers take it, captures produce it, the emulator rebuilds it from the wire and clients send
+it. Header order and duplicates are kept exactly as given; the URL is kept verbatim (raw path
+and query), so what is signed is what is sent::
+
+    >>> import imgx_kit as ik
+    >>> r = ik.HttpRequest.build("POST", "https://example.com/a?b=1", {"Content-Type": "text/plain"}, "hi")
+    >>> r.body, r.header("content-type"), r.host
+    (b'hi', 'text/plain', 'example.com')
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Iterable, Mapping, Union
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from .errors import RequestError
+from .redact import redact_headers, redact_url
+
+__all__ = ["HttpRequest", "HeadersLike"]
+
+HeadersLike = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, eq=True)
+class HttpRequest:
+    """An HTTP request exactly as it goes on the wire. Build it with :meth:`build`."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    # ---- construction ---------------------------------------------------------------------
+    @classmethod
+    def build(cls, method: str, url: str, headers: HeadersLike = None,
+              body: bytes | bytearray | memoryview | str | None = b"") -> "HttpRequest":
+        """Validate and build a request.
+
+        ``headers`` may be a mapping or an iterable of ``(name, value)`` pairs; ``body`` bytes or
+        ``str`` (encoded as UTF-8).
+
+            >>> HttpRequest.build("get", "https://h/", [("A", "1"), ("a", "2")]).headers
+            (('A', '1'), ('a', '2'))
+        """
+        if not isinstance(method, str) or not _TOKEN.match(method):
+            raise RequestError(f"HTTP method {method!r} is not a valid token",
+                               hint="use a word such as 'GET' or 'POST'")
+        _check_url(url)
+        pairs = _normalise_headers(headers)
+        if body is None:
+            body = b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif isinstance(body, (bytearray, memoryview)):
+            body = bytes(body)
+        elif not isinstance(body, bytes):
+            raise RequestError(f"body must be bytes or str, not {type(body).__name__}",
+                               hint="read files yourself and pass their bytes, or pass JSON text")
+        return cls(method.upper(), url, pairs, body)
+
+    # ---- URL pieces (parsed once, cached) -------------------------------------------------
+    @cached_property
+    def _split(self) -> SplitResult:
+        return urlsplit(self.url)
+
+    @property
+    def scheme(self) -> str:
+        return self._split.scheme.lower()
+
+    @cached_property
+    def host(self) -> str:
+        """``host[:port]`` as the Host header carries it: lower case, default port dropped."""
+        sp = self._split
+        name = (sp.hostname or "").lower()
+        if ":" in name:                                   # IPv6 literal
+            name = f"[{name}]"
+        port = sp.port
+        if port is not None and port != _DEFAULT_PORTS.get(sp.scheme.lower()):
+            return f"{name}:{port}"
+        return name
+
+    @property
+    def path(self) -> str:
+        """The raw path as sent (``/`` when empty)."""
+        return self._split.path or "/"
+
+    @property
+    def query(self) -> str:
+        """The raw query string as sent, without ``?``."""
+        return self._split.query
+
+    @property
+    def target(self) -> str:
+        """The request target of the request line: raw path plus ``?query``."""
+        q = self._split.query
+        return self.path + ("?" + q if q else "")
+
+    # ---- headers --------------------------------------------------------------------------
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """Value of a header (case-insensitive); repeated headers are joined with ``,``."""
+        low = name.lower()
+        vals = [v for k, v in self.headers if k.lower() == low]
+        if not vals:
+            return default
+        return vals[0] if len(vals) == 1 else ",".join(vals)
+
+    def has_header(self, name: str) -> bool:
+        low = name.lower()
+        return any(k.lower() == low for k, _ in self.headers)
+
+    def with_header(self, name: str, value: str) -> "HttpRequest":
+        """Set a header: replaces the first one of that name (any case) in place, drops the rest,
+        or appends it."""
+        _check_header(name, value)
+        low = name.lower()
+        out: list[tuple[str, str]] = []
+        done = False
+        for k, v in self.headers:
+            if k.lower() == low:
+                if not done:
+                    out.append((name, value))
+                    done = True
+            else:
+                out.append((k, v))
+        if not done:
+            out.append((name, value))
+        return replace(self, headers=tuple(out))
+
+    def with_headers(self, headers: HeadersLike) -> "HttpRequest":
+        req = self
+        for k, v in _normalise_headers(headers):
+            req = req.with_header(k, v)
+        return req
+
+    def without_header(self, name: str) -> "HttpRequest":
+        low = name.lower()
+        return replace(self, headers=tuple((k, v) for k, v in self.headers if k.lower() != low))
+
+    def with_url(self, url: str) -> "HttpRequest":
+        _check_url(url)
+        return replace(self, url=url)
+
+    def with_body(self, body: bytes | str) -> "HttpRequest":
+        return HttpRequest.build(self.method, self.url, self.headers, body)
+
+    def with_method(self, method: str) -> "HttpRequest":
+        return HttpRequest.build(method, self.url, self.headers, self.body)
+
+    # ---- views ----------------------------------------------------------------------------
+    def to_raw(self, redact: bool = True) -> str:
+        """The request as text (request line, headers, blank line, body preview)."""
+        hdrs = redact_headers(self.headers) if redact else list(self.headers)
+        target = redact_url(self.target) if redact else self.target
+        lines = [f"{self.method} {target} HTTP/1.1"]
+        if not any(k.lower() == "host" for k, _ in hdrs):
+            lines.append(f"Host: {self.host}")
+        lines += [f"{k}: {v}" for k, v in hdrs]
+        return "\n".join(lines) + "\n\n" + body_preview(self.body)
+
+    def __repr__(self) -> str:
+        hdrs = ", ".join(f"{k}: {v}" for k, v in redact_headers(self.headers))
+        return (f"HttpRequest({self.method} {redact_url(self.url)}, headers=[{hdrs}], "
+                f"body={body_preview(self.body, 60)})")
+
+    def _repr_html_(self) -> str:
+        return ("<pre style='white-space:pre-wrap'>" + html.escape(self.to_raw()) + "</pre>")
+
+
+def body_preview(body: bytes, limit: int = 400) -> str:
+    """A short, safe text preview of a body: text shown (cut), binary summarised."""
+    if not body:
+        return "(empty body)" if limit < 100 else ""
+    try:
+        text = body.decode("utf-8")
+        printable = all(c.isprintable() or c in "\r\n\t" for c in text[:limit])
+    except UnicodeDecodeError:
+        printable = False
+    if not printable:
+        return f"<{len(body)} bytes of binary data>"
+    return text if len(text) <= limit else text[:limit] + f"… ({len(body)} bytes)"
+
+
+def _check_url(url: object) -> None:
+    if not isinstance(url, str):
+        raise RequestError(f"URL must be a str, not {type(url).__name__}")
+    if any(c in url for c in "\r\n\t\x00"):
+        raise RequestError("URL contains a control character (CR, LF, TAB or NUL)",
+                           hint="remove line breaks from the URL")
+    try:
+        sp = urlsplit(url)
+        _ = sp.port
+    except ValueError as e:
+        raise RequestError(f"URL {url!r} does not parse: {e}") from None
+    if not sp.scheme:
+        raise RequestError(f"URL {url!r} is relative",
+                           hint="give an absolute URL such as 'https://host/path?query'")
+    if sp.scheme.lower() not in ("http", "https"):
+        raise RequestError(f"URL scheme {sp.scheme!r} is not http or https",
+                           hint="only http:// and https:// requests can be signed and sent")
+    if not sp.hostname:
+        raise RequestError(f"URL {url!r} has no host",
+                           hint="give an absolute URL such as 'https://host/path?query'")
+
+
+def _check_header(name: object, value: object) -> None:
+    if not isinstance(name, str):
+        raise RequestError(f"header name {name!r} is a {type(name).__name__}, not a str",
+                           hint="pass header names and values as text")
+    if not isinstance(value, str):
+        raise RequestError(f"value of header {name!r} is a {type(value).__name__}, not a str",
+                           hint=f"convert it yourself, e.g. str({value!r})")
+    if not _TOKEN.match(name):
+        raise RequestError(f"header name {name!r} is not a valid HTTP token",
+                           hint="header names are letters, digits and -, without spaces or ':'")
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise RequestError(f"value of header {name!r} contains CR, LF or NUL",
+                           hint="header values must be a single line; remove the line breaks")
+
+
+def _normalise_headers(headers: HeadersLike) -> tuple[tuple[str, str], ...]:
+    if headers is None:
+        return ()
+    if isinstance(headers, Mapping):
+        items = list(headers.items())
+    elif isinstance(headers, (str, bytes)):
+        raise RequestError("headers must be a mapping or a list of (name, value) pairs, not text",
+                           hint="e.g. [('Content-Type', 'application/json')]")
+    else:
+        items = []
+        for item in headers:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                raise RequestError(f"header entry {item!r} is not a (name, value) pair")
+            items.append((item[0], item[1]))
+    for k, v in items:
+        _check_header(k, v)
+    return tuple((k, v) for k, v in items)

@@ -1,0 +1,567 @@
+"""Sign, presign and verify requests with AWS4 or Volcengine HMAC-SHA256 — every step visible.
+
+One pipeline serves every scheme (:mod:`imgx_kit.core.scheme` holds what differs), and the
+verifier recomputes through the same functions the signer uses::
+
+    >>> import imgx_kit as ik
+    >>> from datetime import datetime, timezone
+    >>> signer = ik.Signer(ik.AWS4, region="us-east-1", service="service")
+    >>> creds = ik.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    >>> t = signer.sign(ik.HttpRequest.build("GET", "https://example.amazonaws.com/"), creds,
+    ...                 at=datetime(2015, 8, 30, 12, 36, tzinfo=timezone.utc))
+    >>> t.authorization.split("Signature=")[1][:12]
+    '5fa00fa31553'
+    >>> signer.verify(t.signed_request, {"AKIDEXAMPLE": creds},
+    ...               now=datetime(2015, 8, 30, 12, 40, tzinfo=timezone.utc)).ok
+    True
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable, Mapping, Union
+from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
+
+from . import canonical as C
+from .credentials import Credentials
+from .errors import CredentialsError, SigningError
+from .gateway import GATEWAY_ERRORS
+from .keys import derive_keys, hmac_sha256_hex
+from .request import HttpRequest
+from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
+from .trace import SigningTrace
+
+__all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
+           "parse_authorization", "ParsedAuth", "EMPTY_SHA256", "sha256_hex", "check_time"]
+
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+MAX_EXPIRES = 604800
+Lookup = Union[Mapping[str, Credentials], Callable[[str], "Credentials | None"]]
+_TS = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest() if data else EMPTY_SHA256
+
+
+def check_time(at: datetime | None, what: str = "at") -> datetime:
+    """An aware datetime in UTC (``None`` = now). Naive datetimes are refused, never guessed."""
+    if at is None:
+        return datetime.now(timezone.utc)
+    if not isinstance(at, datetime):
+        raise SigningError(f"{what} must be a datetime, not {type(at).__name__}",
+                           hint="use an aware UTC datetime, e.g. datetime(2025, 1, 1, tzinfo=timezone.utc)")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise SigningError(f"{what}={at!r} is a naive datetime (no time zone)",
+                           hint="use an aware UTC datetime, e.g. datetime(2025, 1, 1, tzinfo=timezone.utc)")
+    return at.astimezone(timezone.utc)
+
+
+def format_timestamp(at: datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ`` without strftime (it is on every request's hot path)."""
+    return f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}{at.second:02d}Z"
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    m = _TS.match(text or "")
+    if not m:
+        return None
+    try:
+        return datetime(*map(int, m.groups()), tzinfo=timezone.utc)  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ParsedAuth:
+    """An Authorization header or presigned query, split into its parts."""
+
+    algorithm: str
+    access_key: str
+    date: str
+    region: str
+    service: str
+    terminator: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    presigned: bool = False
+    timestamp: str | None = None
+    expires: int | None = None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict of :meth:`Signer.verify`: ``ok``, the gateway ``code`` and ``status``, a
+    ``message``, and the trace the verifier computed from what was sent (``expected``)."""
+
+    ok: bool
+    code: str | None
+    message: str
+    expected: SigningTrace | None = None
+    status: int = 200
+    parsed: ParsedAuth | None = None
+
+    @property
+    def code_n(self) -> int | None:
+        e = GATEWAY_ERRORS.get(self.code or "")
+        return e.code_n if e else None
+
+    def __repr__(self) -> str:
+        if self.ok:
+            return "Verification(ok)"
+        return f"Verification(failed: {self.code} [{self.status}] {self.message})"
+
+    def _repr_html_(self) -> str:
+        head = ("<b style='color:green'>✔ signature valid</b>" if self.ok else
+                f"<b style='color:#b00'>✘ {html.escape(self.code or '')}</b> (HTTP {self.status}) "
+                f"{html.escape(self.message)}")
+        body = self.expected._repr_html_() if (self.expected is not None and not self.ok) else ""
+        return f"<div>{head}{'<div>What the verifier computed from what was sent:</div>' + body if body else ''}</div>"
+
+
+def _fail(code: str, message: str, expected: SigningTrace | None = None,
+          parsed: ParsedAuth | None = None, status: int | None = None) -> Verification:
+    st = status if status is not None else GATEWAY_ERRORS[code].status if code in GATEWAY_ERRORS else 400
+    return Verification(False, code, message, expected, st, parsed)
+
+
+_AUTH_PART = re.compile(r"\s*([A-Za-z]+)\s*=\s*([^,\s]*)\s*")
+
+
+def parse_authorization(value: str, scheme: Scheme | None = None) -> ParsedAuth | None:
+    """Parse ``ALG Credential=AK/date/region/service/term, SignedHeaders=a;b, Signature=hex``
+    (OSS4 writes ``AdditionalHeaders``). ``None`` when it does not have that shape."""
+    if not value or " " not in value.strip():
+        return None
+    alg, _, rest = value.strip().partition(" ")
+    parts: dict[str, str] = {}
+    for piece in rest.split(","):
+        m = _AUTH_PART.fullmatch(piece)
+        if not m:
+            return None
+        parts[m.group(1)] = m.group(2)
+    cred = parts.get("Credential")
+    sig = parts.get("Signature")
+    if cred is None or sig is None:
+        return None
+    bits = cred.split("/")
+    if len(bits) < 5:
+        return None
+    ak = "/".join(bits[:-4])
+    date, region, service, term = bits[-4:]
+    listed = parts.get("SignedHeaders", parts.get("AdditionalHeaders", ""))
+    names = tuple(n for n in listed.split(";") if n)
+    return ParsedAuth(alg, ak, date, region, service, term, names, sig)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A signer for one scheme, region and service, with a signed-header policy.
+
+    ``signed_headers=None`` is the scheme's reference client (botocore ``SigV4Auth`` for AWS4,
+    the ``volcengine`` SDK's ``SignerV4`` for VOLC); a list of lower-case names signs exactly
+    those plus the mandatory date and token headers. ``content_sha256`` adds the body-hash
+    header: ``None`` = as the reference client, ``True``, ``False`` or ``"if-body"``.
+    """
+
+    scheme: Scheme
+    region: str
+    service: str
+    signed_headers: tuple[str, ...] | None = None
+    normalize_path: bool = True
+    content_sha256: bool | str | None = None
+    name: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scheme, Scheme):
+            object.__setattr__(self, "scheme", scheme_by_name(self.scheme))
+        for what in ("region", "service"):
+            v = getattr(self, what)
+            if not isinstance(v, str) or not v.strip():
+                raise SigningError(f"{what} is empty" if isinstance(v, str) else f"{what} must be a str",
+                                   hint=f"name the {what} the server expects, e.g. "
+                                        f"{'cn-north-1' if what == 'region' else 'imagex'}")
+            if "/" in v or v != v.strip():
+                raise SigningError(f"{what} {v!r} contains '/' or surrounding spaces",
+                                   hint=f"the {what} is one word such as 'cn-north-1'")
+        if self.signed_headers is not None:
+            if isinstance(self.signed_headers, str):
+                names = tuple(n for n in self.signed_headers.split(";") if n)
+            else:
+                names = tuple(self.signed_headers)
+            for n in names:
+                if not isinstance(n, str) or n != n.lower() or not n or " " in n:
+                    raise SigningError(f"signed header name {n!r} must be lower case without spaces",
+                                       hint="e.g. signed_headers=['host', 'x-amz-date']")
+            object.__setattr__(self, "signed_headers", names)
+        if self.content_sha256 not in (None, True, False, "if-body"):
+            raise SigningError(f"content_sha256={self.content_sha256!r} is not one of None, True, False, 'if-body'")
+
+    def __repr__(self) -> str:
+        pol = "default" if self.signed_headers is None else ";".join(self.signed_headers)
+        nm = f"{self.name}: " if self.name else ""
+        return f"Signer({nm}{self.scheme.name}, region={self.region!r}, service={self.service!r}, signed_headers={pol})"
+
+    def with_(self, **changes) -> "Signer":
+        """A copy with some fields changed (``signer.with_(region="us-east-1")``)."""
+        return replace(self, **changes)
+
+    # ---- signing ---------------------------------------------------------------------------
+    def sign(self, req: HttpRequest, creds: Credentials, at: datetime | None = None,
+             reveal: bool = False) -> SigningTrace:
+        """Sign with an Authorization header. Returns the trace; ``trace.signed_request`` is ready to send."""
+        _check_args(req, creds)
+        sc = self.scheme
+        ts = format_timestamp(check_time(at))
+        headers = _without(req.headers, ("authorization", sc.date_header.lower(), sc.token_header.lower()))
+        notes: list[tuple[str, str]] = []
+        if sc.header_policy == "volc-sdk" and self.signed_headers is None:
+            if not any(k.lower() == "host" for k, _ in headers):
+                headers.append(("Host", req.host))
+                notes.append(("canonical_headers", "Host was added from the URL, as the Volcengine SDK's service layer does."))
+            if sc.default_content_type and req.method != "GET" and not any(k == "Content-Type" for k, _ in headers):
+                headers.append(("Content-Type", sc.default_content_type))
+                notes.append(("canonical_headers", "The Volcengine SDK adds this Content-Type to non-GET requests without one."))
+        headers.append((sc.date_header, ts))
+        if creds.session_token:
+            headers.append((sc.token_header, creds.session_token))
+        body_hash = None
+        supplied = _get(headers, sc.content_sha_header.lower())
+        if supplied is None and self._adds_content_sha(req.body):
+            body_hash = "UNSIGNED-PAYLOAD" if sc.payload == "unsigned" else sha256_hex(req.body)
+            headers.append((sc.content_sha_header, body_hash))
+        payload_hash = supplied if supplied is not None else (body_hash or self._payload_hash(req.body))
+        if supplied is not None:
+            notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, as the reference clients do."))
+        names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
+        selected = self._select(headers, names, req)
+        pairs = C.parse_query(req.query)
+        cq = C.canonical_query(pairs, sc)
+        curi = C.canonical_uri(req.path, sc, self.normalize_path)
+        t = _compute(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
+        auth = (f"{sc.algorithm} Credential={creds.access_key}/{t['scope']}, "
+                f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
+        signed = HttpRequest(req.method, req.url, tuple(headers) + (("Authorization", auth),), req.body)
+        return _trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
+
+    def presign(self, req: HttpRequest, creds: Credentials, expires: int = 900,
+                at: datetime | None = None, reveal: bool = False) -> SigningTrace:
+        """Sign in the query string (a presigned URL valid for ``expires`` seconds)."""
+        _check_args(req, creds)
+        _check_expires(expires)
+        sc = self.scheme
+        ts = format_timestamp(check_time(at))
+        scope = f"{ts[:8]}/{self.region}/{self.service}/{sc.terminator}"
+        if sc is VOLC:
+            return self._presign_volc(req, creds, expires, ts, scope, reveal)
+        auth_keys = {sc.q_algorithm, sc.q_credential, sc.q_date, sc.q_expires, sc.q_signature, sc.q_token}
+        if sc.q_signed_headers:
+            auth_keys.add(sc.q_signed_headers)
+        raw_q = "&".join(p for p in req.query.split("&") if p and C._dec(p.partition("=")[0]) not in auth_keys)
+        headers = _without(req.headers, ("authorization",))
+        names = None if self.signed_headers is None else set(self.signed_headers) | {"host"}
+        selected = C.select_headers(headers, sc, names)
+        if "host" not in selected:
+            selected["host"] = [req.host]
+        signed_list = ";".join(sorted(selected))
+        params = [(sc.q_algorithm, sc.algorithm), (sc.q_credential, f"{creds.access_key}/{scope}"),
+                  (sc.q_date, ts), (sc.q_expires, str(expires)), (sc.q_signed_headers, signed_list)]
+        if creds.session_token:
+            params.append((sc.q_token, creds.session_token))
+        added = "&".join(f"{k}={C.uri_encode(v)}" for k, v in params)
+        query = f"{raw_q}&{added}" if raw_q else added
+        pairs = C.parse_query(query)
+        cq = C.canonical_query(pairs, sc)
+        curi = C.canonical_uri(req.path, sc, self.normalize_path)
+        supplied = _get(headers, sc.content_sha_header.lower())
+        payload_hash = supplied if supplied is not None else self._payload_hash(req.body)
+        t = _compute(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
+        url = _with_query(req.url, f"{query}&{sc.q_signature}={t['signature']}")
+        signed = HttpRequest(req.method, url, tuple(headers), req.body)
+        return _trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
+
+    def _presign_volc(self, req: HttpRequest, creds: Credentials, expires: int, ts: str, scope: str,
+                      reveal: bool) -> SigningTrace:
+        # exactly what volcengine's SignerV4.sign_url does: the query is rebuilt with urlencode,
+        # X-SignedQueries lists every key (itself included, the token not), headers are not signed,
+        # the body is not signed, and the canonical request carries one extra blank line.
+        sc = VOLC
+        auth_keys = {"X-Date", "X-NotSignBody", "X-Credential", "X-Algorithm", "X-SignedHeaders",
+                     "X-SignedQueries", "X-Security-Token", "X-Signature", "X-Expires"}
+        pairs = [(k, v) for k, v in C.parse_query(req.query) if k not in auth_keys]
+        pairs.append(("X-Expires", str(expires)))
+        pairs += [("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", f"{creds.access_key}/{scope}"),
+                  ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", "")]
+        keys = sorted({k for k, _ in pairs} | {"X-SignedQueries"})
+        pairs.append(("X-SignedQueries", ";".join(keys)))
+        if creds.session_token:
+            pairs.append(("X-Security-Token", creds.session_token))
+        cq = C.canonical_query(pairs, sc)
+        curi = C.canonical_uri(req.path, sc)
+        t = _compute(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
+                     header_block="\n")
+        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t["signature"])]))
+        signed = HttpRequest(req.method, url, tuple(_without(req.headers, ("authorization",))), req.body)
+        notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
+                 ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
+        return _trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True,
+                      expires=expires, notes=notes)
+
+    # ---- verification ----------------------------------------------------------------------
+    def verify(self, req: HttpRequest, lookup: Lookup, now: datetime | None = None,
+               max_skew: int = 900, accept_regions: Iterable[str] | None = None,
+               required: Iterable[str] | None = None) -> Verification:
+        """Check a received request as the gateway does; ``lookup`` maps an access key to
+        :class:`Credentials` (a dict or a callable). ``accept_regions`` lists further regions the
+        scope may name; ``required`` further header names that must be signed."""
+        if not isinstance(req, HttpRequest):
+            raise SigningError(f"verify needs an HttpRequest, not {type(req).__name__}")
+        sc = self.scheme
+        now_dt = check_time(now, "now")
+        parsed, problem = self._parse_received(req)
+        if problem is not None:
+            return problem
+        assert parsed is not None
+        if parsed.algorithm != sc.algorithm:
+            return _fail("InvalidAuthorization" if not parsed.presigned else "SignatureDoesNotMatch",
+                         f"algorithm {parsed.algorithm!r} is not {sc.algorithm!r}", parsed=parsed)
+        creds = _lookup(lookup, parsed.access_key)
+        if creds is None:
+            return _fail("InvalidAccessKey", f"The accesskey [{parsed.access_key}] included in the request is invalid.", parsed=parsed)
+        ts_text = parsed.timestamp if parsed.presigned else req.header(sc.date_header)
+        if not ts_text:
+            return _fail("MissingRequestInfo", f"The request is missing {sc.date_header} information.", parsed=parsed)
+        ts = parse_timestamp(ts_text)
+        if ts is None:
+            return _fail("InvalidTimestamp", f"{sc.date_header} {ts_text!r} is not YYYYMMDDTHHMMSSZ (UTC).", parsed=parsed)
+        if parsed.presigned and parsed.expires is not None and now_dt > ts + timedelta(seconds=parsed.expires):
+            return _fail("RequestExpired", f"The presigned URL expired at {ts + timedelta(seconds=parsed.expires):%Y-%m-%dT%H:%M:%SZ}.", parsed=parsed)
+        if abs((now_dt - ts).total_seconds()) > max_skew and not (parsed.presigned and ts <= now_dt):
+            return _fail("InvalidTimestamp", f"The Signature of the request is expired: {ts_text} is more than {max_skew} s from the server time {format_timestamp(now_dt)}.", parsed=parsed)
+        if creds.expires_at is not None and now_dt > creds.expires_at.astimezone(timezone.utc):
+            return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token has expired.", parsed=parsed)
+        token = req.header(sc.token_header) if not parsed.presigned else _query_value(req, sc.q_token)
+        if creds.session_token:
+            if not token:
+                return _fail("InvalidSecretToken", f"Invalid secret token, msg: {sc.token_header} is missing for temporary credentials.", parsed=parsed)
+            if not hmac.compare_digest(token.encode(), creds.session_token.encode()):
+                return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token does not belong to this access key.", parsed=parsed)
+        elif token:
+            return _fail("InvalidSecretToken", "Invalid secret token, msg: a session token was sent with long-term credentials.", parsed=parsed)
+        # scope: the request names date/region/service; we compute with what the server expects
+        regions = {self.region, *(accept_regions or ())}
+        region = parsed.region if parsed.region in regions else self.region
+        if not parsed.presigned:
+            need = {sc.date_header.lower()}
+            if token:
+                need.add(sc.token_header.lower())
+            need |= {n.lower() for n in (required or ())}
+            missing = sorted(need - set(parsed.signed_headers))
+            if missing and sc is not OSS4:
+                exp = self._expected(req, creds, parsed, region, ts_text)
+                return _fail("SignatureDoesNotMatch", f"SignedHeaders must include {', '.join(missing)}.", exp, parsed)
+            absent = [n for n in parsed.signed_headers if n != "host" and not req.has_header(n)]
+            if absent:
+                exp = self._expected(req, creds, parsed, region, ts_text)
+                return _fail("SignatureDoesNotMatch", f"SignedHeaders lists {', '.join(absent)} but the request does not carry it.", exp, parsed)
+            sha = req.header(sc.content_sha_header)
+            if sha is not None and sha != "UNSIGNED-PAYLOAD" and sha != sha256_hex(req.body):
+                exp = self._expected(req, creds, parsed, region, ts_text)
+                return _fail("SignatureDoesNotMatch", f"{sc.content_sha_header} does not match the SHA-256 of the body that arrived.", exp, parsed)
+        exp = self._expected(req, creds, parsed, region, ts_text)
+        scope_problem = self._scope_problem(parsed, ts_text, regions)
+        if scope_problem:
+            return _fail("SignatureDoesNotMatch", scope_problem, exp, parsed)
+        if not hmac.compare_digest(exp.signature.encode(), parsed.signature.encode()):
+            return _fail("SignatureDoesNotMatch", GATEWAY_ERRORS["SignatureDoesNotMatch"].message, exp, parsed)
+        return Verification(True, None, "signature valid", exp, 200, parsed)
+
+    def _scope_problem(self, p: ParsedAuth, ts_text: str, regions: set[str]) -> str | None:
+        sc = self.scheme
+        if p.date != ts_text[:8]:
+            return f"the credential scope date {p.date} is not the date of {sc.date_header} ({ts_text[:8]})"
+        if p.region not in regions:
+            return f"the credential scope region {p.region!r} is not {self.region!r}"
+        if p.service != self.service:
+            return f"the credential scope service {p.service!r} is not {self.service!r}"
+        if p.terminator != sc.terminator:
+            return f"the credential scope ends in {p.terminator!r}, not {sc.terminator!r}"
+        return None
+
+    def _parse_received(self, req: HttpRequest) -> tuple[ParsedAuth | None, Verification | None]:
+        sc = self.scheme
+        auth = req.header("Authorization")
+        qpairs = C.parse_query(req.query)
+        q = {k: v for k, v in qpairs}
+        if auth is None:
+            if sc.q_signature not in q and sc.q_algorithm not in q:
+                return None, _fail("MissingAuthenticationToken", "Request is missing Authentication Token.")
+            cred = q.get(sc.q_credential, "")
+            bits = cred.split("/")
+            sig = q.get(sc.q_signature)
+            if len(bits) < 5:
+                return None, _fail("InvalidCredential", f"{sc.q_credential} {cred!r} is not AK/date/region/service/{sc.terminator}.")
+            if not sig:
+                return None, _fail("MissingSignature", "The request is missing signature.")
+            try:
+                expires = int(q.get(sc.q_expires, "900" if sc is VOLC else ""))
+            except ValueError:
+                return None, _fail("InvalidParameter", f"{sc.q_expires} must be a whole number of seconds.")
+            names = tuple(n for n in (q.get(sc.q_signed_headers or "", "") or "").split(";") if n)
+            p = ParsedAuth(q.get(sc.q_algorithm, ""), "/".join(bits[:-4]), *bits[-4:], names, sig,
+                           presigned=True, timestamp=q.get(sc.q_date), expires=expires)
+            return p, None
+        p = parse_authorization(auth)
+        if p is None:
+            code = "InvalidCredential" if "Credential=" in auth else "InvalidAuthorization"
+            return None, _fail(code, f"Authorization {auth[:60]!r} is not '{sc.algorithm} Credential=AK/date/region/service/{sc.terminator}, {sc.auth_list_label}=…, Signature=…'.")
+        return p, None
+
+    def _expected(self, req: HttpRequest, creds: Credentials, p: ParsedAuth, region: str,
+                  ts_text: str) -> SigningTrace:
+        """Recompute the signature of what was sent, with the server's scope and the listed headers."""
+        sc = self.scheme
+        if p.presigned:
+            if sc is VOLC:
+                pairs = [(k, v) for k, v in C.parse_query(req.query) if k != "X-Signature"]
+                cq = C.canonical_query(pairs, sc)
+                t = _compute(sc, req.method, C.canonical_uri(req.path, sc), cq, {}, EMPTY_SHA256, creds,
+                             ts_text, region, self.service, header_block="\n")
+            else:
+                cq = C.canonical_query(C.parse_query(req.query), sc, exclude={sc.q_signature})
+                selected = C.select_headers(req.headers, sc, set(p.signed_headers))
+                if "host" in p.signed_headers and "host" not in selected:
+                    selected["host"] = [req.host]
+                sha = req.header(sc.content_sha_header)
+                payload = sha if sha is not None else self._payload_hash(req.body)
+                t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+                             payload, creds, ts_text, region, self.service)
+            return _trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
+        selected = C.select_headers(req.headers, sc, set(p.signed_headers))
+        if "host" in p.signed_headers and "host" not in selected:
+            selected["host"] = [req.host]
+        sha = req.header(sc.content_sha_header)
+        payload = sha if sha is not None else self._payload_hash(req.body)
+        cq = C.canonical_query(C.parse_query(req.query), sc)
+        t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+                     payload, creds, ts_text, region, self.service)
+        auth = (f"{sc.algorithm} Credential={creds.access_key}/{t['scope']}, "
+                f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
+        return _trace(sc, creds, self, ts_text, t, auth, req)
+
+    # ---- policy helpers --------------------------------------------------------------------
+    def _adds_content_sha(self, body: bytes) -> bool:
+        mode = self.content_sha256
+        if mode is None:
+            return self.scheme.always_content_sha
+        if mode == "if-body":
+            return bool(body)
+        return bool(mode)
+
+    def _payload_hash(self, body: bytes) -> str:
+        return "UNSIGNED-PAYLOAD" if self.scheme.payload == "unsigned" else sha256_hex(body)
+
+    def _names_to_sign(self, headers: list[tuple[str, str]], creds: Credentials,
+                       added_sha: bool) -> set[str] | None:
+        if self.signed_headers is None:
+            return None
+        sc = self.scheme
+        names = set(self.signed_headers) | {sc.date_header.lower()}
+        if creds.session_token:
+            names.add(sc.token_header.lower())
+        if added_sha:
+            names.add(sc.content_sha_header.lower())
+        present = {k.lower() for k, _ in headers} | {"host"}
+        missing = sorted(names - present)
+        if missing:
+            raise SigningError(f"signed_headers lists {', '.join(missing)} but the request has no such header",
+                               hint="add the header to the request or drop it from signed_headers")
+        return names
+
+    def _select(self, headers: list[tuple[str, str]], names: set[str] | None,
+                req: HttpRequest) -> dict[str, list[str]]:
+        selected = C.select_headers(headers, self.scheme, names)
+        if "host" not in selected and (self.scheme.header_policy == "botocore" and names is None
+                                       or names is not None and "host" in names):
+            selected["host"] = [req.host]
+        return selected
+
+
+# ---- the shared pipeline ----------------------------------------------------------------------
+def _compute(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, list[str]],
+             payload_hash: str, creds: Credentials, ts: str, region: str, service: str,
+             header_block: str | None = None) -> dict:
+    """Canonical request → string to sign → key → signature. Every caller goes through here."""
+    ch, sh = C.canonical_headers(selected, sc)
+    block = header_block if header_block is not None else ch
+    cr = f"{method}\n{curi}\n{cq}\n{block}\n{sh}\n{payload_hash}"
+    hashed = hashlib.sha256(cr.encode("utf-8")).hexdigest()
+    scope = f"{ts[:8]}/{region}/{service}/{sc.terminator}"
+    sts = f"{sc.algorithm}\n{ts}\n{scope}\n{hashed}"
+    keys = derive_keys(sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator)
+    sig = hmac_sha256_hex(keys[3], sts)
+    return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
+            "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
+            "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
+
+
+def _trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
+           signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
+           expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
+    return SigningTrace(
+        sc.name, sc.algorithm, creds.access_key, t["region"], t["service"], ts, t["canonical_uri"],
+        t["canonical_query"], t["canonical_headers"], t["signed_headers"], t["payload_hash"],
+        t["canonical_request"], t["hashed"], t["scope"], t["string_to_sign"], t["signature"], auth,
+        signed, presigned, expires, t["keys"], reveal or creds.demo, tuple(notes), (),
+        creds.secrets())
+
+
+def _check_args(req: object, creds: object) -> None:
+    if not isinstance(req, HttpRequest):
+        raise SigningError(f"expected an HttpRequest, got {type(req).__name__}",
+                           hint="build one with ik.HttpRequest.build(method, url, headers, body)")
+    if not isinstance(creds, Credentials):
+        raise CredentialsError(f"expected Credentials, got {type(creds).__name__}",
+                               hint="use ik.Credentials(access_key, secret_key, session_token=None)")
+
+
+def _check_expires(expires: object) -> None:
+    if isinstance(expires, bool) or not isinstance(expires, int):
+        raise SigningError(f"expires must be a whole number of seconds, not {expires!r}",
+                           hint="e.g. expires=900")
+    if not 1 <= expires <= MAX_EXPIRES:
+        raise SigningError(f"expires={expires} is out of range 1…{MAX_EXPIRES} seconds (7 days)",
+                           hint="presigned URLs are valid for at most 7 days")
+
+
+def _without(headers: Iterable[tuple[str, str]], lower_names: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in headers if k.lower() not in lower_names]
+
+
+def _get(headers: list[tuple[str, str]], lower_name: str) -> str | None:
+    for k, v in headers:
+        if k.lower() == lower_name:
+            return v
+    return None
+
+
+def _lookup(lookup: Lookup, ak: str) -> Credentials | None:
+    if callable(lookup) and not isinstance(lookup, Mapping):
+        return lookup(ak)
+    return lookup.get(ak)  # type: ignore[union-attr]
+
+
+def _query_value(req: HttpRequest, key: str) -> str | None:
+    for k, v in C.parse_query(req.query):
+        if k == key:
+            return v
+    return None
+
+
+def _with_query(url: str, query: str) -> str:
+    sp = urlsplit(url)
+    return urlunsplit((sp.scheme, sp.netloc, sp.path, query, sp.fragment))
