@@ -68,10 +68,9 @@ def canonical_uri(raw_path: str, scheme: Scheme, normalize: bool = True) -> str:
         if normalize:
             path = remove_dot_segments(path)
         return uri_encode(path, keep_slash=True)
-    if style == "volc":
-        return uri_encode(unquote(path), keep_slash=True)
-    # oss: path is the resource /bucket/key, already decoded
-    return uri_encode(path, keep_slash=True)
+    # volc: quote(path) of the decoded path, as the Volcengine SDK;
+    # oss: the path-style resource /bucket/key, decoded then encoded keeping '/'
+    return uri_encode(unquote(path), keep_slash=True)
 
 
 def parse_query(raw_query: str) -> list[tuple[str, str]]:

@@ -84,7 +84,7 @@ OSS4 = Scheme(
     q_expires="x-oss-expires", q_signed_headers="x-oss-additional-headers", q_signature="x-oss-signature",
     q_token="x-oss-security-token",
     header_policy="oss", path_style="oss", query_sort="encoded", empty_value="bare",
-    header_values="strip", duplicates="join", payload="unsigned", always_content_sha=True,
+    header_values="raw", duplicates="join", payload="unsigned", always_content_sha=True,
     default_content_type=None, auth_list_label="AdditionalHeaders",
 )
 

@@ -36,7 +36,7 @@ from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
 
 __all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
-           "parse_authorization", "ParsedAuth", "EMPTY_SHA256", "sha256_hex", "check_time"]
+           "parse_authorization", "ParsedAuth", "format_authorization", "EMPTY_SHA256", "sha256_hex", "check_time"]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
@@ -243,8 +243,7 @@ class Signer:
         cq = C.canonical_query(pairs, sc)
         curi = C.canonical_uri(req.path, sc, self.normalize_path)
         t = _compute(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
-        auth = (f"{sc.algorithm} Credential={creds.access_key}/{t['scope']}, "
-                f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
+        auth = format_authorization(sc, creds.access_key, t)
         signed = HttpRequest(req.method, req.url, tuple(headers) + (("Authorization", auth),), req.body)
         return _trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
 
@@ -433,25 +432,17 @@ class Signer:
                              ts_text, region, self.service, header_block="\n")
             else:
                 cq = C.canonical_query(C.parse_query(req.query), sc, exclude={sc.q_signature})
-                selected = C.select_headers(req.headers, sc, set(p.signed_headers))
-                if "host" in p.signed_headers and "host" not in selected:
-                    selected["host"] = [req.host]
-                sha = req.header(sc.content_sha_header)
-                payload = sha if sha is not None else self._payload_hash(req.body)
+                selected, listed = _received_selection(sc, req, p.signed_headers)
+                payload = self._received_payload(req)
                 t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
-                             payload, creds, ts_text, region, self.service)
+                             payload, creds, ts_text, region, self.service, listed=listed)
             return _trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
-        selected = C.select_headers(req.headers, sc, set(p.signed_headers))
-        if "host" in p.signed_headers and "host" not in selected:
-            selected["host"] = [req.host]
-        sha = req.header(sc.content_sha_header)
-        payload = sha if sha is not None else self._payload_hash(req.body)
+        selected, listed = _received_selection(sc, req, p.signed_headers)
+        payload = self._received_payload(req)
         cq = C.canonical_query(C.parse_query(req.query), sc)
         t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
-                     payload, creds, ts_text, region, self.service)
-        auth = (f"{sc.algorithm} Credential={creds.access_key}/{t['scope']}, "
-                f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
-        return _trace(sc, creds, self, ts_text, t, auth, req)
+                     payload, creds, ts_text, region, self.service, listed=listed)
+        return _trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
 
     # ---- policy helpers --------------------------------------------------------------------
     def _adds_content_sha(self, body: bytes) -> bool:
@@ -461,6 +452,15 @@ class Signer:
         if mode == "if-body":
             return bool(body)
         return bool(mode)
+
+    def _received_payload(self, req: HttpRequest) -> str:
+        """The payload hash of what arrived: a literal such as UNSIGNED-PAYLOAD in the content-hash
+        header is used as sent; otherwise the hash of the body that actually arrived, so a body
+        changed on the way shows up as a differing payload_hash step."""
+        sha = req.header(self.scheme.content_sha_header)
+        if sha is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
+            return sha
+        return self._payload_hash(req.body) if sha is None else sha256_hex(req.body)
 
     def _payload_hash(self, body: bytes) -> str:
         return "UNSIGNED-PAYLOAD" if self.scheme.payload == "unsigned" else sha256_hex(body)
@@ -473,6 +473,8 @@ class Signer:
         names = set(self.signed_headers) | {sc.date_header.lower()}
         if creds.session_token:
             names.add(sc.token_header.lower())
+        else:
+            names.discard(sc.token_header.lower())      # signed when there is a token to sign
         if added_sha:
             names.add(sc.content_sha_header.lower())
         present = {k.lower() for k, _ in headers} | {"host"}
@@ -494,9 +496,13 @@ class Signer:
 # ---- the shared pipeline ----------------------------------------------------------------------
 def _compute(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, list[str]],
              payload_hash: str, creds: Credentials, ts: str, region: str, service: str,
-             header_block: str | None = None) -> dict:
-    """Canonical request → string to sign → key → signature. Every caller goes through here."""
+             header_block: str | None = None, listed: str | None = None) -> dict:
+    """Canonical request → string to sign → key → signature. Every caller goes through here.
+
+    ``listed`` replaces the signed-header line (OSS4 lists only its additional headers)."""
     ch, sh = C.canonical_headers(selected, sc)
+    if listed is not None:
+        sh = listed
     block = header_block if header_block is not None else ch
     cr = f"{method}\n{curi}\n{cq}\n{block}\n{sh}\n{payload_hash}"
     hashed = hashlib.sha256(cr.encode("utf-8")).hexdigest()
@@ -507,6 +513,29 @@ def _compute(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, li
     return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
             "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
             "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
+
+
+def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
+    """The Authorization header; OSS4 writes oss2's layout (AdditionalHeaders last, only if any)."""
+    if sc.auth_list_label == "AdditionalHeaders":
+        extra = f", AdditionalHeaders={t['signed_headers']}" if t["signed_headers"] else ""
+        return f"{sc.algorithm} Credential={access_key}/{t['scope']}, Signature={t['signature']}{extra}"
+    return (f"{sc.algorithm} Credential={access_key}/{t['scope']}, "
+            f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
+
+
+def _received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> tuple[dict[str, list[str]], str | None]:
+    """Headers to recompute with, from what the request says it signed. OSS4 signs its default set
+    plus the listed additional headers, and lists only the additional ones."""
+    if sc.auth_list_label == "AdditionalHeaders":
+        selected = C.select_headers(req.headers, sc, None)
+        extra = C.select_headers(req.headers, sc, set(names))
+        selected.update(extra)
+        return selected, ";".join(sorted(names))
+    selected = C.select_headers(req.headers, sc, set(names))
+    if "host" in names and "host" not in selected:
+        selected["host"] = [req.host]
+    return selected, None
 
 
 def _trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,

@@ -1,0 +1,55 @@
+"""Bad input gets an ImgxError subclass that says what was wrong and how to fix it."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import imgx_kit as ik
+
+AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
+CREDS = ik.Credentials("AK", "SK")
+REQ = ik.HttpRequest.build("GET", "https://h/")
+
+
+@pytest.mark.parametrize("call,error,words", [
+    (lambda: ik.HttpRequest.build("GET", "/relative"), ik.RequestError, "absolute URL"),
+    (lambda: ik.HttpRequest.build("GET", "ftp://h/x"), ik.RequestError, "not http or https"),
+    (lambda: ik.HttpRequest.build("GET", "https:///nohost"), ik.RequestError, "no host"),
+    (lambda: ik.HttpRequest.build("GET", "https://h/", {"X-A": 1}), ik.RequestError, "not a str"),
+    (lambda: ik.HttpRequest.build("GET", "https://h/", {b"X": "v"}), ik.RequestError, "not a str"),
+    (lambda: ik.HttpRequest.build("GET", "https://h/", {"X-A": "a\r\nInjected: 1"}), ik.RequestError, "CR, LF"),
+    (lambda: ik.HttpRequest.build("GET", "https://h/", {"Bad Name": "v"}), ik.RequestError, "valid HTTP token"),
+    (lambda: ik.HttpRequest.build("G ET", "https://h/"), ik.RequestError, "method"),
+    (lambda: ik.HttpRequest.build("GET", "https://h/", body=123), ik.RequestError, "bytes or str"),
+    (lambda: ik.Signer(ik.AWS4, "us-east-1", "s").sign(REQ, CREDS, at=datetime(2025, 1, 1)), ik.SigningError,
+     "use an aware UTC datetime"),
+    (lambda: ik.Signer(ik.AWS4, "", "s"), ik.SigningError, "region is empty"),
+    (lambda: ik.Signer(ik.AWS4, "r", ""), ik.SigningError, "service is empty"),
+    (lambda: ik.Signer("SIGV9", "r", "s"), ik.SchemeError, "unknown signing scheme"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s").presign(REQ, CREDS, expires=0, at=AT), ik.SigningError, "1…604800"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s").presign(REQ, CREDS, expires=604801, at=AT), ik.SigningError, "7 days"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s").presign(REQ, CREDS, expires="900", at=AT), ik.SigningError, "whole number"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s", ["Host"]), ik.SigningError, "lower case"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s").sign("GET /", CREDS), ik.SigningError, "HttpRequest"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s").sign(REQ, ("AK", "SK")), ik.CredentialsError, "Credentials"),
+    (lambda: ik.Credentials("AK", " SK\n"), ik.CredentialsError, "whitespace"),
+    (lambda: ik.Credentials("AK", 5), ik.CredentialsError, "must be a str"),
+    (lambda: ik.Credentials.from_env("VOLC", environ={}), ik.CredentialsError, "VOLC_ACCESSKEY"),
+    (lambda: ik.Credentials.from_env("NOPE", environ={}), ik.CredentialsError, "unknown credentials prefix"),
+    (lambda: ik.oss.sign_url("b", "/k", "https://oss-cn-hangzhou.aliyuncs.com", CREDS, 60, version=4, region="r"),
+     ik.SigningError, "starts with '/'"),
+    (lambda: ik.oss.sign_url("b", "k", "https://oss-cn-hangzhou.aliyuncs.com", CREDS, 60, version=4), ik.SigningError,
+     "region"),
+    (lambda: ik.oss.sign_url("b", "k", "https://e", CREDS, 60, version=2), ik.SigningError, "version"),
+])
+def test_bad_input_gets_a_clear_typed_error(call, error, words):
+    with pytest.raises(error) as e:
+        call()
+    assert isinstance(e.value, ik.ImgxError)
+    assert words in str(e.value)
+
+
+def test_every_error_is_exported_at_the_top_level():
+    for name in ik.core.errors.__all__:
+        assert issubclass(getattr(ik, name), ik.ImgxError) or name == "ImgxError"
