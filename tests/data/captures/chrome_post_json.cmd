@@ -1,0 +1,20 @@
+curl ^"https://visual.volcengineapi.com/?Action=CVProcess^&Version=2022-08-31^" ^
+  -H ^"accept: application/json, text/plain, */*^" ^
+  -H ^"accept-language: en-GB,en-US;q=0.9,en;q=0.8^" ^
+  -H ^"authorization: HMAC-SHA256 Credential=AKFAKEEXAMPLE0000000/20250101/cn-north-1/cv/request, SignedHeaders=content-type;host;x-content-sha256;x-date, Signature=9c2f1d0e8b7a69584736251403f2e1d0c9b8a7968574635241302f1e0d9c8b7a^" ^
+  -H ^"content-type: application/json^" ^
+  -b ^"_tea_utm_cache_513695=undefined; sessionid=fakesession0000000000000000000000; sid_guard=fakeguard^%^7C1735689600^%^7C5184000^" ^
+  -H ^"origin: https://jimeng.jianying.com^" ^
+  -H ^"priority: u=1, i^" ^
+  -H ^"referer: https://jimeng.jianying.com/^" ^
+  -H ^"sec-ch-ua: ^\^"Google Chrome^\^";v=^\^"131^\^", ^\^"Chromium^\^";v=^\^"131^\^", ^\^"Not_A Brand^\^";v=^\^"24^\^"^" ^
+  -H ^"sec-ch-ua-mobile: ?0^" ^
+  -H ^"sec-ch-ua-platform: ^\^"Linux^\^"^" ^
+  -H ^"sec-fetch-dest: empty^" ^
+  -H ^"sec-fetch-mode: cors^" ^
+  -H ^"sec-fetch-site: cross-site^" ^
+  -H ^"user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36^" ^
+  -H ^"x-content-sha256: 05ded8cad0e601a14cbdf3829a2eb410b4f23e383130db6fefdf73f983398058^" ^
+  -H ^"x-date: 20250101T000000Z^" ^
+  --data-raw ^"^{^\^"req_key^\^":^\^"i2i_inpainting^\^",^\^"prompt^\^":^\^"remove the cat's shadow^! ^去^掉^猫^\^",^\^"seed^\^":0,^\^"steps^\^":30,^\^"binary_data_base64^\^":^[^\^"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==^\^"^]^}^" ^
+  --compressed

@@ -1,0 +1,13 @@
+curl 'https://p3-imagex.example-cdn.com/tos-cn-i-fake/7f3c9a1b2c4d.png~tplv-fake.image?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKFAKEEXAMPLE0000000%2F20250101%2Fcn-north-1%2Fimagex%2Faws4_request&X-Amz-Date=20250101T000000Z&X-Amz-Expires=900&X-Amz-Security-Token=STS2FAKEfakeTOKENnotREAL0123456789abcdef&X-Amz-SignedHeaders=host&X-Amz-Signature=9c2f1d0e8b7a69584736251403f2e1d0c9b8a7968574635241302f1e0d9c8b7a' \
+  -H 'accept: image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8' \
+  -H 'accept-language: en-GB,en-US;q=0.9,en;q=0.8' \
+  -H 'priority: i' \
+  -H 'referer: https://jimeng.jianying.com/' \
+  -H 'sec-ch-ua: "Google Chrome";v="131", "Chromium";v="131", "Not_A Brand";v="24"' \
+  -H 'sec-ch-ua-mobile: ?0' \
+  -H 'sec-ch-ua-platform: "Linux"' \
+  -H 'sec-fetch-dest: image' \
+  -H 'sec-fetch-mode: no-cors' \
+  -H 'sec-fetch-site: cross-site' \
+  -H 'user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' \
+  --compressed
