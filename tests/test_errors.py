@@ -53,3 +53,20 @@ def test_bad_input_gets_a_clear_typed_error(call, error, words):
 def test_every_error_is_exported_at_the_top_level():
     for name in ik.core.errors.__all__:
         assert issubclass(getattr(ik, name), ik.ImgxError) or name == "ImgxError"
+
+
+def test_fast_url_split_agrees_with_urlsplit():
+    from urllib.parse import urlsplit
+    from hypothesis import given, settings, strategies as st
+    from imgx_kit.core.request import _check_url
+
+    parts = st.text("abcXYZ019-._~!$&'()*+,;=:@/%?#é ", max_size=12)
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.sampled_from(["http", "https"]), st.sampled_from(["h", "Host.Example.COM", "h-1.x:8080", "127.0.0.1:0"]),
+           parts, parts)
+    def check(scheme, host, path, rest):
+        url = f"{scheme}://{host}/{path}{rest}"
+        assert _check_url(url) == urlsplit(url)
+
+    check()

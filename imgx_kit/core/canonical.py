@@ -13,12 +13,14 @@ canonical text that goes into the canonical request::
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Iterable, Sequence
 from urllib.parse import quote, unquote, unquote_plus
 
 from .scheme import Scheme
 
 __all__ = ["uri_encode", "canonical_uri", "remove_dot_segments", "parse_query", "canonical_query",
+           "canonical_query_raw",
            "select_headers", "canonical_headers", "header_value", "BOTOCORE_UNSIGNED_HEADERS"]
 
 # headers botocore's SigV4Auth never signs (botocore.auth.SIGNED_HEADERS_BLACKLIST)
@@ -28,6 +30,7 @@ BOTOCORE_UNSIGNED_HEADERS = frozenset({
     "x-amzn-trace-id", "authorization",
 })
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*").fullmatch
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~=&]*").fullmatch
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
 
 
@@ -63,6 +66,8 @@ def canonical_uri(raw_path: str, scheme: Scheme, normalize: bool = True) -> str:
     Volcengine SDK); OSS4 encodes the ``/bucket/key`` resource keeping ``/``.
     """
     path = raw_path or "/"
+    if path == "/":
+        return path
     style = scheme.path_style
     if style == "aws":
         if normalize:
@@ -89,6 +94,24 @@ def parse_query(raw_query: str) -> list[tuple[str, str]]:
 
 def _dec(s: str) -> str:
     return unquote_plus(s) if ("%" in s or "+" in s) else s
+
+
+_first = itemgetter(0)
+
+
+def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
+    """``canonical_query(parse_query(raw_query), scheme)``, with a fast path for the common query
+    made only of unreserved characters (nothing to decode or encode: split and sort)."""
+    if _PLAIN_QUERY(raw_query):
+        pairs = [p.partition("=")[::2] for p in raw_query.split("&") if p]
+        if scheme.query_sort == "raw-key":
+            pairs.sort(key=_first)
+        else:
+            pairs.sort()
+        if scheme.empty_value == "bare":
+            return "&".join(f"{k}={v}" if v else k for k, v in pairs)
+        return "&".join(f"{k}={v}" for k, v in pairs)
+    return canonical_query(parse_query(raw_query), scheme)
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]], scheme: Scheme,
@@ -154,10 +177,13 @@ def canonical_headers(selected: dict[str, list[str]], scheme: Scheme) -> tuple[s
     """(canonical header block with a trailing newline per header, signed header list)."""
     names = sorted(selected)
     join = scheme.duplicates == "join"
+    mode = scheme.header_values
     lines = []
     for n in names:
         vals = selected[n]
-        if join:
+        if len(vals) == 1 and mode != "strip":        # the common cases, inlined
+            v = " ".join(vals[0].split()) if mode == "trimall" else vals[0]
+        elif join:
             v = ",".join(header_value(x, scheme) for x in vals)
         else:
             v = header_value(vals[-1], scheme)

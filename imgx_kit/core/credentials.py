@@ -86,4 +86,4 @@ class Credentials:
 
     def secrets(self) -> tuple[str, ...]:
         """The strings that must never be shown (for redaction)."""
-        return tuple(s for s in (self.secret_key, self.session_token) if s)
+        return (self.secret_key, self.session_token) if self.session_token else (self.secret_key,)

@@ -31,4 +31,4 @@ def derive_keys(prefix: str, secret: str, date: str, region: str, service: str,
 
 
 def hmac_sha256_hex(key: bytes, text: str) -> str:
-    return _new(key, text.encode("utf-8"), _sha256).hexdigest()
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()

@@ -26,6 +26,10 @@ __all__ = ["HttpRequest", "HeadersLike"]
 HeadersLike = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE = re.compile(r"[\r\n\x00]").search
+_BAD_URL = re.compile(r"[\r\n\t\x00]").search
+# the usual absolute http(s) URL: scheme, authority (host[:port], no userinfo), path, query
+_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.\-]+(?::[0-9]{1,5})?)([^?#]*)(?:\?([^#]*))?(?:#(.*))?").fullmatch
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -53,7 +57,7 @@ class HttpRequest:
         if not isinstance(method, str) or not _TOKEN.match(method):
             raise RequestError(f"HTTP method {method!r} is not a valid token",
                                hint="use a word such as 'GET' or 'POST'")
-        _check_url(url)
+        split = _check_url(url)
         pairs = _normalise_headers(headers)
         if body is None:
             body = b""
@@ -64,7 +68,9 @@ class HttpRequest:
         elif not isinstance(body, bytes):
             raise RequestError(f"body must be bytes or str, not {type(body).__name__}",
                                hint="read files yourself and pass their bytes, or pass JSON text")
-        return cls(method.upper(), url, pairs, body)
+        req = cls.__new__(cls)                    # validated above: skip the frozen __init__
+        req.__dict__.update(method=method.upper(), url=url, headers=pairs, body=body, _split=split)
+        return req
 
     # ---- URL pieces (parsed once, cached) -------------------------------------------------
     @cached_property
@@ -79,12 +85,15 @@ class HttpRequest:
     def host(self) -> str:
         """``host[:port]`` as the Host header carries it: lower case, default port dropped."""
         sp = self._split
-        name = (sp.hostname or "").lower()
-        if ":" in name:                                   # IPv6 literal
-            name = f"[{name}]"
-        port = sp.port
-        if port is not None and port != _DEFAULT_PORTS.get(sp.scheme.lower()):
-            return f"{name}:{port}"
+        netloc = sp.netloc.rpartition("@")[2].lower()
+        if netloc.startswith("["):                        # IPv6 literal
+            name, _, rest = netloc.partition("]")
+            name += "]"
+            port = rest[1:] if rest.startswith(":") else ""
+        else:
+            name, _, port = netloc.partition(":")
+        if port and int(port) != _DEFAULT_PORTS.get(sp.scheme.lower()):
+            return f"{name}:{int(port)}"
         return name
 
     @property
@@ -145,8 +154,10 @@ class HttpRequest:
         return replace(self, headers=tuple((k, v) for k, v in self.headers if k.lower() != low))
 
     def with_url(self, url: str) -> "HttpRequest":
-        _check_url(url)
-        return replace(self, url=url)
+        split = _check_url(url)
+        req = replace(self, url=url)
+        req.__dict__["_split"] = split
+        return req
 
     def with_body(self, body: bytes | str) -> "HttpRequest":
         return HttpRequest.build(self.method, self.url, self.headers, body)
@@ -188,12 +199,16 @@ def body_preview(body: bytes, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(body)} bytes)"
 
 
-def _check_url(url: object) -> None:
+def _check_url(url: object) -> SplitResult:
     if not isinstance(url, str):
         raise RequestError(f"URL must be a str, not {type(url).__name__}")
-    if any(c in url for c in "\r\n\t\x00"):
+    if _BAD_URL(url):
         raise RequestError("URL contains a control character (CR, LF, TAB or NUL)",
                            hint="remove line breaks from the URL")
+    m = _SIMPLE_URL(url)
+    if m is not None and not m.group(2).startswith((".", "-", ":")):
+        # fast path, same result as urlsplit for this shape (checked by a property test)
+        return SplitResult(m.group(1), m.group(2), m.group(3), m.group(4) or "", m.group(5) or "")
     try:
         sp = urlsplit(url)
         _ = sp.port
@@ -208,9 +223,12 @@ def _check_url(url: object) -> None:
     if not sp.hostname:
         raise RequestError(f"URL {url!r} has no host",
                            hint="give an absolute URL such as 'https://host/path?query'")
+    return sp
 
 
 def _check_header(name: object, value: object) -> None:
+    if type(name) is str and type(value) is str and _TOKEN.match(name) and not _BAD_VALUE(value):
+        return
     if not isinstance(name, str):
         raise RequestError(f"header name {name!r} is a {type(name).__name__}, not a str",
                            hint="pass header names and values as text")
@@ -228,6 +246,13 @@ def _check_header(name: object, value: object) -> None:
 def _normalise_headers(headers: HeadersLike) -> tuple[tuple[str, str], ...]:
     if headers is None:
         return ()
+    if type(headers) is list or type(headers) is tuple:
+        for item in headers:
+            if type(item) is not tuple or len(item) != 2:
+                break
+            _check_header(*item)
+        else:
+            return tuple(headers)
     if isinstance(headers, Mapping):
         items = list(headers.items())
     elif isinstance(headers, (str, bytes)):

@@ -52,6 +52,8 @@ def check_time(at: datetime | None, what: str = "at") -> datetime:
     """An aware datetime in UTC (``None`` = now). Naive datetimes are refused, never guessed."""
     if at is None:
         return datetime.now(timezone.utc)
+    if type(at) is datetime and at.tzinfo is timezone.utc:
+        return at
     if not isinstance(at, datetime):
         raise SigningError(f"{what} must be a datetime, not {type(at).__name__}",
                            hint="use an aware UTC datetime, e.g. datetime(2025, 1, 1, tzinfo=timezone.utc)")
@@ -217,20 +219,33 @@ class Signer:
         _check_args(req, creds)
         sc = self.scheme
         ts = format_timestamp(check_time(at))
-        headers = _without(req.headers, ("authorization", sc.date_header.lower(), sc.token_header.lower()))
+        date_l, token_l, sha_l = sc.date_header.lower(), sc.token_header.lower(), sc.content_sha_header.lower()
+        headers: list[tuple[str, str]] = []
+        has_host = has_ct = False
+        supplied = None
+        for k, v in req.headers:                      # one pass: drop what signing replaces, note the rest
+            lk = k.lower()
+            if lk == "authorization" or lk == date_l or lk == token_l:
+                continue
+            if lk == "host":
+                has_host = True
+            elif lk == sha_l and supplied is None:
+                supplied = v
+            elif k == "Content-Type":
+                has_ct = True
+            headers.append((k, v))
         notes: list[tuple[str, str]] = []
         if sc.header_policy == "volc-sdk" and self.signed_headers is None:
-            if not any(k.lower() == "host" for k, _ in headers):
+            if not has_host:
                 headers.append(("Host", req.host))
                 notes.append(("canonical_headers", "Host was added from the URL, as the Volcengine SDK's service layer does."))
-            if sc.default_content_type and req.method != "GET" and not any(k == "Content-Type" for k, _ in headers):
+            if sc.default_content_type and req.method != "GET" and not has_ct:
                 headers.append(("Content-Type", sc.default_content_type))
                 notes.append(("canonical_headers", "The Volcengine SDK adds this Content-Type to non-GET requests without one."))
         headers.append((sc.date_header, ts))
         if creds.session_token:
             headers.append((sc.token_header, creds.session_token))
         body_hash = None
-        supplied = _get(headers, sc.content_sha_header.lower())
         if supplied is None and self._adds_content_sha(req.body):
             body_hash = "UNSIGNED-PAYLOAD" if sc.payload == "unsigned" else sha256_hex(req.body)
             headers.append((sc.content_sha_header, body_hash))
@@ -239,12 +254,13 @@ class Signer:
             notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, as the reference clients do."))
         names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
         selected = self._select(headers, names, req)
-        pairs = C.parse_query(req.query)
-        cq = C.canonical_query(pairs, sc)
+        cq = C.canonical_query_raw(req.query, sc)
         curi = C.canonical_uri(req.path, sc, self.normalize_path)
         t = _compute(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         auth = format_authorization(sc, creds.access_key, t)
-        signed = HttpRequest(req.method, req.url, tuple(headers) + (("Authorization", auth),), req.body)
+        headers.append(("Authorization", auth))
+        signed = HttpRequest(req.method, req.url, tuple(headers), req.body)
+        signed.__dict__["_split"] = req._split
         return _trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
 
     def presign(self, req: HttpRequest, creds: Credentials, expires: int = 900,
@@ -439,7 +455,7 @@ class Signer:
             return _trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
         selected, listed = _received_selection(sc, req, p.signed_headers)
         payload = self._received_payload(req)
-        cq = C.canonical_query(C.parse_query(req.query), sc)
+        cq = C.canonical_query_raw(req.query, sc)
         t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
                      payload, creds, ts_text, region, self.service, listed=listed)
         return _trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
@@ -541,7 +557,7 @@ def _received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) ->
 def _trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
            expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
-    return SigningTrace(
+    return SigningTrace.of(
         sc.name, sc.algorithm, creds.access_key, t["region"], t["service"], ts, t["canonical_uri"],
         t["canonical_query"], t["canonical_headers"], t["signed_headers"], t["payload_hash"],
         t["canonical_request"], t["hashed"], t["scope"], t["string_to_sign"], t["signature"], auth,

@@ -106,6 +106,14 @@ class SigningTrace:
     extra: tuple[tuple[str, str], ...] = ()
     hidden: tuple[str, ...] = field(default=(), repr=False)
 
+    @classmethod
+    def of(cls, *values: Any) -> "SigningTrace":
+        """Positional constructor for the signing hot path: the values are the signer's own, so
+        the frozen dataclass ``__init__`` (one ``object.__setattr__`` per field) is skipped."""
+        t = cls.__new__(cls)
+        t.__dict__.update(zip(_FIELD_NAMES, values))
+        return t
+
     # ---- steps -----------------------------------------------------------------------------
     @cached_property
     def steps(self) -> tuple[Step, ...]:
@@ -223,6 +231,9 @@ class SigningTrace:
                        for n in [len(self.canonical_request_lines())]
                        for i, (lbl, line) in enumerate(self.canonical_request_lines()))
         return f"<table>{rows}</table>"
+
+
+_FIELD_NAMES = tuple(f.name for f in __import__("dataclasses").fields(SigningTrace))
 
 
 def _values_of(x: "SigningTrace | Mapping[str, str]") -> dict[str, str]:

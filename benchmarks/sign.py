@@ -1,0 +1,127 @@
+"""Microseconds per signature, in one process, on the same requests: imgx-kit (trace included)
+against botocore SigV4Auth, the volcengine SDK's SignerV4 and requests-aws4auth.
+
+Every request differs (a counter in the query), so nothing is cached by URL; the time is pinned
+for every library. Run: python benchmarks/sign.py [--n 3000]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from collections import OrderedDict
+from datetime import datetime, timezone
+from unittest import mock
+
+import imgx_kit as ik
+
+AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
+AK, SK, TOKEN = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "STS2exampletoken"
+HOST = "imagex.bytedanceapi.com"
+BODY = b'{"SessionKey":"eyJhY2NvdW50VHlwZSI6IkltYWdlWCJ9","SuccessOids":["tos-cn-i-x/abc"]}'
+
+
+def query(i: int) -> list[tuple[str, str]]:
+    return [("Action", "CommitImageUpload"), ("Version", "2018-08-01"), ("ServiceId", "tb4s082cfz"), ("s", f"r{i}")]
+
+
+def url(i: int) -> str:
+    return f"https://{HOST}/?" + "&".join(f"{k}={v}" for k, v in query(i))
+
+
+def bench(fn, n: int, repeat: int = 5) -> float:
+    """Best of ``repeat`` runs of ``n`` calls, in µs per call."""
+    best = float("inf")
+    for r in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        for i in range(n):
+            fn(r * n + i)
+        best = min(best, (time.perf_counter() - t0) / n * 1e6)
+    return best
+
+
+def ours_aws(i: int, _s=ik.Signer(ik.AWS4, "cn-north-1", "imagex"), _c=ik.Credentials(AK, SK, TOKEN)):
+    req = ik.HttpRequest.build("POST", url(i), [("Content-Type", "application/json")], BODY)
+    return _s.sign(req, _c, at=AT).authorization
+
+
+def ours_volc(i: int, _s=ik.Signer(ik.VOLC, "cn-north-1", "ImageX"), _c=ik.Credentials(AK, SK, TOKEN)):
+    req = ik.HttpRequest.build("POST", url(i), [("Content-Type", "application/json")], BODY)
+    return _s.sign(req, _c, at=AT).authorization
+
+
+def make_botocore():
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    signer = SigV4Auth(Credentials(AK, SK, TOKEN), "imagex", "cn-north-1")
+    naive = AT.replace(tzinfo=None)
+    patch = mock.patch("botocore.auth.get_current_datetime", return_value=naive)
+    patch.start()
+
+    def sign(i: int):
+        req = AWSRequest(method="POST", url=url(i), headers={"Content-Type": "application/json"}, data=BODY)
+        signer.add_auth(req)
+        return req.headers["Authorization"]
+    return sign
+
+
+def make_volcengine():
+    from volcengine.Credentials import Credentials
+    from volcengine.auth.SignerV4 import SignerV4
+    from volcengine.base.Request import Request
+    creds = Credentials(AK, SK, "ImageX", "cn-north-1", session_token=TOKEN)
+    patch = mock.patch.object(SignerV4, "get_current_format_date", return_value="20250101T000000Z")
+    patch.start()
+
+    def sign(i: int):
+        r = Request()
+        r.method, r.path, r.body = "POST", "/", BODY
+        r.headers = OrderedDict([("Host", HOST), ("Content-Type", "application/json")])
+        r.query = OrderedDict(query(i))
+        SignerV4.sign(r, creds)
+        return r.headers["Authorization"]
+    return sign
+
+
+def make_aws4auth():
+    import requests
+    from requests_aws4auth import AWS4Auth
+    auth = AWS4Auth(AK, SK, "cn-north-1", "imagex", session_token=TOKEN, date="20250101")
+
+    def sign(i: int):
+        p = requests.Request("POST", url(i), headers={"Content-Type": "application/json",
+                                                       "x-amz-date": "20250101T000000Z"}, data=BODY).prepare()
+        auth(p)
+        return p.headers["Authorization"]
+    return sign
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=3000)
+    n = ap.parse_args().n
+    rows = [("imgx-kit AWS4 (trace included)", bench(ours_aws, n)),
+            ("imgx-kit VOLC (trace included)", bench(ours_volc, n)),
+            ("botocore SigV4Auth", bench(make_botocore(), n)),
+            ("volcengine SignerV4.sign", bench(make_volcengine(), n)),
+            ("requests-aws4auth (incl. prepare)", bench(make_aws4auth(), n))]
+    times = dict(rows)
+    print(f"µs per signature, best of 5 × {n}, same requests, pinned time, one process\n")
+    print(f"{'signer':<36}{'µs':>9}")
+    for name, us in rows:
+        print(f"{name:<36}{us:>9.1f}")
+    aws, volc = times["imgx-kit AWS4 (trace included)"], times["imgx-kit VOLC (trace included)"]
+    print()
+    print(f"{'ratio':<52}{'value':>7}{'goal':>8}")
+    for label, value, goal in [
+        ("imgx-kit AWS4 / botocore", aws / times["botocore SigV4Auth"], 0.33),
+        ("imgx-kit VOLC / volcengine", volc / times["volcengine SignerV4.sign"], 0.5),
+        ("imgx-kit AWS4 / requests-aws4auth", aws / times["requests-aws4auth (incl. prepare)"], None),
+    ]:
+        print(f"{label:<52}{value:>7.2f}{('≤ %.2f' % goal) if goal else '':>8}")
+
+
+if __name__ == "__main__":
+    main()
