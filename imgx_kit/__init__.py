@@ -36,7 +36,7 @@ _LAZY: dict[str, str] = {
     "Diagnosis": "imgx_kit.core.diagnose:Diagnosis",
     "Cause": "imgx_kit.core.diagnose:Cause",
     "oss": "imgx_kit.oss:",
-    "emulator": "imgx_kit.emulator.api:",
+    "emulator": "imgx_kit.emulator:",
     "ImageXClient": "imgx_kit.services.imagex:ImageXClient",
     "UploadResult": "imgx_kit.services.imagex:UploadResult",
     "BatchResult": "imgx_kit.services.imagex:BatchResult",
@@ -44,7 +44,7 @@ _LAZY: dict[str, str] = {
     "InpaintResult": "imgx_kit.services.visual:InpaintResult",
     "CallRecord": "imgx_kit.services.calls:CallRecord",
     "MaskPainter": "imgx_kit.widgets.painter:MaskPainter",
-    "widgets": "imgx_kit.widgets.api:",
+    "widgets": "imgx_kit.widgets:",
 }
 
 __all__ = ["HttpRequest", "Credentials", "__version__", *_error_names, *_LAZY]

@@ -39,7 +39,7 @@ from .keys import derive_keys, hmac_sha256_hex
 from .redact import mask_access_key, redact_text, redact_url, redact_headers
 from .request import HttpRequest, body_preview
 from .scheme import AWS4, OSS4, VOLC, Scheme
-from .signer import (EMPTY_SHA256, ParsedAuth, Signer, _compute, _received_selection, _trace, check_time, format_authorization,
+from .signer import (EMPTY_SHA256, ParsedAuth, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
                      format_timestamp, parse_authorization, parse_timestamp, sha256_hex)
 from .trace import SigningTrace, TraceDiff, show_whitespace
 
@@ -495,8 +495,6 @@ def _expectation(s: _Sent, sent: HttpRequest, signer: Signer | None) -> _Expect:
             raise DiagnoseError(f"signer must be an ik.Signer (what the server expects), not {type(signer).__name__}",
                                 hint="e.g. signer=ik.presets.VOLC_CV or ik.Signer(ik.AWS4, region=..., service=...)")
         name = signer.scheme.name
-        if s.scheme == "OSS1" and name == "OSS4":
-            name = "OSS1"
         return _Expect(name, signer.region, signer.service, f"{signer!r}", signer.normalize_path, signer)
     row = _endpoint(sent.host, s.scheme)
     if row is not None:
@@ -565,7 +563,7 @@ class _V4:
             self.selected, self.listed, self.block = {}, None, "\n"
             self.payload = EMPTY_SHA256
         else:
-            self.selected, self.listed = _received_selection(sc, sent, s.signed)
+            self.selected, self.listed = received_selection(sc, sent, s.signed)
             self.block = None
             sha = sent.header(sc.content_sha_header)
             self.payload = sha if sha is not None else ("UNSIGNED-PAYLOAD" if sc.payload == "unsigned"
@@ -576,7 +574,7 @@ class _V4:
 
     def parts(self, sc: Scheme | None = None, **o: Any) -> dict:
         sc = sc or self.sc
-        return _compute(sc, o.get("method", self.req.method), o.get("curi", self.curi), o.get("cq", self.cq),
+        return compute_signature(sc, o.get("method", self.req.method), o.get("curi", self.curi), o.get("cq", self.cq),
                         o.get("selected", self.selected), o.get("payload", self.payload), _DUMMY,
                         o.get("ts", self.ts) or "00000000T000000Z", self.s.region or "-", self.s.service or "-",
                         header_block=o.get("block", self.block), listed=o.get("listed", self.listed))
@@ -725,6 +723,12 @@ def _uri_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
         yield "path-not-encoded", f"/{b}/{k}", "the signature matches the raw (unencoded) key"
         if "+" in k:
             yield "plus-in-path", C.uri_encode(f"/{b}/{k.replace('+', ' ')}", True), "the signature matches '+' read as a space"
+        if "//" in k:
+            yield "path-normalization", C.uri_encode(f"/{b}/{re.sub('/{2,}', '/', k)}", True), "the signature matches the key with '//' collapsed"
+        for form in ("NFC", "NFD"):
+            alt = unicodedata.normalize(form, k)
+            if alt != k:
+                yield "unicode-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the {form} form of the key"
         return
     dec = unquote(raw)
     enc1 = C.uri_encode(dec, keep_slash=True)
@@ -923,11 +927,11 @@ def _v1_hypotheses(sent: HttpRequest, s: _Sent, bucket: str | None, sk: str, ak:
     headers = [(kk, v) for kk, v in sent.headers if kk.lower() != "authorization"]
     date = s.ts or ""
     targets = {s.signature, s.signature.replace(" ", "+")}
-    res0 = O._v1_resource(b, k, pairs)
+    res0 = O.v1_resource(b, k, pairs)
 
     def run(secret: str, method: str | None = None, hdrs: list | None = None, res: str | None = None,
             d: str | None = None) -> tuple[str, str, list]:
-        return O._v1(method or sent.method, headers if hdrs is None else hdrs, date if d is None else d,
+        return O.v1_string_to_sign(method or sent.method, headers if hdrs is None else hdrs, date if d is None else d,
                      res0 if res is None else res, secret)
 
     hits: list[_Hit] = []
@@ -943,25 +947,25 @@ def _v1_hypotheses(sent: HttpRequest, s: _Sent, bucket: str | None, sk: str, ak:
         if meth != sent.method:
             check("method-mismatch", f"the signature matches method {meth} (sent: {sent.method})", method=meth)
     check("oss-bucket-in-resource", "the signature matches the resource without the bucket",
-          res=O._v1_resource("", None, pairs).replace("/", f"/{k}", 1) if k else "/")
-    check("oss-bucket-in-resource", "the signature matches the bucket written twice", res=O._v1_resource(b, f"{b}/{k}", pairs))
+          res=O.v1_resource("", None, pairs).replace("/", f"/{k}", 1) if k else "/")
+    check("oss-bucket-in-resource", "the signature matches the bucket written twice", res=O.v1_resource(b, f"{b}/{k}", pairs))
     enc = quote(k, safe="/")
     if enc != k:
         check("oss-resource-key-encoded", "the signature matches the URL-encoded key in the resource (V1 signs the raw key)",
-              res=O._v1_resource(b, enc, pairs))
+              res=O.v1_resource(b, enc, pairs))
         check("oss-resource-key-encoded", "the signature matches the fully encoded key in the resource",
-              res=O._v1_resource(b, quote(k, safe=""), pairs))
+              res=O.v1_resource(b, quote(k, safe=""), pairs))
     if "+" in k:
-        check("plus-in-path", "the signature matches '+' in the key read as a space", res=O._v1_resource(b, k.replace("+", " "), pairs))
+        check("plus-in-path", "the signature matches '+' in the key read as a space", res=O.v1_resource(b, k.replace("+", " "), pairs))
     for form in ("NFC", "NFD"):
         alt = unicodedata.normalize(form, k)
         if alt != k:
-            check("unicode-normalization", f"the signature matches the {form} form of the key", res=O._v1_resource(b, alt, pairs))
+            check("unicode-normalization", f"the signature matches the {form} form of the key", res=O.v1_resource(b, alt, pairs))
     for i, (kk, v) in enumerate(pairs):
         rest = pairs[:i] + pairs[i + 1:]
         if kk in O.SUBRESOURCES:
             check("oss-subresource-not-signed", f"the signature matches the resource without {kk!r}: it was "
-                  "appended after signing or left out of the signed resource", res=O._v1_resource(b, k, rest))
+                  "appended after signing or left out of the signed resource", res=O.v1_resource(b, k, rest))
     low = {kk.lower(): v for kk, v in headers}
     for name in ("content-type", "content-md5"):
         if name in low:
@@ -1161,6 +1165,11 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
                 f.add("unsigned-header-present", f"S3 requires every x-amz-* header to be signed; unsigned: "
                       f"{', '.join(unsigned)}", "high", "structure")
         f.checked.append("SignedHeaders list against the headers sent")
+    if s.scheme == "OSS4" and not s.presigned:
+        for n in sorted(set(listed_low)):
+            if not sent.has_header(n):
+                f.add("signed-header-missing", f"AdditionalHeaders lists {n} but the request does not carry it",
+                      "high", "structure")
     # body hash
     if s.scheme in _SCHEMES and not (s.presigned and s.scheme == "VOLC"):
         sha = sent.header(sc.content_sha_header)
@@ -1334,11 +1343,11 @@ def _run_v4(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
     tcreds = _trace_creds(creds, s) if creds is not None else _DUMMY
     curi = m.curi if (exp_sc is m.sc or m.oss) else C.canonical_uri(sent.path, exp_sc, exp.normalize)
     cq = C.canonical_query(m.pairs, exp_sc)
-    t = _compute(exp_sc, sent.method, curi, cq, m.selected, m.payload, tcreds, ts, region, service,
+    t = compute_signature(exp_sc, sent.method, curi, cq, m.selected, m.payload, tcreds, ts, region, service,
                  header_block=m.block, listed=m.listed)
     auth = None if s.presigned else format_authorization(exp_sc, tcreds.access_key, t)
     signer = exp.signer or Signer(exp_sc, region, service)
-    trace = _trace(exp_sc, tcreds, signer, ts, t, auth, sent, presigned=s.presigned, expires=s.expires)
+    trace = build_trace(exp_sc, tcreds, signer, ts, t, auth, sent, presigned=s.presigned, expires=s.expires)
     diff = None
     if echo is not None and echo.has_canonical:
         diff = trace.diff(echo)
@@ -1398,8 +1407,8 @@ def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
     pairs = [(kk, v) for kk, v in C.parse_query(sent.query) if not (s.presigned and kk in s.auth_params)]
     headers = [(kk, v) for kk, v in sent.headers if kk.lower() != "authorization"]
     tcreds = _trace_creds(creds, s) if creds is not None else _DUMMY
-    sts, sig, extra = O._v1(sent.method, headers, s.ts or "", O._v1_resource(b, k, pairs), tcreds.secret_key)
-    trace = O._v1_trace(tcreds, s.ts or "", sts, sig, extra, None if s.presigned else f"OSS {tcreds.access_key}:{sig}",
+    sts, sig, extra = O.v1_string_to_sign(sent.method, headers, s.ts or "", O.v1_resource(b, k, pairs), tcreds.secret_key)
+    trace = O.v1_trace(tcreds, s.ts or "", sts, sig, extra, None if s.presigned else f"OSS {tcreds.access_key}:{sig}",
                         sent, s.presigned, None)
     diff = None
     if echo is not None and echo.has_canonical:

@@ -174,7 +174,7 @@ def _parse_text(text: str, status: int | None) -> ServerEcho:
         if status:
             return ServerEcho("status", status=status)
         raise DiagnoseError("the server response is empty", hint="pass the response body (JSON or XML)")
-    if text.startswith("{"):
+    if text.startswith(("{", "[")):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:

@@ -25,8 +25,8 @@ from .credentials import Credentials
 from .errors import SigningError
 from .request import HttpRequest
 from .scheme import OSS4
-from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, _compute, _lookup,
-                     _trace, _without, check_time, format_authorization, format_timestamp)
+from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, compute_signature, _lookup,
+                     build_trace, _without, check_time, format_authorization, format_timestamp)
 from .trace import SigningTrace
 
 __all__ = ["sign", "sign_url", "verify", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
@@ -116,7 +116,7 @@ def _check_version(version: int, region: str | None) -> None:
 
 
 # ---- V1 ---------------------------------------------------------------------------------------
-def _v1_resource(bucket: str, key: str | None, pairs: Iterable[tuple[str, str]]) -> str:
+def v1_resource(bucket: str, key: str | None, pairs: Iterable[tuple[str, str]]) -> str:
     subs = sorted(((k, v) for k, v in pairs if k in SUBRESOURCES), key=lambda kv: kv[0])
     sub = "&".join(f"{k}={v}" if v else k for k, v in subs)
     base = f"/{bucket}/{key or ''}" if bucket else "/"
@@ -131,7 +131,7 @@ def _v1_oss_headers(headers: Iterable[tuple[str, str]]) -> str:
     return "".join(f"{k}:{sel[k]}\n" for k in sorted(sel))
 
 
-def _v1(method: str, headers: Iterable[tuple[str, str]], date: str, resource: str,
+def v1_string_to_sign(method: str, headers: Iterable[tuple[str, str]], date: str, resource: str,
         secret: str) -> tuple[str, str, list[tuple[str, str]]]:
     hdrs = list(headers)
     low = {}
@@ -147,7 +147,7 @@ def _v1(method: str, headers: Iterable[tuple[str, str]], date: str, resource: st
     return sts, sig, extra
 
 
-def _v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra, auth: str | None,
+def v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra, auth: str | None,
               signed: HttpRequest, presigned: bool, expires: int | None) -> SigningTrace:
     notes = (("canonicalized_resource", _V1_NOTE),
              ("date", "For a signed URL this line is the absolute Expires time (Unix seconds)."
@@ -173,10 +173,10 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
             headers.append(("x-oss-security-token", creds.session_token))
         headers.append(("date", http_date(now)))
         date = next((v for k, v in headers if k.lower() == "x-oss-date"), http_date(now))
-        sts, sig, extra = _v1(req.method, headers, date, _v1_resource(bucket, key, pairs), creds.secret_key)
+        sts, sig, extra = v1_string_to_sign(req.method, headers, date, v1_resource(bucket, key, pairs), creds.secret_key)
         auth = f"OSS {creds.access_key}:{sig}"
         signed = HttpRequest(req.method, req.url, tuple(headers) + (("authorization", auth),), req.body)
-        t = _v1_trace(creds, date, sts, sig, extra, auth, signed, False, None)
+        t = v1_trace(creds, date, sts, sig, extra, auth, signed, False, None)
         return t if not reveal else _revealed(t)
     ts = format_timestamp(now)
     headers = _without(req.headers, ("authorization", "x-oss-date", "x-oss-content-sha256", "x-oss-security-token"))
@@ -193,11 +193,11 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
     selected.update(C.select_headers(headers, OSS4, set(extra_names)))
     curi = C.uri_encode(f"/{bucket}/{key or ''}" if bucket else "/", keep_slash=True)
     cq = C.canonical_query(pairs, OSS4)
-    t = _compute(OSS4, req.method, curi, cq, selected, "UNSIGNED-PAYLOAD", creds, ts, region, "oss",
+    t = compute_signature(OSS4, req.method, curi, cq, selected, "UNSIGNED-PAYLOAD", creds, ts, region, "oss",
                  listed=";".join(extra_names))
     auth = format_authorization(OSS4, creds.access_key, t)
     signed = HttpRequest(req.method, req.url, tuple(headers) + (("authorization", auth),), req.body)
-    return _trace(OSS4, creds, _signer(region), ts, t, auth, signed, reveal=reveal)
+    return build_trace(OSS4, creds, _signer(region), ts, t, auth, signed, reveal=reveal)
 
 
 def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: int,
@@ -227,10 +227,10 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
         if creds.session_token:
             plist.append(("security-token", creds.session_token))
         exp = str(int(now.timestamp()) + expires)
-        sts, sig, extra = _v1(req.method, req.headers, exp, _v1_resource(bucket, key, plist), creds.secret_key)
+        sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
         plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
         signed = req.with_url(f"{url}?{_quoted(plist)}")
-        t = _v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
+        t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
         return t if not reveal else _revealed(t)
     ts = format_timestamp(now)
     scope = f"{ts[:8]}/{region}/oss/{OSS4.terminator}"
@@ -245,10 +245,10 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
     selected = C.select_headers(req.headers, OSS4, None)
     selected.update(C.select_headers(req.headers, OSS4, set(extra_names)))
     curi = C.uri_encode(f"/{bucket}/{key}", keep_slash=True)
-    t = _compute(OSS4, req.method, curi, C.canonical_query(plist, OSS4), selected, "UNSIGNED-PAYLOAD",
+    t = compute_signature(OSS4, req.method, curi, C.canonical_query(plist, OSS4), selected, "UNSIGNED-PAYLOAD",
                  creds, ts, region, "oss", listed=";".join(sorted(extra_names)))
     signed = req.with_url(f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}")
-    return _trace(OSS4, creds, _signer(region), ts, t, None, signed, reveal=reveal, presigned=True,
+    return build_trace(OSS4, creds, _signer(region), ts, t, None, signed, reveal=reveal, presigned=True,
                   expires=expires)
 
 
@@ -306,8 +306,8 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
         return Verification(False, "InvalidSecurityToken", "The security token you provided is invalid.", None, 403)
     pairs = [(k, v) for k, v in C.parse_query(req.query) if not (presigned and k in _V1_QUERY_AUTH)]
     headers = [(k, v) for k, v in req.headers if k.lower() != "authorization"]
-    sts, good, extra = _v1(req.method, headers, date, _v1_resource(bucket, key, pairs), creds.secret_key)
-    t = _v1_trace(creds, date, sts, good, extra, None if presigned else f"OSS {ak}:{good}", req, presigned, None)
+    sts, good, extra = v1_string_to_sign(req.method, headers, date, v1_resource(bucket, key, pairs), creds.secret_key)
+    t = v1_trace(creds, date, sts, good, extra, None if presigned else f"OSS {ak}:{good}", req, presigned, None)
     if hmac.compare_digest(good.encode(), sig.encode()):
         return Verification(True, None, "signature valid", t, 200)
     return Verification(False, "SignatureDoesNotMatch",

@@ -36,7 +36,8 @@ from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
 
 __all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
-           "parse_authorization", "ParsedAuth", "format_authorization", "EMPTY_SHA256", "sha256_hex", "check_time"]
+           "parse_authorization", "ParsedAuth", "format_authorization", "compute_signature", "build_trace",
+           "received_selection", "EMPTY_SHA256", "sha256_hex", "check_time"]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
@@ -256,12 +257,12 @@ class Signer:
         selected = self._select(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         curi = C.canonical_uri(req.path, sc, self.normalize_path)
-        t = _compute(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
+        t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         auth = format_authorization(sc, creds.access_key, t)
         headers.append(("Authorization", auth))
         signed = HttpRequest(req.method, req.url, tuple(headers), req.body)
         signed.__dict__["_split"] = req._split
-        return _trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
+        return build_trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
 
     def presign(self, req: HttpRequest, creds: Credentials, expires: int = 900,
                 at: datetime | None = None, reveal: bool = False) -> SigningTrace:
@@ -294,10 +295,10 @@ class Signer:
         curi = C.canonical_uri(req.path, sc, self.normalize_path)
         supplied = _get(headers, sc.content_sha_header.lower())
         payload_hash = supplied if supplied is not None else self._payload_hash(req.body)
-        t = _compute(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
+        t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         url = _with_query(req.url, f"{query}&{sc.q_signature}={t['signature']}")
         signed = HttpRequest(req.method, url, tuple(headers), req.body)
-        return _trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
+        return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
 
     def _presign_volc(self, req: HttpRequest, creds: Credentials, expires: int, ts: str, scope: str,
                       reveal: bool) -> SigningTrace:
@@ -317,13 +318,13 @@ class Signer:
             pairs.append(("X-Security-Token", creds.session_token))
         cq = C.canonical_query(pairs, sc)
         curi = C.canonical_uri(req.path, sc)
-        t = _compute(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
+        t = compute_signature(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
                      header_block="\n")
         url = _with_query(req.url, urlencode(pairs + [("X-Signature", t["signature"])]))
         signed = HttpRequest(req.method, url, tuple(_without(req.headers, ("authorization",))), req.body)
         notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
                  ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
-        return _trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True,
+        return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True,
                       expires=expires, notes=notes)
 
     # ---- verification ----------------------------------------------------------------------
@@ -444,21 +445,21 @@ class Signer:
             if sc is VOLC:
                 pairs = [(k, v) for k, v in C.parse_query(req.query) if k != "X-Signature"]
                 cq = C.canonical_query(pairs, sc)
-                t = _compute(sc, req.method, C.canonical_uri(req.path, sc), cq, {}, EMPTY_SHA256, creds,
+                t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc), cq, {}, EMPTY_SHA256, creds,
                              ts_text, region, self.service, header_block="\n")
             else:
                 cq = C.canonical_query(C.parse_query(req.query), sc, exclude={sc.q_signature})
-                selected, listed = _received_selection(sc, req, p.signed_headers)
+                selected, listed = received_selection(sc, req, p.signed_headers)
                 payload = self._received_payload(req)
-                t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+                t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
                              payload, creds, ts_text, region, self.service, listed=listed)
-            return _trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
-        selected, listed = _received_selection(sc, req, p.signed_headers)
+            return build_trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
+        selected, listed = received_selection(sc, req, p.signed_headers)
         payload = self._received_payload(req)
         cq = C.canonical_query_raw(req.query, sc)
-        t = _compute(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+        t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
                      payload, creds, ts_text, region, self.service, listed=listed)
-        return _trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
+        return build_trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
 
     # ---- policy helpers --------------------------------------------------------------------
     def _adds_content_sha(self, body: bytes) -> bool:
@@ -510,7 +511,7 @@ class Signer:
 
 
 # ---- the shared pipeline ----------------------------------------------------------------------
-def _compute(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, list[str]],
+def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, list[str]],
              payload_hash: str, creds: Credentials, ts: str, region: str, service: str,
              header_block: str | None = None, listed: str | None = None) -> dict:
     """Canonical request → string to sign → key → signature. Every caller goes through here.
@@ -540,7 +541,7 @@ def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
             f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
 
 
-def _received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> tuple[dict[str, list[str]], str | None]:
+def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> tuple[dict[str, list[str]], str | None]:
     """Headers to recompute with, from what the request says it signed. OSS4 signs its default set
     plus the listed additional headers, and lists only the additional ones."""
     if sc.auth_list_label == "AdditionalHeaders":
@@ -554,7 +555,7 @@ def _received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) ->
     return selected, None
 
 
-def _trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
+def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
            expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
     return SigningTrace.of(

@@ -1,0 +1,48 @@
+"""How long diagnose() takes for typical mismatches (goal: <= 200 ms with the secret).
+
+    .venv/bin/python benchmarks/diagnose.py
+
+Every run diagnoses a freshly signed request (different timestamps, so nothing is cached by URL).
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import imgx_kit as ik  # noqa: E402
+from diagnose_scenarios import IX_CREDS, CV_CREDS, JIMENG, CV, apply_req, cv_req, mangled  # noqa: E402
+
+AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def cases(i: int):
+    at = AT + timedelta(seconds=i * 7)
+    t = JIMENG.sign(apply_req(f"&n={i}"), IX_CREDS, at=at)
+    yield "valid (self-consistent)", t.signed_request, IX_CREDS, JIMENG, at
+    yield "wrong region (static)", JIMENG.with_(region="us-east-1").sign(apply_req(f"&n={i}"), IX_CREDS, at=at).signed_request, IX_CREDS, JIMENG, at
+    yield "param added after signing", t.signed_request.with_url(t.signed_request.url + "&t=1"), IX_CREDS, JIMENG, at
+    yield "secret + newline", JIMENG.sign(apply_req(f"&n={i}"), mangled(IX_CREDS, "secretexample\n"), at=at).signed_request, IX_CREDS, JIMENG, at
+    yield "VOLC header changed", CV.sign(cv_req(), CV_CREDS, at=at).signed_request.with_header("Content-Type", "application/json; charset=utf-8"), CV_CREDS, CV, at
+    yield "date +5 s (time search)", t.signed_request.with_header("x-amz-date", (at + timedelta(seconds=5)).strftime("%Y%m%dT%H%M%SZ")), IX_CREDS, JIMENG, at
+    yield "wrong secret (full search, worst case)", CV.sign(cv_req(), ik.Credentials("AKLTexample", f"other{i}"), at=at).signed_request, CV_CREDS, CV, at
+    yield "no secret (structural only)", t.signed_request, None, JIMENG, at
+
+
+def main(rounds: int = 15) -> None:
+    times: dict[str, list[float]] = {}
+    for i in range(rounds):
+        for name, sent, creds, signer, at in cases(i):
+            t0 = time.perf_counter()
+            ik.diagnose(sent, creds, signer=signer, now=at)
+            times.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+    print(f"{'case':42} {'median ms':>10} {'max ms':>8}")
+    for name, v in times.items():
+        print(f"{name:42} {statistics.median(v):>10.2f} {max(v):>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

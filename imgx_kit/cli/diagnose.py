@@ -1,0 +1,124 @@
+"""``imgx-kit diagnose``: why was this signed request rejected?
+
+Reads the request as it was sent (copy-as-cURL, a HAR export or raw HTTP), optionally the server's
+answer, and prints ranked causes with evidence and a fix. Credentials come from the environment
+(``--env``; default by scheme: AWS_* for AWS4, VOLC_* for Volcengine, OSS_* for OSS); without
+them only structural checks run. Exit status: 0 valid, 1 mismatch, 2 cannot check (or error).
+
+    $ imgx-kit diagnose --curl failing.sh --response answer.json --preset VOLC_CV
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..core import capture
+from ..core.credentials import ENV_PREFIXES, Credentials
+from ..core.diagnose import diagnose, detect_scheme
+from ..core.errors import CaptureError, DiagnoseError
+from ..core.presets import ALL as PRESETS
+from ..core.scheme import scheme_by_name
+from ..core.signer import Signer
+
+_EXIT = {"valid": 0, "mismatch": 1, "cannot-check": 2}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("diagnose", help="diagnose a rejected signed request (SignatureDoesNotMatch)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--curl", metavar="FILE", help="a 'copy as cURL' command ('-' reads stdin)")
+    src.add_argument("--har", metavar="FILE", help="a HAR 1.2 export (Chrome, Firefox)")
+    src.add_argument("--raw", metavar="FILE", help="the request as raw HTTP text ('-' reads stdin)")
+    p.add_argument("--entry", type=int, help="with --har: which entry (0-based)")
+    p.add_argument("--url-contains", help="with --har: pick the entry whose URL contains this text")
+    p.add_argument("--body-file", type=Path, help="with --raw: the body, when the dump does not include it")
+    p.add_argument("--response", metavar="FILE", help="the server's answer (JSON, XML or raw HTTP response)")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="what the server expects (scheme, region, service)")
+    p.add_argument("--scheme", help="AWS4, VOLC or OSS4 (with --region and --service)")
+    p.add_argument("--region")
+    p.add_argument("--service")
+    p.add_argument("--bucket", help="OSS bucket, when the URL does not show it")
+    p.add_argument("--now", help="when the request was sent: ISO 8601 with zone, or 'now' (default: the "
+                                 "response's Date, else unchecked)")
+    p.add_argument("--env", choices=sorted(ENV_PREFIXES), help="which environment variables hold the credentials")
+    p.add_argument("--no-credentials", action="store_true", help="do not read credentials (structural checks only)")
+    p.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
+    p.set_defaults(run=run)
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise CaptureError(f"cannot read {path}: {e.strerror}", hint="check the file name") from None
+    except UnicodeDecodeError:
+        raise CaptureError(f"{path} is not UTF-8 text", hint="save the capture as UTF-8") from None
+
+
+def _request(args: argparse.Namespace):
+    if args.curl:
+        return capture.from_curl(_read(args.curl))
+    if args.har:
+        return capture.from_har(_read(args.har), index=args.entry, url_contains=args.url_contains)
+    body = args.body_file.read_bytes() if args.body_file else None
+    return capture.from_raw_http(_read(args.raw), body=body)
+
+
+def _signer(args: argparse.Namespace) -> Signer | None:
+    if args.preset:
+        s = PRESETS[args.preset]
+        return s.with_(region=args.region) if args.region else s
+    if args.scheme or args.region or args.service:
+        if not (args.scheme and args.region and args.service):
+            raise DiagnoseError("name all of --scheme, --region and --service (or a --preset)",
+                                hint="e.g. --scheme AWS4 --region cn-north-1 --service imagex")
+        return Signer(scheme_by_name(args.scheme), args.region, args.service)
+    return None
+
+
+def _now(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    if text == "now":
+        return datetime.now(timezone.utc)
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise DiagnoseError(f"--now {text!r} is not an ISO 8601 time", hint="e.g. 2025-01-01T00:00:00Z") from None
+    if at.tzinfo is None:
+        raise DiagnoseError(f"--now {text!r} has no time zone", hint="e.g. 2025-01-01T00:00:00Z")
+    return at.astimezone(timezone.utc)
+
+
+def _credentials(args: argparse.Namespace, scheme: str) -> tuple[Credentials | None, str]:
+    if args.no_credentials:
+        return None, "credentials not read (--no-credentials)"
+    env = args.env or {"AWS4": "AWS", "VOLC": "VOLC", "OSS1": "OSS", "OSS4": "OSS"}[scheme]
+    ak_var, sk_var, _ = ENV_PREFIXES[env]
+    if not (os.environ.get(ak_var) and os.environ.get(sk_var)):
+        return None, f"no credentials: {ak_var}/{sk_var} are not set (structural checks only)"
+    return Credentials.from_env(env), f"credentials from {ak_var}/{sk_var}"
+
+
+def run(args: argparse.Namespace) -> int:
+    sent = _request(args)
+    scheme, _ = detect_scheme(sent)
+    creds, where = _credentials(args, scheme)
+    response = _read(args.response) if args.response else None
+    d = diagnose(sent, creds, signer=_signer(args), server_response=response, now=_now(args.now),
+                 bucket=args.bucket)
+    if args.json:
+        out = d.to_dict()
+        out["credentials"] = where
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print(f"({where})")
+        print(repr(d))
+    return _EXIT[d.verdict]
