@@ -1,35 +1,9 @@
-"""Shared fixtures: where the published vectors live, pinned times, canary secrets."""
+"""Shared fixtures. Constants live in imgx_testing.py (import from there, not from conftest)."""
 from __future__ import annotations
-
-import os
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _shared() -> Path:
-    env = os.environ.get("IMGX_SHARED")
-    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared", ROOT / "shared"]:
-        if (cand / "vectors").is_dir():
-            return cand
-    raise RuntimeError("shared/vectors not found next to the repository; set IMGX_SHARED")
-
-
-SHARED = _shared()
-VECTORS = SHARED / "vectors"
-AWS_AT = datetime(2015, 8, 30, 12, 36, tzinfo=timezone.utc)
-AWS_AK = "AKIDEXAMPLE"
-AWS_SK = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-AWS_TOKEN = "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267"
-
-# canaries: if one of these shows up in any view, a secret leaked
-CANARY_SECRET = "CANARYsecretKEY0123456789abcdefXYZ"
-CANARY_TOKEN = "STS2CANARYtokenVALUE9876543210zyxw"
-CANARY_SESSIONID = "0123456789abcdef0123456789abcdef"
-CANARY_AUTH = "SpaceKey/canary/1/:version:v2:CANARYauthTOKENvalue"
+from imgx_testing import CANARY_AUTH, CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 
 
 @pytest.fixture

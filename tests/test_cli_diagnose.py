@@ -10,7 +10,7 @@ import imgx_kit as ik
 from imgx_kit.cli import main
 from imgx_kit.core.capture import to_curl
 
-from conftest import CANARY_SECRET, CANARY_TOKEN
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 APPLY = "https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=tb4s082cfz"

@@ -12,7 +12,7 @@ import pytest
 import imgx_kit as ik
 from imgx_kit.core.diagnose import CATALOGUE, Cause, Diagnosis, detect_scheme
 
-from conftest import CANARY_SECRET, CANARY_TOKEN
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 from diagnose_scenarios import (AT, APPLY, COMMIT, CV, CV_CREDS, IX_CREDS, JIMENG, S3, S3_CREDS, Scenario,
                                 apply_req, cv_req, scenarios)
 

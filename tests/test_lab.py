@@ -9,7 +9,7 @@ import imgx_kit as ik
 from imgx_kit.widgets import api
 from imgx_kit.widgets.lab import FAULTS, SignatureLab
 
-from conftest import CANARY_SECRET, CANARY_TOKEN
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 import imgx_kit as ik
-from conftest import VECTORS
+from imgx_testing import VECTORS
 
 AT_2025 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 AT_2024 = datetime(2024, 1, 1, tzinfo=timezone.utc)

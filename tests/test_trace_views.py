@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 import imgx_kit as ik
-from conftest import CANARY_SECRET, CANARY_TOKEN
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 CREDS = ik.Credentials("AKIDCANARY00", CANARY_SECRET, CANARY_TOKEN)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import imgx_kit as ik
 
-from conftest import VECTORS
+from imgx_testing import VECTORS
 
 
 def parse_raw(text: str, scheme: str = "https") -> ik.HttpRequest:

@@ -1,0 +1,55 @@
+"""``imgx-kit emulator``: run every emulated service on one loopback port until Ctrl-C.
+
+    $ imgx-kit emulator --port 8765 --fault upload:503:0.2 --fault visual:throttle:0.1
+
+Prints the endpoints and the demo credentials (public, valid only against the emulator).
+Faults are ROUTE:KIND[:RATE] with ROUTE one of jimeng, imagex, upload, visual, oss or '*', and
+KIND an HTTP status (503), throttle, reset, truncate, latency=SECONDS or slow=SECONDS.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from ..emulator.api import Emulator
+from ..emulator.faults import parse_fault_spec
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("emulator", help="run the offline emulator of all services",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--teaching", dest="teaching", action="store_true", default=True,
+                      help="echo the canonical request and string to sign on SignatureDoesNotMatch (default)")
+    mode.add_argument("--strict", dest="teaching", action="store_false",
+                      help="answer exactly as the real services")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with a throwaway CA (path printed)")
+    p.add_argument("--seed", type=int, default=0, help="seed for ids and faults (default 0)")
+    p.add_argument("--fault", action="append", default=[], metavar="ROUTE:KIND[:RATE]",
+                   help="inject a fault, e.g. upload:503:0.2 (repeatable)")
+    p.add_argument("--state-dir", help="keep OSS objects and uploads in this directory")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    faults = [parse_fault_spec(f) for f in args.fault]
+    emu = Emulator(teaching=args.teaching, seed=args.seed, tls=args.tls, port=args.port,
+                   host=args.host, state_dir=args.state_dir)
+    for f in faults:
+        emu.faults.add(f.pop("route"), **f)
+    emu.start()
+    try:
+        print(emu.banner())
+        for rule in emu.faults.rules:
+            print(f"  fault: {rule!r}")
+        print("Press Ctrl-C to stop.", flush=True)
+        (stop or threading.Event()).wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+        print("emulator stopped", file=sys.stderr)
+    return 0

@@ -1,0 +1,127 @@
+"""Gateway authentication for the JSON OpenAPI routes (ImageX, visual): pick the scheme the
+request names, verify it with the signing core's :meth:`Signer.verify` (one code path, never a
+copy), and answer failures with the §6.1 envelope — plus the teaching echo on
+``SignatureDoesNotMatch`` when the emulator is in teaching mode.
+
+    >>> from imgx_kit.emulator.auth import scheme_of
+    >>> scheme_of("AWS4-HMAC-SHA256 Credential=AK/20250101/cn-north-1/imagex/aws4_request, …", "")
+    'AWS4'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from werkzeug.wrappers import Response
+
+from ..core import presets
+from ..core.credentials import Credentials
+from ..core.signer import Signer, Verification, parse_authorization
+from .context import Ctx
+from .envelopes import gateway_error, gateway_message, json_response, request_id, teaching_echo
+
+__all__ = ["GatewayCall", "scheme_of", "verify_gateway", "gateway_fail"]
+
+_IMAGEX_VOLC = {"ImageX": presets.IMAGEX_OPENAPI, "imagex": presets.IMAGEX_OPENAPI.with_(service="imagex")}
+
+
+@dataclass(frozen=True)
+class GatewayCall:
+    """What the gateway knows about a call: action, version, service and region to echo."""
+
+    action: str
+    version: str
+    service: str
+    region: str
+
+
+def scheme_of(auth: str | None, query: str) -> str | None:
+    """``"AWS4"``, ``"VOLC"``, ``None`` (no authentication at all) or ``"?"`` (unknown word)."""
+    if auth is not None:
+        if auth.startswith("AWS4-HMAC-SHA256"):
+            return "AWS4"
+        if auth.startswith("HMAC-SHA256"):
+            return "VOLC"
+        return "?"
+    if "X-Amz-Signature=" in query or "X-Amz-Algorithm=" in query:
+        return "AWS4"
+    if "X-Signature=" in query or "X-Algorithm=" in query:
+        return "VOLC"
+    return None
+
+
+def _lookup(*sources: Callable[[str], Credentials | None]) -> Callable[[str], Credentials | None]:
+    def find(ak: str) -> Credentials | None:
+        for s in sources:
+            c = s(ak)
+            if c is not None:
+                return c
+        return None
+    return find
+
+
+def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> tuple[Verification | None, Response | None]:
+    """Verify the request's signature for ``kind`` ``"imagex"`` (AWS4 web flavour or VOLC
+    ``ImageX``/``imagex``) or ``"cv"`` (VOLC ``cv``). Returns ``(verification, None)`` when
+    accepted, else ``(verification or None, error response)``."""
+    emu, req = ctx.emu, ctx.req
+    scheme = scheme_of(req.header("Authorization"), req.query)
+    state = emu.state
+    if scheme == "?":
+        v = Verification(False, "InvalidAuthorization",
+                         "Invalid 'Authorization' header, Pls check authorization header.", status=400)
+        return v, gateway_fail(ctx, call, v)
+    if scheme is None:
+        scheme = "AWS4" if kind == "imagex" else "VOLC"
+    if kind == "imagex" and scheme == "AWS4":
+        signer: Signer = presets.JIMENG_IMAGEX
+        lookup = _lookup(state.lookup_sts, state.lookup_volc)
+        required: tuple[str, ...] = ()
+    elif kind == "imagex":
+        p = parse_authorization(req.header("Authorization") or "")
+        signer = _IMAGEX_VOLC.get(p.service if p else "ImageX", presets.IMAGEX_OPENAPI)
+        lookup = _lookup(state.lookup_volc, state.lookup_sts)
+        required = ()
+    else:
+        if scheme == "AWS4":
+            v = Verification(False, "InvalidAuthorization",
+                             "Invalid 'Authorization' header, Pls check authorization header.", status=400)
+            return v, gateway_fail(ctx, call, v)
+        signer = presets.VOLC_CV
+        lookup = _lookup(state.lookup_volc, state.lookup_sts)
+        required = ("host",)
+    v = signer.verify(req, lookup, now=ctx.now, max_skew=emu.max_skew,
+                      accept_regions=emu.imagex_regions if kind == "imagex" else (),
+                      required=required)
+    ctx.verdict(v.code, v.message, v.expected, scheme)
+    if v.ok:
+        return v, None
+    return v, gateway_fail(ctx, call, v, scheme=scheme)
+
+
+def gateway_fail(ctx: Ctx, call: GatewayCall, v: Verification, scheme: str | None = None) -> Response:
+    """The §6.1 envelope for a failed verification (teaching echo on SignatureDoesNotMatch)."""
+    code = v.code or "SignatureDoesNotMatch"
+    ctx.verdict(code, v.message, v.expected, scheme)
+    region = v.parsed.region if v.parsed is not None and v.parsed.region else call.region
+    status = v.status
+    if code == "InvalidTimestamp":
+        status = ctx.emu.invalid_timestamp_status
+    message = gateway_message(code, v.message)
+    teaching = None
+    if code == "SignatureDoesNotMatch" and ctx.emu.teaching:
+        teaching = teaching_echo(scheme or "AWS4", v.expected, v.message)
+    st, body = gateway_error(code, action=call.action, version=call.version, service=call.service,
+                             region=region, message=message, request_id=request_id(ctx.now),
+                             status=status, teaching=teaching)
+    return json_response(st, body)
+
+
+def gateway_answer(ctx: Ctx, call: GatewayCall, code: str, message: str | None = None,
+                   status: int | None = None) -> Response:
+    """A gateway-envelope error that is not about the signature (routing, parameters)."""
+    ctx.verdict(code, message or gateway_message(code))
+    st, body = gateway_error(code, action=call.action, version=call.version, service=call.service,
+                             region=call.region, message=message, request_id=request_id(ctx.now),
+                             status=status)
+    return json_response(st, body)

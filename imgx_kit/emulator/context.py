@@ -1,0 +1,172 @@
+"""One received request as the route handlers see it, and the log of every request.
+
+    >>> log = RequestLog(maxlen=2)
+    >>> log.append(LogEntry(0.0, "imagex", "GET", "/?Action=X", 401, "SignatureDoesNotMatch", ""))
+    >>> log[-1].status, len(log)
+    (401, 1)
+"""
+from __future__ import annotations
+
+import html
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..core.redact import redact_text, redact_url
+from ..core.request import HttpRequest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import Emulator
+
+__all__ = ["Ctx", "LogEntry", "RequestLog"]
+
+
+@dataclass
+class Ctx:
+    """A request being handled: the rebuilt :class:`HttpRequest`, its route and decoded query,
+    the emulator clock, and the verdict the handler reaches (recorded in ``emu.log``)."""
+
+    emu: "Emulator"
+    environ: dict
+    req: HttpRequest
+    route: str
+    path: str                       # raw path below the route prefix
+    query: list[tuple[str, str]]    # decoded query pairs, in order
+    now: datetime
+    code: str | None = None         # verdict: None = accepted, else the error code answered
+    message: str = ""
+    trace: Any = None               # the SigningTrace (or OSS trace) the verifier computed
+    scheme: str | None = None
+    secrets: tuple[str, ...] = ()   # extra strings to mask in the log (issued tokens, Auth)
+
+    def q(self, name: str, default: str | None = None) -> str | None:
+        for k, v in self.query:
+            if k == name:
+                return v
+        return default
+
+    def q_all(self, name: str) -> list[str]:
+        return [v for k, v in self.query if k == name]
+
+    def has_q(self, name: str) -> bool:
+        return any(k == name for k, _ in self.query)
+
+    def verdict(self, code: str | None, message: str = "", trace: Any = None,
+                scheme: str | None = None) -> None:
+        self.code, self.message = code, message
+        if trace is not None:
+            self.trace = trace
+        if scheme is not None:
+            self.scheme = scheme
+
+
+@dataclass(frozen=True, repr=False)
+class LogEntry:
+    """One request the emulator received: route, method, target (secrets masked), status,
+    verdict code (``None`` = accepted) and the signing trace it computed."""
+
+    time: float
+    route: str
+    method: str
+    raw_target: str = field(repr=False)
+    status: int
+    code: str | None
+    message: str
+    scheme: str | None = None
+    trace: Any = field(default=None, compare=False)
+    fault: str | None = None
+    _hidden: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def target(self) -> str:
+        """The request target with secret query values masked."""
+        return redact_url(self.raw_target)
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None and self.status < 400
+
+    def _mask(self, text: str) -> str:
+        hidden = tuple(self._hidden) + tuple(getattr(self.trace, "hidden", ()) or ())
+        return redact_text(text, hidden)
+
+    @property
+    def canonical_request(self) -> str:
+        return self._mask(getattr(self.trace, "canonical_request", "") or "")
+
+    @property
+    def string_to_sign(self) -> str:
+        return self._mask(getattr(self.trace, "string_to_sign", "") or "")
+
+    @property
+    def signature(self) -> str:
+        return getattr(self.trace, "signature", "") or ""
+
+    def to_dict(self) -> dict:
+        return {"time": self.time, "route": self.route, "method": self.method,
+                "target": self.target, "status": self.status, "code": self.code,
+                "message": self._mask(self.message), "scheme": self.scheme, "fault": self.fault,
+                "canonical_request": self.canonical_request, "string_to_sign": self.string_to_sign}
+
+    def __repr__(self) -> str:
+        verdict = self.code or "ok"
+        fault = f" [fault: {self.fault}]" if self.fault else ""
+        return f"LogEntry({self.route} {self.method} {self.target} -> {self.status} {verdict}{fault})"
+
+    def _repr_html_(self) -> str:
+        rows = [("route", self.route), ("request", f"{self.method} {self.target}"),
+                ("status", str(self.status)), ("verdict", self.code or "accepted"),
+                ("message", self._mask(self.message))]
+        if self.fault:
+            rows.append(("fault", self.fault))
+        if self.trace is not None:
+            rows += [("canonical request", self.canonical_request),
+                     ("string to sign", self.string_to_sign)]
+        body = "".join(f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
+                       f"<td><pre style='margin:0;white-space:pre-wrap'>{html.escape(v)}</pre></td></tr>"
+                       for k, v in rows)
+        return f"<table>{body}</table>"
+
+
+class RequestLog:
+    """``emu.log``: the most recent requests (a bounded, thread-safe sequence)."""
+
+    def __init__(self, maxlen: int = 10000) -> None:
+        self._items: deque[LogEntry] = deque(maxlen=maxlen)
+        self._lock = threading.Lock()
+
+    def append(self, entry: LogEntry) -> None:
+        with self._lock:
+            self._items.append(entry)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def entries(self, route: str | None = None) -> list[LogEntry]:
+        with self._lock:
+            items = list(self._items)
+        return [e for e in items if route is None or e.route == route]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[LogEntry]:
+        return iter(self.entries())
+
+    def __getitem__(self, i: int) -> LogEntry:
+        return self.entries()[i]
+
+    def __repr__(self) -> str:
+        items = self.entries()[-20:]
+        more = f"  … {len(self) - 20} earlier\n" if len(self) > 20 else ""
+        return "RequestLog(\n" + more + "".join(f"  {e!r}\n" for e in items) + ")"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(e.route)}</td><td><code>{html.escape(e.method + ' ' + e.target[:100])}</code></td>"
+            f"<td>{e.status}</td><td>{html.escape(e.code or 'ok')}</td></tr>" for e in self.entries()[-50:])
+        return ("<table><tr><th>route</th><th>request</th><th>status</th><th>verdict</th></tr>"
+                f"{rows}</table>")

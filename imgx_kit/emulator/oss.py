@@ -1,0 +1,333 @@
+"""Aliyun OSS, path-style (``/<bucket>/<key>``, as oss2 addresses IP endpoints): ``PUT``/
+``GET``/``HEAD``/``DELETE`` objects, ``PUT``/``GET`` buckets, ``x-oss-process`` (image actions,
+styles) and ``POST ?x-oss-process`` with ``sys/saveas``. V1 and V4, header and signed URL, are
+verified by :func:`imgx_kit.core.oss_sign.verify`; errors are OSS XML.
+
+``SignatureDoesNotMatch`` carries OSS's real ``StringToSign``, ``StringToSignBytes``,
+``SignatureProvided`` and ``OSSAccessKeyId``; in teaching mode V4 answers add ``CanonicalRequest``.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from email.utils import formatdate
+from urllib.parse import unquote
+from xml.sax.saxutils import escape
+
+from werkzeug.wrappers import Response
+
+from ..core import oss_sign
+from ..core.errors import ImgxError, ProcessSyntaxError
+from ..core.oss_process import Process
+from ..core.signer import parse_authorization
+from .context import Ctx
+from .envelopes import oss_error, oss_request_id, xml_response
+from .faults import Fault
+from .state import Bucket, normalise_key, valid_bucket_name
+
+__all__ = ["handle", "fault_response", "internal_error", "bad_request", "too_large", "max_body"]
+
+_MSG = {
+    "NoSuchBucket": "The specified bucket does not exist.",
+    "NoSuchKey": "The specified key does not exist.",
+    "MethodNotAllowed": "The specified method is not allowed against this resource.",
+    "InvalidObjectName": "The specified object is not valid.",
+    "InvalidBucketName": "The specified bucket is not valid.",
+    "EntityTooLarge": "Your proposed upload exceeds the maximum allowed size.",
+    "InvalidDigest": "The Content-MD5 you specified was invalid.",
+    "InternalError": "We encountered an internal error. Please try again.",
+    "ServiceUnavailable": "Please reduce your request rate.",
+    "SlowDown": "Please reduce your request rate.",
+}
+_EC = {"NoSuchBucket": "0015-00000101", "NoSuchKey": "0026-00000001"}
+
+
+def max_body(emu) -> int:
+    return emu.max_body_oss
+
+
+def _split(ctx: Ctx) -> tuple[str, str | None]:
+    """(bucket, decoded key or None) from the path-style path."""
+    raw = ctx.path[1:] if ctx.path.startswith("/") else ctx.path
+    bucket, slash, key = raw.partition("/")
+    return unquote(bucket), (unquote(key) if slash and key else None)
+
+
+def _host_id(ctx: Ctx, bucket: str | None) -> str:
+    region = ctx.emu.oss_region
+    return f"{bucket}.oss-{region}.aliyuncs.com" if bucket else f"oss-{region}.aliyuncs.com"
+
+
+def _err(ctx: Ctx, code: str, message: str | None = None, *, extra: dict | None = None,
+         ec: str | None = None, status: int | None = None, bucket: str | None = None,
+         head: bool = False) -> Response:
+    msg = message or _MSG.get(code, code)
+    ctx.verdict(code, msg)
+    rid = oss_request_id()
+    st, xml = oss_error(code, msg, request_id=rid, host_id=_host_id(ctx, bucket),
+                        extra=extra, ec=ec or _EC.get(code), status=status)
+    resp = xml_response(st, xml, {"x-oss-request-id": rid, "x-oss-ec": ec or _EC.get(code) or ""})
+    if head or ctx.req.method == "HEAD":
+        resp.set_data(b"")
+    return resp
+
+
+def fault_response(ctx: Ctx, fault: Fault) -> Response:
+    if fault.throttle:
+        return _err(ctx, "SlowDown", status=503 if fault.status is None else fault.status)
+    st = fault.status or 500
+    return _err(ctx, "InternalError" if st < 503 else "ServiceUnavailable", status=st)
+
+
+def internal_error(ctx: Ctx) -> Response:
+    return _err(ctx, "InternalError")
+
+
+def bad_request(ctx: Ctx, why: str) -> Response:
+    return _err(ctx, "InvalidRequest", f"The request is invalid: {why}.")
+
+
+def too_large(ctx: Ctx) -> Response:
+    return _err(ctx, "EntityTooLarge")
+
+
+def handle(ctx: Ctx) -> Response:
+    req = ctx.req
+    bucket_name, key = _split(ctx)
+    if not bucket_name:
+        return _verified(ctx, None, None) or _list_buckets(ctx)
+    bucket = ctx.emu.state.bucket(bucket_name)
+    if key is None and req.method == "PUT":
+        return _put_bucket(ctx, bucket_name, bucket)
+    if bucket is None:
+        return _err(ctx, "NoSuchBucket", bucket=bucket_name, extra={"BucketName": bucket_name})
+    if key is not None and normalise_key(key) is None:
+        return _err(ctx, "InvalidObjectName", bucket=bucket_name)
+    denied = _verified(ctx, bucket_name, key)
+    if denied is not None:
+        return denied
+    if key is None:
+        if req.method in ("GET", "HEAD"):
+            return _list_objects(ctx, bucket)
+        return _err(ctx, "MethodNotAllowed", bucket=bucket_name)
+    if req.method == "PUT":
+        return _put_object(ctx, bucket, key)
+    if req.method in ("GET", "HEAD"):
+        return _get_object(ctx, bucket, key)
+    if req.method == "DELETE":
+        ctx.emu.state.delete_object(bucket, key)
+        ctx.verdict(None, "deleted")
+        return Response(b"", status=204, headers={"x-oss-request-id": oss_request_id()})
+    if req.method == "POST" and ctx.has_q("x-oss-process"):
+        return _save_as(ctx, bucket, key)
+    return _err(ctx, "MethodNotAllowed", bucket=bucket_name)
+
+
+# ---- authentication ------------------------------------------------------------------------------
+def _provided(ctx: Ctx) -> tuple[str, str]:
+    """(access key, signature) the request carries, for the error body."""
+    auth = ctx.req.header("Authorization") or ""
+    if auth.startswith("OSS "):
+        ak, _, sig = auth[4:].rpartition(":")
+        return ak, sig
+    p = parse_authorization(auth) if auth else None
+    if p is not None:
+        return p.access_key, p.signature
+    ak = ctx.q("OSSAccessKeyId") or (ctx.q("x-oss-credential") or "").split("/")[0]
+    return ak, ctx.q("Signature") or ctx.q("x-oss-signature") or ""
+
+
+def _verified(ctx: Ctx, bucket: str | None, key: str | None) -> Response | None:
+    emu = ctx.emu
+    v = oss_sign.verify(ctx.req, emu.state.lookup_oss, bucket or "", key, region=emu.oss_region,
+                        now=ctx.now, max_skew=emu.max_skew)
+    v4 = (ctx.req.header("Authorization") or "").startswith("OSS4-") or ctx.has_q("x-oss-signature-version")
+    scheme = "OSS4" if v4 else "OSS"
+    ctx.verdict(v.code, v.message, v.expected, scheme)
+    if v.ok:
+        return None
+    code = v.code or "AccessDenied"
+    extra: dict[str, str] = {}
+    message = v.message
+    if code == "SignatureDoesNotMatch":
+        t = v.expected
+        ak, sig = _provided(ctx)
+        sts = getattr(t, "string_to_sign", "") or ""
+        if v4 and emu.teaching and t is not None:
+            extra["CanonicalRequest"] = t.canonical_request
+        extra["StringToSign"] = sts
+        extra["StringToSignBytes"] = " ".join(f"{b:02X}" for b in sts.encode("utf-8"))
+        extra["SignatureProvided"] = sig
+        extra["OSSAccessKeyId"] = ak
+        message = ("The request signature we calculated does not match the signature you provided. "
+                   "Check your key and signing method.")
+        generic = v.message.startswith("The request signature we calculated does not match")
+        if emu.teaching and not generic:
+            extra["Reason"] = v.message
+    elif code == "InvalidAccessKeyId":
+        extra["OSSAccessKeyId"] = _provided(ctx)[0]
+    resp = _err(ctx, code, message, extra=extra, status=v.status if v.status >= 400 else None,
+                bucket=bucket)
+    ctx.trace = v.expected
+    return resp
+
+
+# ---- buckets ---------------------------------------------------------------------------------------
+def _put_bucket(ctx: Ctx, name: str, existing: Bucket | None) -> Response:
+    if not valid_bucket_name(name):
+        return _err(ctx, "InvalidBucketName", bucket=name, extra={"BucketName": name})
+    denied = _verified(ctx, name, None)
+    if denied is not None:
+        return denied
+    if existing is None:
+        ctx.emu.state.create_bucket(name, ctx.emu.oss_region, ctx.now)
+    ctx.verdict(None, "bucket created" if existing is None else "bucket exists (yours)")
+    return Response(b"", status=200, headers={"x-oss-request-id": oss_request_id(),
+                                               "Location": f"/{name}"})
+
+
+def _list_buckets(ctx: Ctx) -> Response:
+    with ctx.emu.state.lock:
+        buckets = sorted(ctx.emu.state.buckets.values(), key=lambda b: b.name)
+    items = "".join(f"<Bucket><CreationDate>{b.created:%Y-%m-%dT%H:%M:%S.000Z}</CreationDate>"
+                    f"<Location>oss-{b.region}</Location><Name>{escape(b.name)}</Name>"
+                    f"<Region>{b.region}</Region></Bucket>" for b in buckets)
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Owner><ID>imgx</ID>'
+           f"<DisplayName>imgx</DisplayName></Owner><Buckets>{items}</Buckets></ListAllMyBucketsResult>")
+    ctx.verdict(None, "list buckets")
+    return xml_response(200, xml, {"x-oss-request-id": oss_request_id()})
+
+
+def _list_objects(ctx: Ctx, bucket: Bucket) -> Response:
+    prefix = ctx.q("prefix") or ""
+    try:
+        max_keys = int(ctx.q("max-keys") or 100)
+    except ValueError:
+        return _err(ctx, "InvalidArgument", "max-keys must be a number.", bucket=bucket.name)
+    marker = ctx.q("marker") or ""
+    with ctx.emu.state.lock:
+        keys = sorted(k for k in bucket.objects if k.startswith(prefix) and k > marker)
+        objs = [(k, bucket.objects[k]) for k in keys[:max_keys]]
+    truncated = len(keys) > max_keys
+    items = "".join(f"<Contents><Key>{escape(k)}</Key><LastModified>{o.last_modified:%Y-%m-%dT%H:%M:%S.000Z}"
+                    f"</LastModified><ETag>{escape(o.etag)}</ETag><Type>Normal</Type><Size>{len(o.data)}</Size>"
+                    f"<StorageClass>Standard</StorageClass></Contents>" for k, o in objs)
+    nxt = f"<NextMarker>{escape(objs[-1][0])}</NextMarker>" if truncated and objs else ""
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult>'
+           f"<Name>{escape(bucket.name)}</Name><Prefix>{escape(prefix)}</Prefix><Marker>{escape(marker)}</Marker>"
+           f"<MaxKeys>{max_keys}</MaxKeys><Delimiter></Delimiter><IsTruncated>{str(truncated).lower()}</IsTruncated>"
+           f"{nxt}{items}</ListBucketResult>")
+    ctx.verdict(None, "list objects")
+    resp = xml_response(200, xml, {"x-oss-request-id": oss_request_id()})
+    if ctx.req.method == "HEAD":
+        resp.set_data(b"")
+    return resp
+
+
+# ---- objects ---------------------------------------------------------------------------------------
+def _put_object(ctx: Ctx, bucket: Bucket, key: str) -> Response:
+    req = ctx.req
+    md5 = req.header("Content-MD5")
+    if md5 is not None and md5.strip() != base64.b64encode(hashlib.md5(req.body).digest()).decode():
+        return _err(ctx, "InvalidDigest", bucket=bucket.name)
+    if ctx.has_q("x-oss-process"):
+        return _err(ctx, "InvalidArgument", "x-oss-process is not allowed on PUT.", bucket=bucket.name)
+    meta = tuple((k.lower(), v) for k, v in req.headers if k.lower().startswith("x-oss-meta-"))
+    ctype = req.header("Content-Type") or "application/octet-stream"
+    obj = ctx.emu.state.put_object(bucket, key, req.body, ctype, ctx.now, meta)
+    ctx.verdict(None, "stored")
+    return Response(b"", status=200, headers={"ETag": obj.etag, "x-oss-request-id": oss_request_id(),
+                                               "Content-MD5": base64.b64encode(hashlib.md5(req.body).digest()).decode()})
+
+
+def _object_headers(obj, rid: str) -> dict:
+    h = {"ETag": obj.etag, "Last-Modified": formatdate(obj.last_modified.timestamp(), usegmt=True),
+         "x-oss-request-id": rid, "x-oss-object-type": "Normal", "x-oss-storage-class": "Standard",
+         "Accept-Ranges": "bytes"}
+    for k, v in obj.meta:
+        h[k] = v
+    return h
+
+
+def _get_object(ctx: Ctx, bucket: Bucket, key: str) -> Response:
+    with ctx.emu.state.lock:
+        obj = bucket.objects.get(key)
+    process = ctx.q("x-oss-process")
+    if obj is None:
+        return _err(ctx, "NoSuchKey", bucket=bucket.name, extra={"Key": key},
+                    ec="0040-00000024" if process is not None else None)
+    rid = oss_request_id()
+    if process is None:
+        ctx.verdict(None, "object")
+        resp = Response(obj.data if ctx.req.method == "GET" else b"", status=200,
+                        content_type=obj.content_type, headers=_object_headers(obj, rid))
+        resp.headers["Content-Length"] = str(len(obj.data))
+        return resp
+    result = _render(ctx, bucket, obj.data, process, post=False)
+    if isinstance(result, Response):
+        return result
+    (data, ctype), _ = result
+    ctx.verdict(None, f"processed: {process}")
+    return Response(data if ctx.req.method == "GET" else b"", status=200, content_type=ctype,
+                    headers={"x-oss-request-id": rid, "Last-Modified": formatdate(obj.last_modified.timestamp(), usegmt=True)})
+
+
+def _render(ctx: Ctx, bucket: Bucket, data: bytes, text: str, *, post: bool):
+    from ..services.oss_apply import render   # Pillow; imported on first processed request
+
+    try:
+        proc = Process.parse(text)
+    except ProcessSyntaxError as e:
+        return _process_error(ctx, bucket, e)
+    if proc.save_as is not None and not post:
+        return _err(ctx, "InvalidArgument", "sys/saveas is only allowed in the body of a POST request.",
+                    bucket=bucket.name)
+
+    def fetch(key: str) -> bytes:
+        with ctx.emu.state.lock:
+            o = bucket.objects.get(key)
+        if o is None:
+            raise KeyError(key)
+        return o.data
+
+    try:
+        return render(Process(proc.actions, proc.style_name), data, fetch=fetch, styles=bucket.styles), proc
+    except ImgxError as e:
+        return _process_error(ctx, bucket, e)
+
+
+def _process_error(ctx: Ctx, bucket: Bucket, e: Exception) -> Response:
+    code = getattr(e, "code", None) or "InvalidArgument"
+    status = getattr(e, "status", None) or 400
+    msg = getattr(e, "reason", None) or getattr(e, "message", None) or str(e)
+    return _err(ctx, code, str(msg), ec=getattr(e, "ec", None), status=status, bucket=bucket.name)
+
+
+def _save_as(ctx: Ctx, bucket: Bucket, key: str) -> Response:
+    body = ctx.req.body.decode("utf-8", "replace")
+    if not body.startswith("x-oss-process="):
+        return _err(ctx, "InvalidArgument", "The body must be x-oss-process=<process>|sys/saveas,o_…",
+                    bucket=bucket.name)
+    with ctx.emu.state.lock:
+        obj = bucket.objects.get(key)
+    if obj is None:
+        return _err(ctx, "NoSuchKey", bucket=bucket.name, extra={"Key": key}, ec="0040-00000024")
+    result = _render(ctx, bucket, obj.data, unquote(body[len("x-oss-process="):]), post=True)
+    if isinstance(result, Response):
+        return result
+    (data, ctype), proc = result
+    if proc.save_as is None:
+        return _err(ctx, "InvalidArgument", "POST x-oss-process needs |sys/saveas,o_….", bucket=bucket.name)
+    target_name = proc.save_as.bucket or bucket.name
+    target = ctx.emu.state.bucket(target_name)
+    if target is None:
+        return _err(ctx, "NoSuchBucket", bucket=target_name, extra={"BucketName": target_name})
+    tkey = normalise_key(proc.save_as.object)
+    if tkey is None:
+        return _err(ctx, "InvalidObjectName", bucket=target_name)
+    ctx.emu.state.put_object(target, tkey, data, ctype, ctx.now)
+    ctx.verdict(None, f"saved as {target_name}/{tkey}")
+    out = json.dumps({"bucket": target_name, "fileSize": len(data), "object": tkey, "status": "OK"})
+    return Response(out.encode(), status=200, content_type="application/json",
+                    headers={"x-oss-request-id": oss_request_id()})

@@ -1,0 +1,296 @@
+"""Everything the emulator remembers: login sessions, STS grants, upload sessions and slots,
+OSS buckets and objects. Thread-safe (one lock); in memory, optionally mirrored to a directory.
+
+    >>> from datetime import datetime, timezone
+    >>> s = State(seed=0)
+    >>> g = s.issue_sts("sid", "tb4s082cfz", "cn-north-1", datetime(2025, 1, 1, tzinfo=timezone.utc))
+    >>> s.lookup_sts(g.creds.access_key) is g.creds
+    True
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+import zlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable
+
+from ..core.credentials import Credentials
+from ..core.errors import EmulatorError
+
+__all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Bucket",
+           "RESERVED_BUCKETS", "valid_bucket_name", "normalise_key"]
+
+RESERVED_BUCKETS = frozenset({"jimeng", "imagex", "visual", "upload", "mweb", "oss"})
+_ALNUM = str.maketrans("+/=", "xyz")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def valid_bucket_name(name: str) -> bool:
+    return bool(_BUCKET.match(name)) and name not in RESERVED_BUCKETS and not name.startswith("tos-")
+
+
+def normalise_key(key: str) -> str | None:
+    """An OSS object key as stored, or ``None`` when it must be refused: empty, over 1023
+    bytes, NUL or other control characters, a leading ``/`` or ``\\``, or a ``.``/``..`` segment."""
+    if not key or len(key.encode("utf-8")) > 1023:
+        return None
+    if any(ord(c) < 32 or c == "\x7f" for c in key):
+        return None
+    if key[0] in "/\\":
+        return None
+    if any(seg in (".", "..") for seg in re.split(r"[/\\]", key)):
+        return None
+    return key
+
+
+@dataclass(frozen=True)
+class StsGrant:
+    """Temporary credentials issued by ``get_upload_token``, bound to a service id and region."""
+
+    creds: Credentials
+    service_id: str
+    region: str
+    sessionid: str
+
+
+@dataclass
+class UploadSlot:
+    """One StoreUri issued by ApplyImageUpload, with its ``Auth`` token and what arrived."""
+
+    store_uri: str
+    auth: str
+    upload_id: str
+    session_key: str
+    expected_size: int | None = None
+    data: bytes | None = None
+    crc: str | None = None
+    parts: dict[str, dict[int, tuple[bytes, str]]] = field(default_factory=dict)  # uploadID -> parts
+
+
+@dataclass
+class UploadSession:
+    key: str
+    access_key: str
+    service_id: str
+    store_uris: list[str]
+    expires_at: datetime
+    committed: bool = False
+
+
+@dataclass(frozen=True)
+class OssObject:
+    data: bytes
+    content_type: str
+    etag: str
+    last_modified: datetime
+    meta: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Bucket:
+    name: str
+    region: str
+    created: datetime
+    objects: dict[str, OssObject] = field(default_factory=dict)
+    styles: dict[str, str] = field(default_factory=dict)
+
+
+class State:
+    """All mutable state of one emulator, behind one lock."""
+
+    def __init__(self, seed: int = 0, state_dir: str | os.PathLike | None = None) -> None:
+        self.lock = threading.RLock()
+        self._rng = random.Random(seed)
+        self.sessions: set[str] = set()                 # Jimeng sessionid cookies
+        self.sts: dict[str, StsGrant] = {}              # AK -> grant
+        self.volc: dict[str, Credentials] = {}          # long-term VOLC credentials
+        self.oss_creds: dict[str, Credentials] = {}     # OSS credentials
+        self.service_ids: set[str] = set()              # ImageX services VOLC credentials may use
+        self.upload_sessions: dict[str, UploadSession] = {}
+        self.slots: dict[str, UploadSlot] = {}          # StoreUri -> slot
+        self.buckets: dict[str, Bucket] = {}
+        self.tasks: dict[str, dict] = {}                # CV async tasks
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+
+    # ---- randomness (seeded, so a run is reproducible) ------------------------------------
+    def hex(self, n: int) -> str:
+        with self.lock:
+            return f"{self._rng.getrandbits(4 * n):0{n}x}"
+
+    def token(self, n: int) -> str:
+        """``n`` seeded random letters and digits."""
+        with self.lock:
+            raw = self._rng.randbytes(n)
+        return base64.b64encode(raw).decode("ascii").translate(_ALNUM)[:n]
+
+    def rand(self) -> float:
+        with self.lock:
+            return self._rng.random()
+
+    # ---- Jimeng login and STS ---------------------------------------------------------------
+    def add_session(self, sessionid: str) -> None:
+        with self.lock:
+            self.sessions.add(sessionid)
+
+    def issue_sts(self, sessionid: str, service_id: str, region: str, now: datetime,
+                  ttl: int = 3600) -> StsGrant:
+        creds = Credentials("AKTP" + self.token(40), self.token(40),
+                            session_token="STS2" + self.token(120),
+                            expires_at=now + timedelta(seconds=ttl))
+        grant = StsGrant(creds, service_id, region, sessionid)
+        with self.lock:
+            self.sts[creds.access_key] = grant
+        return grant
+
+    def lookup_sts(self, ak: str) -> Credentials | None:
+        with self.lock:
+            g = self.sts.get(ak)
+        return g.creds if g else None
+
+    def grant(self, ak: str) -> StsGrant | None:
+        with self.lock:
+            return self.sts.get(ak)
+
+    def lookup_volc(self, ak: str) -> Credentials | None:
+        with self.lock:
+            return self.volc.get(ak)
+
+    def lookup_oss(self, ak: str) -> Credentials | None:
+        with self.lock:
+            return self.oss_creds.get(ak)
+
+    def expire_tokens(self, now: datetime) -> int:
+        """Make every issued STS credential and upload session expire now; returns how many."""
+        past = now - timedelta(seconds=1)
+        with self.lock:
+            for ak, g in list(self.sts.items()):
+                self.sts[ak] = replace(g, creds=replace(g.creds, expires_at=past))
+            for s in self.upload_sessions.values():
+                s.expires_at = past
+            return len(self.sts)
+
+    # ---- ImageX upload sessions ------------------------------------------------------------
+    def new_upload_session(self, ak: str, service_id: str, n: int, now: datetime,
+                           expected_size: int | None, store_keys: Iterable[str] = (),
+                           prefix: str | None = None, ext: str = "",
+                           ttl: int = 3600) -> tuple[UploadSession, list[UploadSlot]]:
+        keys = list(store_keys)
+        slots = []
+        payload = {"accountType": "ImageX", "appId": "", "bizType": "", "fileType": "image",
+                   "legal": "", "storeInfos": None, "uploadHost": "", "uri": "",
+                   "userId": "", "nonce": self.hex(16)}
+        skey = base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+        for i in range(n):
+            name = keys[i] if i < len(keys) else (f"{prefix}/" if prefix else "") + self.hex(32) + ext
+            uri = f"tos-cn-i-{service_id}/{name}"
+            auth = "SpaceKey/" + service_id + "/1/:version:v2:" + self.token(96)
+            slot = UploadSlot(uri, auth, self.hex(32), skey, expected_size if n == 1 else None)
+            slots.append(slot)
+        sess = UploadSession(skey, ak, service_id, [s.store_uri for s in slots],
+                             now + timedelta(seconds=ttl))
+        with self.lock:
+            self.upload_sessions[skey] = sess
+            for s in slots:
+                self.slots[s.store_uri] = s
+        return sess, slots
+
+    def slot(self, store_uri: str) -> UploadSlot | None:
+        with self.lock:
+            return self.slots.get(store_uri)
+
+    def session(self, key: str) -> UploadSession | None:
+        with self.lock:
+            return self.upload_sessions.get(key)
+
+    def store_upload(self, slot: UploadSlot, data: bytes) -> str:
+        crc = f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+        with self.lock:
+            slot.data = data
+            slot.crc = crc
+        if self.state_dir is not None:
+            d = self.state_dir / "uploads"
+            d.mkdir(exist_ok=True)
+            (d / hashlib.sha256(slot.store_uri.encode()).hexdigest()).write_bytes(data)
+        return crc
+
+    # ---- OSS ---------------------------------------------------------------------------------
+    def create_bucket(self, name: str, region: str, now: datetime) -> Bucket:
+        if not valid_bucket_name(name):
+            raise EmulatorError(f"bucket name {name!r} is not allowed",
+                                hint="3-63 lower-case letters, digits and '-', not a route name")
+        with self.lock:
+            b = self.buckets.get(name)
+            if b is None:
+                b = self.buckets[name] = Bucket(name, region, now)
+                self._load_bucket(b)
+            return b
+
+    def bucket(self, name: str) -> Bucket | None:
+        with self.lock:
+            return self.buckets.get(name)
+
+    def put_object(self, bucket: Bucket, key: str, data: bytes, content_type: str, now: datetime,
+                   meta: Iterable[tuple[str, str]] = ()) -> OssObject:
+        etag = '"' + hashlib.md5(data).hexdigest().upper() + '"'
+        obj = OssObject(data, content_type, etag, now.replace(microsecond=0), tuple(meta))
+        with self.lock:
+            bucket.objects[key] = obj
+            self._save_bucket(bucket)
+        return obj
+
+    def delete_object(self, bucket: Bucket, key: str) -> None:
+        with self.lock:
+            bucket.objects.pop(key, None)
+            self._save_bucket(bucket)
+
+    # ---- optional directory mirror ------------------------------------------------------------
+    def _bucket_dir(self, b: Bucket) -> Path | None:
+        return None if self.state_dir is None else self.state_dir / "oss" / b.name
+
+    def _save_bucket(self, b: Bucket) -> None:
+        d = self._bucket_dir(b)
+        if d is None:
+            return
+        (d / "blobs").mkdir(parents=True, exist_ok=True)
+        index = {}
+        for key, obj in b.objects.items():
+            name = hashlib.sha256(obj.data).hexdigest()
+            path = d / "blobs" / name
+            if not path.exists():
+                path.write_bytes(obj.data)
+            index[key] = {"blob": name, "content_type": obj.content_type, "etag": obj.etag,
+                          "last_modified": obj.last_modified.isoformat(), "meta": list(obj.meta)}
+        tmp = d / "index.json.tmp"
+        tmp.write_text(json.dumps({"region": b.region, "styles": b.styles, "objects": index}))
+        tmp.replace(d / "index.json")
+
+    def _load_bucket(self, b: Bucket) -> None:
+        d = self._bucket_dir(b)
+        if d is None or not (d / "index.json").exists():
+            return
+        index = json.loads((d / "index.json").read_text())
+        b.styles.update(index.get("styles", {}))
+        for key, rec in index.get("objects", {}).items():
+            data = (d / "blobs" / rec["blob"]).read_bytes()
+            b.objects[key] = OssObject(data, rec["content_type"], rec["etag"],
+                                       datetime.fromisoformat(rec["last_modified"]),
+                                       tuple(tuple(m) for m in rec.get("meta", [])))
+
+    def saved_buckets(self) -> list[str]:
+        if self.state_dir is None or not (self.state_dir / "oss").is_dir():
+            return []
+        return sorted(p.name for p in (self.state_dir / "oss").iterdir() if (p / "index.json").exists())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,20 @@
+"""Fixtures for the emulator tests: one emulator per module."""
+from __future__ import annotations
+
+import pytest
+
+import imgx_kit as ik
+from imgx_kit.emulator.api import Endpoints, running
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with running(seed=0) as e:
+        yield e
+        assert e.errors == [], e.errors[-1] if e.errors else ""
+
+
+@pytest.fixture(scope="module")
+def strict_emu():
+    with running(teaching=False, seed=1) as e:
+        yield e

@@ -1,0 +1,151 @@
+"""Real clients nobody here wrote, unmodified except for the endpoint: botocore (AWS4 with STS
+token credentials), the volcengine SDK (VisualService.cv_process over http, ImageXService
+.upload_image_data over https with the emulator's CA), and oss2 (V1 and V4, put/get/sign_url,
+with and without x-oss-process)."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import oss2
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotoCredentials
+from PIL import Image
+
+from imgx_kit.emulator.api import running
+
+from .helpers import crc, inpaint_inputs, png_bytes, upload_token
+
+pytestmark = pytest.mark.oracle
+
+
+def _boto(method: str, url: str, creds: BotoCredentials, body: bytes = b"", headers=None) -> requests.Response:
+    req = AWSRequest(method, url, data=body, headers=headers or {})
+    SigV4Auth(creds, "imagex", "cn-north-1").add_auth(req)
+    p = req.prepare()
+    return requests.request(method, p.url, headers=dict(p.headers), data=body or None, timeout=10)
+
+
+def test_botocore_signed_apply_and_commit_with_token_credentials(emu):
+    data = upload_token(emu)
+    bc = BotoCredentials(data["access_key_id"], data["secret_access_key"], data["session_token"])
+    sid = data["service_id"]
+    r = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}&UploadNum=1", bc)
+    assert r.status_code == 200, r.text
+    addr = r.json()["Result"]["UploadAddress"]
+    info = addr["StoreInfos"][0]
+    img = png_bytes(12, 9)
+    up = requests.post(f"{emu.url}/upload/v1/{info['StoreUri']}", data=img,
+                       headers={"Authorization": info["Auth"], "Content-CRC32": crc(img)})
+    assert up.json()["code"] == 2000
+    body = json.dumps({"SessionKey": addr["SessionKey"], "SuccessOids": [info["StoreUri"]]}).encode()
+    r = _boto("POST", f"{emu.endpoints.imagex}/?Action=CommitImageUpload&Version=2018-08-01&ServiceId={sid}",
+              bc, body, {"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["Result"]["Results"] == [{"Uri": info["StoreUri"], "UriStatus": 2000}]
+    # botocore with a wrong secret: the gateway's SignatureDoesNotMatch
+    wrong = BotoCredentials(data["access_key_id"], "x" + data["secret_access_key"], data["session_token"])
+    r = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}", wrong)
+    assert r.status_code == 401 and r.json()["ResponseMetadata"]["Error"]["CodeN"] == 100010
+
+
+def test_volcengine_visual_cv_process_inpainting_over_http(emu):
+    from volcengine.visual.VisualService import VisualService
+
+    vs = VisualService()
+    vs.set_ak(emu.demo_volc_credentials.access_key)
+    vs.set_sk(emu.demo_volc_credentials.secret_key)
+    vs.set_host(emu.upload_host)
+    vs.set_scheme("http")
+    ib, mb, img, mask = inpaint_inputs()
+    out = vs.cv_process({"req_key": "i2i_inpainting", "binary_data_base64": [ib, mb], "seed": 0,
+                         "steps": 30, "strength": 0.8, "scale": 7, "return_url": False})
+    assert (out["code"], out["status"], out["message"]) == (10000, 10000, "Success")
+    assert len(out["request_id"]) == 34 and out["time_elapsed"].endswith("s")
+    res = np.asarray(Image.open(io.BytesIO(base64.b64decode(out["data"]["binary_data_base64"][0]))).convert("RGB"))
+    assert res.shape == img.shape
+    assert (res[~mask] == img[~mask]).all()                  # outside the mask: untouched
+    assert not (res[mask] == img[mask]).all()                # inside: visibly changed
+    out2 = vs.img2img_inpainting({"req_key": "i2i_inpainting", "binary_data_base64": [ib, mb]}) \
+        if hasattr(vs, "img2img_inpainting") else out
+    assert out2["data"]["binary_data_base64"][0] == out["data"]["binary_data_base64"][0]   # deterministic
+    vs.set_sk("wrong-secret")
+    with pytest.raises(Exception) as e:
+        vs.cv_process({"req_key": "i2i_inpainting", "binary_data_base64": [ib, mb]})
+    assert "SignatureDoesNotMatch" in str(e.value)
+
+
+@pytest.mark.slow
+def test_volcengine_imagex_upload_image_data_over_https(monkeypatch):
+    from volcengine.imagex.ImageXService import ImageXService
+
+    with running(tls=True, seed=2) as emu:
+        assert emu.url.startswith("https://") and emu.ca_bundle
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", emu.ca_bundle)   # requests reads it over session.verify
+        ix = ImageXService()
+        ix.set_ak(emu.demo_volc_credentials.access_key)
+        ix.set_sk(emu.demo_volc_credentials.secret_key)
+        ix.set_host(emu.upload_host)
+        ix.set_scheme("https")
+        imgs = [png_bytes(10, 10), png_bytes(20, 5, (0, 0, 255))]
+        res = ix.upload_image_data({"ServiceId": emu.demo_service_id}, imgs)
+        assert sorted(r["UriStatus"] for r in res["Results"]) == [2000, 2000]
+        assert sorted((p["ImageWidth"], p["ImageHeight"]) for p in res["PluginResult"]) == [(10, 10), (20, 5)]
+        routes = [(e.route, e.method, e.status) for e in emu.log]
+        assert routes.count(("upload", "PUT", 200)) == 2 and emu.errors == []
+
+
+@pytest.mark.parametrize("version", [1, 4])
+def test_oss2_put_get_sign_url_with_and_without_process(emu, version):
+    c = emu.demo_oss_credentials
+    if version == 1:
+        auth = oss2.Auth(c.access_key, c.secret_key)
+    else:
+        auth = oss2.ProviderAuthV4(oss2.credentials.StaticCredentialsProvider(c.access_key, c.secret_key))
+    bucket = oss2.Bucket(auth, emu.endpoints.oss, emu.demo_bucket, region=emu.oss_region)
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 267), (10, 200, 10)).save(buf, "JPEG")
+    data = buf.getvalue()
+    key = f"v{version}/photos/cat 1.jpg"
+    assert bucket.put_object(key, data, headers={"Content-Type": "image/jpeg"}).status == 200
+    got = bucket.get_object(key)
+    assert got.read() == data and got.headers["Content-Type"] == "image/jpeg"
+    small = Image.open(io.BytesIO(bucket.get_object(key, process="image/resize,w_100").read()))
+    assert small.size == (100, 67)
+    url = bucket.sign_url("GET", key, 600)
+    assert requests.get(url).content == data
+    url = bucket.sign_url("GET", key, 600, params={"x-oss-process": "image/resize,w_100/rotate,90/format,png"})
+    r = requests.get(url)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(r.content)).size == (67, 100)
+    # the process appended after signing: signed in V1 (sub-resource) and V4 (all params)
+    r = requests.get(bucket.sign_url("GET", key, 600) + "&x-oss-process=image/resize,w_50")
+    assert r.status_code == 403 and b"<Code>SignatureDoesNotMatch</Code>" in r.content
+    assert b"<StringToSign>" in r.content and b"<SignatureProvided>" in r.content
+    assert (b"<CanonicalRequest>" in r.content) == (version == 4)
+    with pytest.raises(oss2.exceptions.OssError) as e:
+        bucket.get_object(key, process="image/resize,w_0")
+    assert (e.value.status, e.value.code, e.value.ec) == (400, "InvalidArgument", "0040-00000312")
+    with pytest.raises(oss2.exceptions.NoSuchKey):
+        bucket.get_object(f"v{version}/missing.jpg")
+    target = f"v{version}/saved.jpg"
+    res = bucket.process_object(key, "image/resize,w_50|sys/saveas,o_" +
+                                base64.urlsafe_b64encode(target.encode()).decode().rstrip("="))
+    assert res.status == 200 and res.object == target
+    assert Image.open(io.BytesIO(bucket.get_object(target).read())).size == (50, 33)
+
+
+def test_oss2_wrong_secret_gets_oss_xml_with_string_to_sign(emu):
+    c = emu.demo_oss_credentials
+    bucket = oss2.Bucket(oss2.Auth(c.access_key, "wrong"), emu.endpoints.oss, emu.demo_bucket)
+    with pytest.raises(oss2.exceptions.OssError) as e:
+        bucket.put_object("x.txt", b"x")
+    d = e.value.details
+    assert (e.value.status, d["Code"], d["OSSAccessKeyId"]) == (403, "SignatureDoesNotMatch", c.access_key)
+    assert d["StringToSign"].startswith("PUT\n") and d["StringToSign"].endswith("/imgx-demo/x.txt")
+    assert d["StringToSignBytes"].split()[:3] == ["50", "55", "54"]
