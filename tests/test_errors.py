@@ -70,3 +70,16 @@ def test_fast_url_split_agrees_with_urlsplit():
         assert _check_url(url) == urlsplit(url)
 
     check()
+
+
+def test_uri_encode_equals_quote():
+    from urllib.parse import quote
+    from hypothesis import given, settings, strategies as st
+    from imgx_kit.core.canonical import uri_encode
+
+    @settings(max_examples=500, deadline=None, derandomize=True)
+    @given(st.text(), st.booleans())
+    def check(text, keep_slash):
+        assert uri_encode(text, keep_slash) == quote(text, safe="/~" if keep_slash else "-_.~")
+
+    check()

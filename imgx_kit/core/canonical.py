@@ -34,10 +34,19 @@ _PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~=&]*").fullmatch
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
 
 
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+# str.translate tables for ASCII text: each reserved character maps to its %XX escape (C speed)
+_ESCAPE = {c: f"%{c:02X}" for c in range(128) if c not in _SAFE}
+_ESCAPE_KEEP_SLASH = {c: v for c, v in _ESCAPE.items() if c != ord("/")}
+
+
 def uri_encode(text: str, keep_slash: bool = False) -> str:
-    """RFC 3986 percent-encoding of everything but ``A-Z a-z 0-9 - _ . ~`` (and ``/`` if asked)."""
+    """RFC 3986 percent-encoding of everything but ``A-Z a-z 0-9 - _ . ~`` (and ``/`` if asked),
+    UTF-8 for non-ASCII: the same as ``urllib.parse.quote(text, safe="-_.~")``."""
     if (_UNRESERVED_SLASH if keep_slash else _UNRESERVED)(text):
         return text
+    if text.isascii():
+        return text.translate(_ESCAPE_KEEP_SLASH if keep_slash else _ESCAPE)
     return quote(text, safe="/~" if keep_slash else "-_.~")
 
 

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
@@ -73,15 +74,22 @@ def object_url(endpoint: str, bucket: str, key: str, slash_safe: bool = False) -
     """The object's URL as oss2 makes it: virtual-hosted ``bucket.endpoint`` for domain names,
     path-style ``endpoint/bucket/key`` for IP addresses and localhost; ``/`` in the key encoded
     unless ``slash_safe``."""
+    scheme, netloc, base, path_style = _endpoint(endpoint)
+    qkey = C.uri_encode(key, keep_slash=slash_safe)
+    if path_style:
+        return f"{base}/{bucket}/{qkey}" if bucket else f"{base}/{qkey}"
+    return f"{scheme}://{bucket}.{netloc}/{qkey}"
+
+
+@lru_cache(maxsize=64)
+def _endpoint(endpoint: str) -> tuple[str, str, str, bool]:
+    """(scheme, netloc, path-style base URL, path style?) of an endpoint, parsed once."""
     sp = urlsplit(endpoint)
     if sp.scheme not in ("http", "https") or not sp.hostname:
         raise SigningError(f"endpoint {endpoint!r} is not an http(s) URL",
                            hint="e.g. 'https://oss-cn-hangzhou.aliyuncs.com' or the emulator's endpoints.oss")
-    qkey = quote(key, safe="/" if slash_safe else "")
-    if _is_ip_or_localhost(sp.hostname):
-        base = f"{sp.scheme}://{sp.netloc}{sp.path.rstrip('/')}"
-        return f"{base}/{bucket}/{qkey}" if bucket else f"{base}/{qkey}"
-    return f"{sp.scheme}://{bucket}.{sp.netloc}/{qkey}"
+    base = f"{sp.scheme}://{sp.netloc}{sp.path.rstrip('/')}"
+    return sp.scheme, sp.netloc, base, _is_ip_or_localhost(sp.hostname)
 
 
 def _is_ip_or_localhost(host: str) -> bool:
@@ -152,7 +160,7 @@ def v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra, auth: str
     notes = (("canonicalized_resource", _V1_NOTE),
              ("date", "For a signed URL this line is the absolute Expires time (Unix seconds)."
               if presigned else "The Date header (or x-oss-date, which wins when present)."))
-    return SigningTrace("OSS1", "OSS (HMAC-SHA1)", creds.access_key, "", "oss", date, "", "", "", "",
+    return SigningTrace.of("OSS1", "OSS (HMAC-SHA1)", creds.access_key, "", "oss", date, "", "", "", "",
                         "", "", "", "", sts, sig, auth, signed, presigned, expires, (), creds.demo,
                         notes, tuple(extra), creds.secrets())
 
@@ -229,7 +237,7 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
         exp = str(int(now.timestamp()) + expires)
         sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
         plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
-        signed = req.with_url(f"{url}?{_quoted(plist)}")
+        signed = HttpRequest(req.method, f"{url}?{_quoted(plist)}", req.headers)
         t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
         return t if not reveal else _revealed(t)
     ts = format_timestamp(now)
@@ -247,7 +255,7 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
     curi = C.uri_encode(f"/{bucket}/{key}", keep_slash=True)
     t = compute_signature(OSS4, req.method, curi, C.canonical_query(plist, OSS4), selected, "UNSIGNED-PAYLOAD",
                  creds, ts, region, "oss", listed=";".join(sorted(extra_names)))
-    signed = req.with_url(f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}")
+    signed = HttpRequest(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}", req.headers)
     return build_trace(OSS4, creds, _signer(region), ts, t, None, signed, reveal=reveal, presigned=True,
                   expires=expires)
 
@@ -334,7 +342,9 @@ def _additional(names: Iterable[str] | None) -> list[str]:
 
 
 def _quoted(pairs: Iterable[tuple[str, str]]) -> str:
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" if v else quote(k, safe="") for k, v in pairs)
+    """The query as oss2 writes it: ``quote(k, '')=quote(v, '')``, a bare key for an empty value."""
+    enc = C.uri_encode
+    return "&".join(f"{enc(k)}={enc(v)}" if v else enc(k) for k, v in pairs)
 
 
 def _revealed(t: SigningTrace) -> SigningTrace:
