@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
@@ -68,8 +69,8 @@ def mangled(creds: ik.Credentials, secret: str) -> ik.Credentials:
 
 def set_sig(req: ik.HttpRequest, sig: str) -> ik.HttpRequest:
     auth = req.header("Authorization")
-    if auth is not None:
-        return req.with_header("Authorization", auth.rsplit("Signature=", 1)[0] + "Signature=" + sig)
+    if auth is not None:      # keep what follows the signature (OSS4 writes AdditionalHeaders last)
+        return req.with_header("Authorization", re.sub(r"Signature=[^,\s]*", "Signature=" + sig, auth))
     head, _, _ = req.url.rpartition("Signature=")
     return req.with_url(head + "Signature=" + sig)
 
@@ -277,7 +278,111 @@ def scenarios() -> list[Scenario]:
     # ---- OSS -----------------------------------------------------------------------------------
     out += _oss_scenarios()
     out += _more_oss()
+    out += _gap_scenarios()
     return out
+
+
+def scenario_scheme(sc: Scenario) -> str:
+    """The scheme a scenario exercises: the first word of its label (AWS4, VOLC, OSS1, OSS4)."""
+    return sc.label.split()[0].rstrip(":")
+
+
+_OSS_BAD_AK = ("<Error><Code>InvalidAccessKeyId</Code><Message>The OSS Access Key Id you provided does not exist "
+               "in our records.</Message><RequestId>5C3D9175B6FC201293AD****</RequestId>"
+               "<HostId>examplebucket.oss-cn-hangzhou.aliyuncs.com</HostId>"
+               "<OSSAccessKeyId>{ak}</OSSAccessKeyId></Error>")
+
+
+def _gap_scenarios() -> list[Scenario]:
+    """Causes that apply to a scheme beyond the catalogue's §4 list: OSS V1/V4 tokens, header
+    canonicalisation on OSS, and hop-by-hop headers on Volcengine."""
+    out: list[Scenario] = []
+    oc, cv = OSS_CREDS, CV_CREDS
+    tok = ik.Credentials(oc.access_key, oc.secret_key, "STS.tok")
+    S4 = ik.Signer(OSS4, "cn-hangzhou", "oss")
+    bucket_host = "examplebucket.oss-cn-hangzhou.aliyuncs.com"
+
+    def add(expected, label, sent, creds, signer, now=AT, also=(), response=None):
+        out.append(Scenario(expected, label, sent, creds, signer, now, tuple(also), response))
+
+    def req(path="/a.png", headers=None, query=""):
+        return ik.HttpRequest.build("PUT", f"https://{bucket_host}{path}{query}", headers, b"png")
+
+    def s1(r, creds=oc):
+        from urllib.parse import unquote
+        return oss_sign.sign(r, creds, "examplebucket", unquote(r.path[1:]), version=1, at=AT)
+
+    def s4(r, creds=oc, **kw):
+        from urllib.parse import unquote
+        return oss_sign.sign(r, creds, "examplebucket", unquote(r.path[1:]), version=4, region="cn-hangzhou", at=AT, **kw)
+
+    def url(creds=oc, version=1, key="photos/cat 1.jpg"):
+        return oss_sign.sign_url("examplebucket", key, OSS_EP, creds, 600, version=version,
+                                 region="cn-hangzhou" if version == 4 else None, at=AT).signed_request
+
+    # ---- A. credentials: an access key the endpoint does not know; the token left unsigned -----
+    add("invalid-access-key", "OSS1 URL: server does not know the AK (no secret)", url(), None, None,
+        response=_OSS_BAD_AK.format(ak=oc.access_key))
+    typo = ik.Credentials("LTAI5tEXAMPLEAX", oc.secret_key)
+    add("invalid-access-key", "OSS4 PUT: AK typo, server does not know it", s4(req(), typo).signed_request, oc, S4,
+        response=_OSS_BAD_AK.format(ak=typo.access_key))
+    add("session-token-not-signed", "OSS1 URL: security-token appended after signing",
+        url().with_url(url().url + "&security-token=STS.tok"), tok, None)
+    add("session-token-not-signed", "OSS1 PUT: x-oss-security-token added after signing",
+        s1(req()).signed_request.with_header("x-oss-security-token", "STS.tok"), tok, None)
+    add("session-token-not-signed", "OSS4 PUT: x-oss-security-token added after signing",
+        s4(req()).signed_request.with_header("x-oss-security-token", "STS.tok"), tok, S4)
+    add("session-token-not-signed", "OSS4 URL: x-oss-security-token appended after signing",
+        url(version=4).with_url(url(version=4).url + "&x-oss-security-token=STS.tok"), tok, S4)
+
+    # ---- D. canonical URI: OSS4 does not normalise keys -----------------------------------------
+    tn = s4(req("/photos//cat.png"))
+    add("path-normalization", "OSS4 PUT: '//' in key collapsed by client", resign(tn, oc, cr_line(tn, 1, "/examplebucket/photos/cat.png")), oc, S4)
+    td = s4(req("/photos/./cat.png"))
+    add("path-normalization", "OSS4 PUT: '/./' in key removed by client", resign(td, oc, cr_line(td, 1, "/examplebucket/photos/cat.png")), oc, S4)
+
+    # ---- E. canonical query: V1 signs only sub-resources, so a plain '&t=' is harmless; a second
+    # '?' glues the parameters onto the Signature value ----------------------------------------
+    add("query-param-added-after-signing", "OSS1 URL: '?t=' appended with a second '?'", url().with_url(url().url + "?t=1735689600"), oc, None)
+
+    # ---- F. headers -----------------------------------------------------------------------------
+    th = s4(req(headers={"Host": bucket_host + ":443"}), additional_headers=["host"])
+    add("host-header-mismatch", "OSS4 PUT: host signed with :443, proxy dropped the port",
+        th.signed_request.with_header("Host", bucket_host), oc, S4)
+    tl = s4(req(headers={"Host": bucket_host, "Content-Disposition": "inline"}), additional_headers=["content-disposition", "host"])
+    add("case-of-signed-headers", "OSS4 PUT: AdditionalHeaders unsorted",
+        with_auth(resign(tl, oc, cr_line(tl, -2, "host;content-disposition")), "AdditionalHeaders=content-disposition;host",
+                  "AdditionalHeaders=host;content-disposition"), oc, S4)
+    add("case-of-signed-headers", "OSS4 PUT: AdditionalHeaders not lower-case",
+        with_auth(resign(tl, oc, cr_line(tl, -2, "Content-Disposition;Host")), "AdditionalHeaders=content-disposition;host",
+                  "AdditionalHeaders=Content-Disposition;Host"), oc, S4)
+    add("signed-header-missing", "OSS1 PUT: x-oss-security-token signed, then stripped by a proxy",
+        s1(req(), tok).signed_request.without_header("x-oss-security-token"), tok, None)
+    add("unsigned-header-present", "OSS1 PUT: x-oss-meta-a added after signing",
+        s1(req()).signed_request.with_header("x-oss-meta-a", "1"), oc, None)
+    add("unsigned-header-present", "OSS1 PUT: signer left out x-oss-object-acl",
+        _v1_without(s1(req(headers={"x-oss-object-acl": "private"})), "x-oss-object-acl:private\n", oc), oc, None)
+    tw = s1(req(headers={"x-oss-meta-a": "a   b "}))
+    add("header-value-whitespace-not-trimmed", "OSS1 PUT: client trimmed x-oss-meta-a",
+        _v1_without(tw, "x-oss-meta-a:a   b \n", oc, "x-oss-meta-a:a b\n"), oc, None)
+    tx = s1(req(headers={"x-oss-meta-title": "café"}))
+    add("non-ascii-header-value", "OSS1 PUT: metadata signed as mojibake",
+        _v1_without(tx, "café", oc, "cafÃ©"), oc, None)
+    hop = ik.Signer(VOLC, "cn-north-1", "cv", ("accept-encoding", "content-type", "host", "x-content-sha256", "x-date"))
+    add("hop-by-hop-header-signed", "VOLC CV: accept-encoding signed, transport added br",
+        hop.sign(cv_req({"Accept-Encoding": "gzip, deflate"}), cv, at=AT).signed_request
+        .with_header("Accept-Encoding", "gzip, deflate, br"), cv, CV)
+    add("hop-by-hop-header-signed", "VOLC CV: user-agent signed, replaced by a proxy",
+        ik.Signer(VOLC, "cn-north-1", "cv", ("content-type", "host", "user-agent", "x-content-sha256", "x-date"))
+        .sign(cv_req({"User-Agent": "volc-sdk-nodejs/1.0"}), cv, at=AT).signed_request.with_header("User-Agent", "proxy/1"),
+        cv, CV)
+    return out
+
+
+def _v1_without(t, old: str, creds: ik.Credentials, new: str = "") -> ik.HttpRequest:
+    """The request of V1 trace ``t`` re-signed with ``old`` replaced by ``new`` in its string to sign."""
+    assert old in t.string_to_sign
+    return v1_resign(t.signed_request, t.string_to_sign.replace(old, new), creds.secret_key)
 
 
 def _more_oss() -> list[Scenario]:

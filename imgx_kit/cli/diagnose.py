@@ -13,10 +13,11 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from ..core import capture
+from .common import parse_time
 from ..core.credentials import ENV_PREFIXES, Credentials
 from ..core.diagnose import diagnose, detect_scheme
 from ..core.errors import CaptureError, DiagnoseError
@@ -83,20 +84,6 @@ def _signer(args: argparse.Namespace) -> Signer | None:
     return None
 
 
-def _now(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    if text == "now":
-        return datetime.now(timezone.utc)
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise DiagnoseError(f"--now {text!r} is not an ISO 8601 time", hint="e.g. 2025-01-01T00:00:00Z") from None
-    if at.tzinfo is None:
-        raise DiagnoseError(f"--now {text!r} has no time zone", hint="e.g. 2025-01-01T00:00:00Z")
-    return at.astimezone(timezone.utc)
-
-
 def _credentials(args: argparse.Namespace, scheme: str) -> tuple[Credentials | None, str]:
     if args.no_credentials:
         return None, "credentials not read (--no-credentials)"
@@ -112,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     scheme, _ = detect_scheme(sent)
     creds, where = _credentials(args, scheme)
     response = _read(args.response) if args.response else None
-    d = diagnose(sent, creds, signer=_signer(args), server_response=response, now=_now(args.now),
+    d = diagnose(sent, creds, signer=_signer(args), server_response=response, now=parse_time(args.now, "--now", DiagnoseError),
                  bucket=args.bucket)
     if args.json:
         out = d.to_dict()

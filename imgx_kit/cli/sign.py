@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core.credentials import Credentials
@@ -17,6 +16,7 @@ from ..core.presets import ALL as PRESETS
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
 from ..core.signer import Signer
+from .common import parse_time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,18 +53,6 @@ def _signer(args: argparse.Namespace) -> Signer:
     return Signer(scheme_by_name(args.scheme), args.region, args.service, names)
 
 
-def _at(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise SigningError(f"--at {text!r} is not an ISO 8601 time", hint="e.g. 2025-01-01T00:00:00Z") from None
-    if at.tzinfo is None:
-        raise SigningError(f"--at {text!r} has no time zone", hint="use an aware UTC time such as 2025-01-01T00:00:00Z")
-    return at.astimezone(timezone.utc)
-
-
 def _headers(raw: list[str]) -> list[tuple[str, str]]:
     out = []
     for h in raw:
@@ -81,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     creds = Credentials.from_env(env)
     body = args.data_file.read_bytes() if args.data_file else (args.data or "").encode()
     req = HttpRequest.build(args.method, args.url, _headers(args.header), body)
-    at = _at(args.at)
+    at = parse_time(args.at, "--at", SigningError)
     t = signer.presign(req, creds, expires=args.presign, at=at) if args.presign else signer.sign(req, creds, at=at)
     if args.json:
         print(json.dumps(t.to_dict(), indent=2, ensure_ascii=False))

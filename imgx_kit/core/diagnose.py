@@ -132,8 +132,9 @@ _ROWS = [
      "Sign every x-amz-* header for S3 (and Content-MD5)."),
     ("header-value-whitespace-not-trimmed", "Header values were trimmed on one side only", _ALL,
      "Trim leading/trailing spaces and collapse inner runs before signing, or send values without them."),
-    ("case-of-signed-headers", "The SignedHeaders list is not lower-case and sorted", _ALL,
-     "List lower-case header names, sorted, separated by ';'."),
+    ("case-of-signed-headers", "The SignedHeaders list is not lower-case and sorted", ("AWS4", "VOLC", "OSS4"),
+     # not OSS1: V1 has no signed-header list (every x-oss-*, Content-MD5, Content-Type is signed implicitly)
+     "List lower-case header names, sorted, separated by ';' (OSS4: AdditionalHeaders)."),
     ("duplicate-header", "A header is repeated or listed twice", ("AWS4", "VOLC"),
      "Send each signed header once, or join repeated values with ',' in order."),
     ("hop-by-hop-header-signed", "A header that proxies and transports change is signed", ("AWS4", "VOLC"),
@@ -666,7 +667,8 @@ def _hypotheses(m: _V4, sk: str, ak: str, creds: Credentials, deadline: float) -
         check(cid, ev, cr_of(cq=cq))
     # headers
     for cid, sel, ev, extra in _header_variants(m, creds):
-        check(cid, ev, m.parts(extra.get("_scheme"), selected=sel)["canonical_request"])
+        lst = {"listed": extra["_listed"]} if "_listed" in extra else {}
+        check(cid, ev, m.parts(extra.get("_scheme"), selected=sel, **lst)["canonical_request"])
     # body
     for cid, payload, sel, ev in _body_variants(m):
         check(cid, ev, cr_of(payload=payload, selected=sel))
@@ -725,6 +727,12 @@ def _uri_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
             yield "plus-in-path", C.uri_encode(f"/{b}/{k.replace('+', ' ')}", True), "the signature matches '+' read as a space"
         if "//" in k:
             yield "path-normalization", C.uri_encode(f"/{b}/{re.sub('/{2,}', '/', k)}", True), "the signature matches the key with '//' collapsed"
+        dots = C.remove_dot_segments(f"/{k}")[1:]
+        if dots != k and dots != re.sub("/{2,}", "/", k):
+            yield "path-normalization", C.uri_encode(f"/{b}/{dots}", True), "the signature matches the key with dot segments and '//' normalised"
+        for alt, what in ((k.rstrip("/"), "without its trailing '/'"), (k + "/", "with a trailing '/'")):
+            if alt and alt != k:
+                yield "path-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the key {what}"
         for form in ("NFC", "NFD"):
             alt = unicodedata.normalize(form, k)
             if alt != k:
@@ -792,6 +800,9 @@ def _query_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
                   "X-SignedQueries", "X-NotSignBody", VOLC.q_signed_headers, OSS4.q_algorithm, OSS4.q_credential,
                   OSS4.q_date, OSS4.q_expires, OSS4.q_signed_headers or "", OSS4.q_token, "X-Security-Token"}
     for i, (k, v) in enumerate(pairs):
+        if k == sc.q_token:
+            yield "session-token-not-signed", C.canonical_query(pairs[:i] + pairs[i + 1:], sc), \
+                f"the signature matches the query without {k!r}: the token was added after signing"
         if k in auth_names:
             continue
         rest = pairs[:i] + pairs[i + 1:]
@@ -848,14 +859,18 @@ def _header_variants(m: _V4, creds: Credentials) -> Iterator[tuple[str, dict, st
             for alt, what in ((vals[-1], "the last value only"), (vals[0], "the first value only"),
                               (", ".join(vals), "values joined with ', '")):
                 yield "duplicate-header", {**sel, name: [alt]}, f"the signature matches {name} with {what}", {}
-        if any(ord(c) > 127 for c in v):
-            try:
-                yield "non-ascii-header-value", {**sel, name: [v.encode("utf-8").decode("latin-1")]}, \
-                    f"the signature matches {name}'s UTF-8 bytes read as Latin-1", {}
-            except UnicodeError:
-                pass
-            yield "non-ascii-header-value", {**sel, name: [quote(v, safe=" ;=/,")]}, \
-                f"the signature matches {name} percent-encoded", {}
+        if not v.isascii():
+            for alt, what in _non_ascii_variants(v):
+                yield "non-ascii-header-value", {**sel, name: [alt]}, f"the signature matches {name} {what}", {}
+        if name in _HOP:
+            for alt in _HOP_VALUES.get(name, ()) + ((str(len(req.body)),) if name == "content-length" else ()):
+                if alt != v:
+                    yield "hop-by-hop-header-signed", {**sel, name: [alt]}, \
+                        f"the signature matches {name} {alt!r} (sent: {v!r}): a proxy or the transport " \
+                        "changed this signed header", {}
+        if m.oss and name == sc.token_header.lower():
+            yield "session-token-not-signed", {k: x for k, x in sel.items() if k != name}, \
+                f"the signature matches the request without {name}: the token was added after signing", {}
     # trimming done differently
     ws = any(re.search(r"\s{2,}|^\s|\s$", x) for vals in sel.values() for x in vals)
     if ws:
@@ -864,6 +879,14 @@ def _header_variants(m: _V4, creds: Credentials) -> Iterator[tuple[str, dict, st
                 yield "header-value-whitespace-not-trimmed", sel, \
                     f"the signature matches header values canonicalised with '{mode}' (the scheme uses '{sc.header_values}')", \
                     {"_scheme": replace(sc, header_values=mode)}
+    # the list written as declared (upper case, unsorted) into the canonical request
+    if s.signed_raw and not m.volc_presign:
+        names = s.signed_raw.split(";")
+        if any(n != n.lower() for n in names) or names != sorted(names):
+            low_sel, _ = received_selection(sc, req, tuple(n.lower() for n in names if n))
+            yield "case-of-signed-headers", low_sel, \
+                f"the signature matches the header list written as declared ({s.signed_raw!r}) in the " \
+                "canonical request", {"_listed": s.signed_raw}
     # listed headers that are not on the wire
     for name in s.signed:
         low = name.lower()
@@ -882,6 +905,26 @@ def _header_variants(m: _V4, creds: Credentials) -> Iterator[tuple[str, dict, st
             if name in sel:
                 rest = {k: v for k, v in sel.items() if k != name}
                 yield "oss-content-md5-or-type-mismatch", rest, f"the signature matches a request signed without {name}", {}
+
+
+_HOP_VALUES = {"accept-encoding": ("gzip, deflate", "gzip, deflate, br", "gzip, deflate, br, zstd", "gzip",
+                                    "identity", "br", "*", ""),
+               "connection": ("keep-alive", "close", "Keep-Alive", ""), "keep-alive": ("timeout=5", ""),
+               "expect": ("100-continue", ""), "transfer-encoding": ("chunked", ""), "te": ("trailers", ""),
+               "content-length": ("0",)}
+
+
+def _non_ascii_variants(v: str) -> Iterator[tuple[str, str]]:
+    """How a non-ASCII header value is commonly mangled between signing and sending."""
+    for alt, what in ((lambda: v.encode("utf-8").decode("latin-1"), "as its UTF-8 bytes read as Latin-1"),
+                      (lambda: v.encode("latin-1").decode("utf-8"), "as the UTF-8 text its Latin-1 bytes spell"),
+                      (lambda: quote(v, safe=" ;=/,"), "percent-encoded"),
+                      (lambda: v.encode("ascii", "ignore").decode(), "with its non-ASCII characters dropped"),
+                      (lambda: v.encode("ascii", "replace").decode(), "with its non-ASCII characters as '?'")):
+        try:
+            yield alt(), what
+        except UnicodeError:
+            continue
 
 
 def _body_variants(m: _V4) -> Iterator[tuple[str, str, dict, str]]:
@@ -920,7 +963,8 @@ def _body_variants(m: _V4) -> Iterator[tuple[str, str, dict, str]]:
 
 # ---- OSS V1 ---------------------------------------------------------------------------------------
 def _v1_hypotheses(sent: HttpRequest, s: _Sent, bucket: str | None, sk: str, ak: str,
-                   deadline: float) -> tuple[list[_Hit], Callable[[str], tuple[str, str, list]]]:
+                   deadline: float, token: str | None = None
+                   ) -> tuple[list[_Hit], Callable[[str], tuple[str, str, list]]]:
     from . import oss_sign as O
     b, k = _bucket_key(sent, bucket)
     pairs = [(kk, v) for kk, v in C.parse_query(sent.query) if not (s.presigned and kk in s.auth_params)]
@@ -963,7 +1007,10 @@ def _v1_hypotheses(sent: HttpRequest, s: _Sent, bucket: str | None, sk: str, ak:
             check("unicode-normalization", f"the signature matches the {form} form of the key", res=O.v1_resource(b, alt, pairs))
     for i, (kk, v) in enumerate(pairs):
         rest = pairs[:i] + pairs[i + 1:]
-        if kk in O.SUBRESOURCES:
+        if kk == "security-token":
+            check("session-token-not-signed", "the signature matches the resource without 'security-token': the "
+                  "token was appended after signing or left out of the signed resource", res=O.v1_resource(b, k, rest))
+        elif kk in O.SUBRESOURCES:
             check("oss-subresource-not-signed", f"the signature matches the resource without {kk!r}: it was "
                   "appended after signing or left out of the signed resource", res=O.v1_resource(b, k, rest))
     low = {kk.lower(): v for kk, v in headers}
@@ -983,6 +1030,35 @@ def _v1_hypotheses(sent: HttpRequest, s: _Sent, bucket: str | None, sk: str, ak:
         if kk.lower().startswith("x-oss-") and ";" in v:
             check("header-changed-after-signing", f"the signature matches {kk.lower()} without its parameters",
                   hdrs=[(a, v.split(";")[0].strip() if a == kk else bv) for a, bv in headers])
+    # every x-oss-* header is signed implicitly: one sent but left out of the signature
+    for i, (kk, v) in enumerate(headers):
+        lk = kk.lower()
+        if lk.startswith("x-oss-") and lk != "x-oss-date":
+            rest_h = headers[:i] + headers[i + 1:]
+            if lk == "x-oss-security-token":
+                check("session-token-not-signed", "the signature matches the request without x-oss-security-token: "
+                      "the token was added after signing", hdrs=rest_h)
+            else:
+                check("unsigned-header-present", f"the signature matches the request without {lk}: OSS V1 signs "
+                      "every x-oss-* header, but this one was added after signing (or left out by the signer)",
+                      hdrs=rest_h)
+    # a header the client signed but that is not on the wire (only the token can be known)
+    if token and "x-oss-security-token" not in low and not s.presigned:
+        check("signed-header-missing", "the signature matches the request with x-oss-security-token set to your "
+              "session token: it was signed, then dropped before sending", hdrs=headers + [("x-oss-security-token", token)])
+    # header values canonicalised differently, and non-ASCII values mangled
+    signed_v1 = [(i, kk.lower(), v) for i, (kk, v) in enumerate(headers)
+                 if kk.lower().startswith("x-oss-") or kk.lower() in ("content-type", "content-md5")]
+    for mode, fn in (("trimall", lambda x: " ".join(x.split())), ("strip", str.strip)):
+        if any(fn(v) != v for _, _, v in signed_v1):
+            check("header-value-whitespace-not-trimmed", f"the signature matches header values canonicalised with "
+                  f"'{mode}' (OSS V1 signs them as sent)",
+                  hdrs=[(a, fn(bv) if (i, a.lower(), bv) in signed_v1 else bv) for i, (a, bv) in enumerate(headers)])
+    for i, lk, v in signed_v1:
+        if not v.isascii():
+            for alt, what in _non_ascii_variants(v):
+                check("non-ascii-header-value", f"the signature matches {lk} {what}",
+                      hdrs=headers[:i] + [(headers[i][0], alt)] + headers[i + 1:])
     if not hits and not s.presigned and date and time.perf_counter() < deadline:
         try:
             d0 = parsedate_to_datetime(date)
@@ -1019,6 +1095,10 @@ class _Findings:
 
     def has(self, cid: str) -> bool:
         return any(c.id == cid for c in self.causes)
+
+    def discard(self, cid: str, kind: str) -> None:
+        """Forget a finding of one kind that stronger evidence explains otherwise."""
+        self.causes = [c for c in self.causes if not (c.id == cid and c.kind == kind)]
 
 
 def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Credentials | None,
@@ -1165,6 +1245,18 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
                 f.add("unsigned-header-present", f"S3 requires every x-amz-* header to be signed; unsigned: "
                       f"{', '.join(unsigned)}", "high", "structure")
         f.checked.append("SignedHeaders list against the headers sent")
+    if s.scheme == "OSS4":
+        names = s.signed_raw.split(";") if s.signed_raw else []
+        if any(n != n.lower() for n in names) or names != sorted(names) or "" in names:
+            where = "x-oss-additional-headers" if s.presigned else "AdditionalHeaders"
+            f.add("case-of-signed-headers", f"{where}={s.signed_raw!r} is not lower-case, sorted and without "
+                  "empty names", "high", "structure")
+    if s.scheme == "OSS1":
+        for k, v in sent.headers:
+            low = k.lower()
+            if (low.startswith("x-oss-") or low in ("content-type", "content-md5")) and not v.isascii():
+                f.add("non-ascii-header-value", f"the signed header {low} contains non-ASCII characters",
+                      "medium", "advice")
     if s.scheme == "OSS4" and not s.presigned:
         for n in sorted(set(listed_low)):
             if not sent.has_header(n):
@@ -1425,7 +1517,13 @@ def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
         f.add("signature-not-url-encoded", "the signature is right once its spaces are read back as '+' "
               "(exact: HMAC match)", "high", "exact")
         return trace, diff, "mismatch"
-    hits, _ = _v1_hypotheses(sent, s, bucket, creds.secret_key, creds.access_key, deadline)
+    if "?" in s.signature and sig == s.signature.split("?")[0].replace(" ", "+"):
+        f.add("query-param-added-after-signing", "the signature is right once the '?…' glued to it is cut off: "
+              "parameters were appended with a second '?' after signing (exact: HMAC match)", "high", "exact")
+        return trace, diff, "mismatch"
+    hits, _ = _v1_hypotheses(sent, s, bucket, creds.secret_key, creds.access_key, deadline, creds.session_token)
+    if any(h.cid == "signed-header-missing" for h in hits):
+        f.discard("session-token-missing", "structure")     # the token was used, then dropped: not "missing"
     seen = set()
     for h in hits:
         if h.cid not in seen:

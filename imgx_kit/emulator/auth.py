@@ -10,7 +10,7 @@ copy), and answer failures with the §6.1 envelope — plus the teaching echo on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Iterable, Callable
 
 from werkzeug.wrappers import Response
 
@@ -125,3 +125,17 @@ def gateway_answer(ctx: Ctx, call: GatewayCall, code: str, message: str | None =
                              region=call.region, message=message, request_id=request_id(ctx.now),
                              status=status)
     return json_response(st, body)
+
+
+def check_action(ctx: Ctx, call: GatewayCall, known: "Iterable[str]", version: str) -> Response | None:
+    """The gateway's routing checks: Action and Version present (MissingParameter) and known
+    (InvalidActionOrVersion). ``None`` when the call may go on."""
+    action, got = ctx.q("Action"), ctx.q("Version")
+    if not action:
+        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Action parameter.")
+    if not got:
+        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Version parameter.")
+    if action not in known or got != version:
+        return gateway_answer(ctx, call, "InvalidActionOrVersion",
+                              f"Could not find operation {action} for version {got}.")
+    return None

@@ -13,7 +13,7 @@ import re
 
 from werkzeug.wrappers import Response
 
-from .auth import GatewayCall, gateway_answer, verify_gateway
+from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
 from .context import Ctx
 from .envelopes import gateway_ok, json_response, request_id
 from .faults import Fault
@@ -59,14 +59,10 @@ def too_large(ctx: Ctx) -> Response:
 
 def handle(ctx: Ctx) -> Response:
     call = _call(ctx)
-    action, version = ctx.q("Action"), ctx.q("Version")
-    if not action:
-        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Action parameter.")
-    if not version:
-        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Version parameter.")
-    if action not in ACTIONS or version != VERSION:
-        return gateway_answer(ctx, call, "InvalidActionOrVersion",
-                              f"Could not find operation {action} for version {version}.")
+    refused = check_action(ctx, call, ACTIONS, VERSION)
+    if refused is not None:
+        return refused
+    action, version = ctx.q("Action"), VERSION
     method = ctx.req.method
     if (action == "ApplyImageUpload" and method not in ("GET", "POST")) or \
             (action == "CommitImageUpload" and method != "POST"):

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
-from .auth import GatewayCall, gateway_answer, verify_gateway
+from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
 from .context import Ctx
 from .envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
 from .faults import Fault
@@ -110,14 +110,10 @@ def handle(ctx: Ctx) -> Response:
     if req.method == "GET" and ctx.path.startswith("/results/"):
         return _result_file(ctx)
     call = _call(ctx)
-    action, version = ctx.q("Action"), ctx.q("Version")
-    if not action:
-        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Action parameter.")
-    if not version:
-        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Version parameter.")
-    if action not in REQ_KEYS or version != VERSION:
-        return gateway_answer(ctx, call, "InvalidActionOrVersion",
-                              f"Could not find operation {action} for version {version}.")
+    refused = check_action(ctx, call, REQ_KEYS, VERSION)
+    if refused is not None:
+        return refused
+    action, version = ctx.q("Action"), VERSION
     if req.method != "POST":
         return gateway_answer(ctx, call, "MethodNotAllowed")
     v, err = verify_gateway(ctx, call, kind="cv")

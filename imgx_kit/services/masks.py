@@ -54,7 +54,8 @@ _TILE = 64              # undo bookkeeping granularity (pixels)
 _MIN_RADIUS = 0.7072    # a stamp always covers at least the pixel under the point
 
 
-def _union(a: BBox | None, b: BBox | None) -> BBox | None:
+def bbox_union(a: BBox | None, b: BBox | None) -> BBox | None:
+    """The smallest box holding both (either may be None)."""
     if a is None:
         return b
     if b is None:
@@ -104,7 +105,7 @@ class _Step:
             return full
         box = None
         for r in self.regions:
-            box = _union(box, r.bbox)
+            box = bbox_union(box, r.bbox)
         return box
 
 
@@ -236,7 +237,7 @@ class MaskModel:
                 if len(p) != 2:
                     raise PainterError(f"a stroke point must be (x, y), got {p!r}",
                                        hint="pass a list of (x, y) pairs in image pixels")
-                box = _union(box, self.stroke_to(p[0], p[1]))
+                box = bbox_union(box, self.stroke_to(p[0], p[1]))
         finally:
             self.end_stroke()
         return box
@@ -249,7 +250,7 @@ class MaskModel:
         box = None
         for i in range(n):
             t0, t1 = i / n, (i + 1) / n
-            box = _union(box, self._capsule(ax + (bx - ax) * t0, ay + (by - ay) * t0,
+            box = bbox_union(box, self._capsule(ax + (bx - ax) * t0, ay + (by - ay) * t0,
                                             ax + (bx - ax) * t1, ay + (by - ay) * t1, st))
         return box
 

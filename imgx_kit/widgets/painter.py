@@ -31,7 +31,7 @@ from ipycanvas import MultiCanvas, hold_canvas
 from PIL import Image, ImageColor
 
 from ..core.errors import ImgxError, PainterError
-from ..services.masks import BBox, MaskModel, Viewport, load_painter_image
+from ..services.masks import BBox, MaskModel, Viewport, bbox_union as _union, load_painter_image
 
 __all__ = ["MaskPainter"]
 
@@ -546,10 +546,3 @@ class MaskPainter(widgets.VBox):
             raise PainterError(f"stroke point ({x}, {y}) is not finite", hint="use image pixel coordinates")
         return (x, y)
 
-
-def _union(a: BBox | None, b: BBox | None) -> BBox | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
