@@ -29,6 +29,7 @@ __all__ = [
     "InpaintError",
     "UploadError",
     "EmulatorError",
+    "ClientConfigError",
     "PainterError",
 ]
 
@@ -86,6 +87,10 @@ class ImageInputError(ImgxError, ValueError):
 
 class PainterError(ImgxError, ValueError):
     """The mask painter was given an input it cannot use."""
+
+
+class ClientConfigError(ImgxError, ValueError):
+    """A client was configured with values it cannot use (unknown region, bad endpoints …)."""
 
 
 class EmulatorError(ImgxError, RuntimeError):

@@ -30,7 +30,7 @@ from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, 
                      build_trace, _without, check_time, format_authorization, format_timestamp)
 from .trace import SigningTrace
 
-__all__ = ["sign", "sign_url", "verify", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
+__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
 
 # oss2 2.19's V1 sub-resource list (oss2.auth.ProviderAuth._subresource_key_set): only these query
 # parameters enter the V1 canonicalized resource. x-oss-process is one of them in oss2.
@@ -103,7 +103,7 @@ def _is_ip_or_localhost(host: str) -> bool:
         return False
 
 
-def _check_key(bucket: str, key: str | None, required: bool = True) -> None:
+def check_key(bucket: str, key: str | None, required: bool = True) -> None:
     if not isinstance(bucket, str) or not bucket:
         raise SigningError("bucket name is empty", hint="name the bucket, e.g. 'examplebucket'")
     if key is None and not required:
@@ -116,7 +116,7 @@ def _check_key(bucket: str, key: str | None, required: bool = True) -> None:
         raise SigningError("object key is longer than 1023 bytes", hint="OSS keys are at most 1023 bytes of UTF-8")
 
 
-def _check_version(version: int, region: str | None) -> None:
+def check_version(version: int, region: str | None) -> None:
     if version not in (1, 4):
         raise SigningError(f"OSS signature version {version!r} is not 1 or 4", hint="use version=1 or version=4")
     if version == 4 and not region:
@@ -171,8 +171,8 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
          additional_headers: Iterable[str] | None = None, reveal: bool = False) -> SigningTrace:
     """Sign ``req`` for ``bucket``/``key`` with an Authorization header (V1 or V4)."""
     _check_args(req, creds)
-    _check_version(version, region)
-    _check_key(bucket, key, required=False)
+    check_version(version, region)
+    check_key(bucket, key, required=False)
     now = check_time(at)
     pairs = C.parse_query(req.query)
     if version == 1:
@@ -218,8 +218,8 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
     ``expires`` is relative seconds for both versions (V1 writes the absolute time)."""
     if not isinstance(creds, Credentials):
         _check_args(HttpRequest("GET", "https://x/"), creds)
-    _check_version(version, region)
-    _check_key(bucket, key)
+    check_version(version, region)
+    check_key(bucket, key)
     _check_expires(expires)
     now = check_time(at)
     plist: list[tuple[str, str]] = []

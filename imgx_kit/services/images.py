@@ -1,0 +1,480 @@
+"""Image and mask inputs for upload and inpainting, normalised into one :class:`ImageSource`.
+
+Accepted: a path (``str``/``Path``), an ``http(s)`` URL (downloaded with a size cap), a
+``data:`` URI, raw bytes, a binary file object, a ``PIL.Image`` or a numpy array. The format is
+detected from the content, never from the name. Files are streamed: the CRC32 (``zlib.crc32``)
+and size are computed while reading in chunks, so a large file is never read whole into memory::
+
+    >>> from imgx_kit.services.images import load_image
+    >>> import numpy as np
+    >>> src = load_image(np.zeros((4, 6, 3), np.uint8))
+    >>> src.format, src.width, src.height, len(src.crc32_hex)
+    ('png', 6, 4, 8)
+
+Masks (``load_mask``) accept bool or 0/255 arrays, PIL images, paths and bytes; they are checked
+against the image size and for binarity (0 = keep, 255 = repaint).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import tempfile
+import warnings
+import weakref
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import unquote_to_bytes
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..core.errors import ImageInputError
+from ..core.redact import redact_url
+from .calls import CountingReader
+
+__all__ = ["ImageSource", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
+           "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
+
+DEFAULT_CHUNK = 1 << 20             # bytes per read
+DEFAULT_MAX_DOWNLOAD = 100 << 20    # URL download cap
+SPOOL_LIMIT = 8 << 20               # streams above this are spooled to a temporary file
+INPUT_KINDS = "a path, an http(s) URL, a data: URI, bytes, a binary file object, a PIL image or a numpy array"
+_TAIL = 1024
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format from the first bytes (magic numbers), or ``None``.
+
+        >>> sniff_format(b"\\x89PNG\\r\\n\\x1a\\n...."), sniff_format(b"hello")
+        ('png', None)
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"BM"):
+        return "bmp"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return "avif"
+        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+            return "heic"
+    return None
+
+
+@dataclass(frozen=True, repr=False)
+class ImageSource:
+    """A normalised image input: content-detected ``format``, ``width``/``height``, ``size`` and
+    ``crc32``, readable again and again (from memory or from its file, in chunks)."""
+
+    name: str
+    size: int
+    crc32: int
+    format: str
+    width: int
+    height: int
+    data: bytes | None = field(default=None, compare=False)
+    path: str | None = None
+    chunk_size: int = DEFAULT_CHUNK
+    _keep: Any = field(default=None, compare=False)       # owner of a temporary spool file
+
+    @property
+    def crc32_hex(self) -> str:
+        """``%08x``: lower-case hex, zero-padded (what ImageX expects in ``Content-CRC32``)."""
+        return f"{self.crc32 & 0xFFFFFFFF:08x}"
+
+    @property
+    def in_memory(self) -> bool:
+        return self.data is not None
+
+    def open(self):
+        """A fresh binary stream positioned at the start."""
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return open(self.path, "rb")
+
+    def reader(self, start: int = 0, length: int | None = None, stats: dict | None = None):
+        """The body to send for ``[start, start+length)``: bytes when in memory, else a streaming
+        reader that reads ``chunk_size`` at a time (``stats`` counts the reads)."""
+        n = self.size - start if length is None else length
+        if self.data is not None:
+            return memoryview(self.data)[start:start + n] if (start or n != self.size) else self.data
+        return CountingReader(self.open, start, n, self.chunk_size, stats)
+
+    def chunks(self, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """Iterate the bytes of ``[start, start+length)`` in ``chunk_size`` pieces."""
+        n = self.size - start if length is None else length
+        if self.data is not None:
+            mv = memoryview(self.data)
+            for i in range(start, start + n, self.chunk_size):
+                yield bytes(mv[i:min(i + self.chunk_size, start + n)])
+            return
+        with self.open() as f:
+            f.seek(start)
+            left = n
+            while left > 0:
+                b = f.read(min(self.chunk_size, left))
+                if not b:
+                    raise ImageInputError(f"{self.name} shrank while it was being read",
+                                          hint="do not modify the file during the upload")
+                left -= len(b)
+                yield b
+
+    def crc_of(self, start: int, length: int) -> int:
+        """CRC32 of a byte range (for chunked-upload parts), computed chunk by chunk."""
+        crc = 0
+        for b in self.chunks(start, length):
+            crc = zlib.crc32(b, crc)
+        return crc & 0xFFFFFFFF
+
+    def read_bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        with self.open() as f:
+            return f.read()
+
+    def __repr__(self) -> str:
+        where = "memory" if self.data is not None else "file"
+        return (f"ImageSource({self.name}: {self.format} {self.width}x{self.height}, {self.size} bytes, "
+                f"crc32 {self.crc32_hex}, {where})")
+
+    def _repr_html_(self) -> str:
+        import html
+        return f"<code>{html.escape(repr(self))}</code>"
+
+
+# ---- loading --------------------------------------------------------------------------------
+def load_image(src: Any, *, chunk_size: int = DEFAULT_CHUNK, max_download: int = DEFAULT_MAX_DOWNLOAD,
+               session: Any = None, timeout: float = 30.0) -> ImageSource:
+    """Normalise any supported input into an :class:`ImageSource`; raises
+    :class:`~imgx_kit.ImageInputError` saying what was wrong and what to pass instead."""
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1024:
+        raise ImageInputError(f"chunk_size={chunk_size!r} must be a whole number of bytes ≥ 1024",
+                              hint="e.g. chunk_size=1 << 20 (1 MiB)")
+    if isinstance(src, ImageSource):
+        return src
+    if isinstance(src, os.PathLike):
+        return _from_path(Path(src), chunk_size)
+    if isinstance(src, str):
+        s = src.strip()
+        low = s[:8].lower()
+        if low.startswith(("http://", "https://")):
+            return _from_url(s, chunk_size, max_download, session, timeout)
+        if low.startswith("data:"):
+            return _from_bytes(_data_uri(s), "data URI", chunk_size)
+        if not s:
+            raise ImageInputError("the image path is empty", hint=f"pass {INPUT_KINDS}")
+        return _from_path(Path(src).expanduser(), chunk_size)
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return _from_bytes(bytes(src), "bytes", chunk_size)
+    if isinstance(src, Image.Image):
+        return _from_bytes(_encode_pil(src), "PIL image", chunk_size)
+    if isinstance(src, np.ndarray):
+        return _from_bytes(_encode_pil(_array_to_pil(src, "image")), "numpy array", chunk_size)
+    if hasattr(src, "read"):
+        return _from_stream(src, chunk_size)
+    raise ImageInputError(f"cannot use a {type(src).__name__} as an image", hint=f"pass {INPUT_KINDS}")
+
+
+def _from_path(p: Path, chunk_size: int) -> ImageSource:
+    name = p.name or str(p)
+    if not p.exists():
+        raise ImageInputError(f"no such file: {p}", hint="check the path (relative paths start from the current directory)")
+    if p.is_dir():
+        raise ImageInputError(f"{p} is a directory, not an image file", hint="pass the path of one image file")
+    try:
+        size = p.stat().st_size
+        crc, head, tail = 0, b"", b""
+        with open(p, "rb") as f:
+            while True:
+                b = f.read(chunk_size)
+                if not b:
+                    break
+                crc = zlib.crc32(b, crc)
+                if len(head) < 32:
+                    head += b[:32 - len(head)]
+                tail = (tail + b)[-_TAIL:]
+    except PermissionError:
+        raise ImageInputError(f"{p} cannot be read (permission denied)", hint="check the file's permissions") from None
+    except OSError as e:
+        raise ImageInputError(f"{p} cannot be read: {e.strerror or e}") from None
+    fmt, w, h = _inspect(name, head, tail, size, lambda: open(p, "rb"))
+    return ImageSource(name, size, crc & 0xFFFFFFFF, fmt, w, h, None, str(p), chunk_size)
+
+
+def _from_bytes(data: bytes, name: str, chunk_size: int) -> ImageSource:
+    fmt, w, h = _inspect(name, data[:32], data[-_TAIL:], len(data), lambda: io.BytesIO(data))
+    return ImageSource(name, len(data), zlib.crc32(data) & 0xFFFFFFFF, fmt, w, h, data, None, chunk_size)
+
+
+class _Spool:
+    """Collect a stream: in memory up to SPOOL_LIMIT, then in a temporary file (removed when the
+    ImageSource that owns it is garbage-collected)."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.file = None
+        self.path: str | None = None
+        self.crc = 0
+        self.size = 0
+        self.head = b""
+        self.tail = b""
+
+    def write(self, b: bytes) -> None:
+        self.crc = zlib.crc32(b, self.crc)
+        self.size += len(b)
+        if len(self.head) < 32:
+            self.head += b[:32 - len(self.head)]
+        self.tail = (self.tail + b)[-_TAIL:]
+        if self.file is None and len(self.buf) + len(b) > SPOOL_LIMIT:
+            fd, self.path = tempfile.mkstemp(prefix="imgx-upload-")
+            self.file = os.fdopen(fd, "wb")
+            self.file.write(self.buf)
+            self.buf = bytearray()
+            weakref.finalize(self, _unlink, self.path)
+        if self.file is not None:
+            self.file.write(b)
+        else:
+            self.buf += b
+
+    def finish(self, name: str, chunk_size: int) -> ImageSource:
+        if self.file is None:
+            return _from_bytes(bytes(self.buf), name, chunk_size)
+        self.file.close()
+        path = self.path
+        assert path is not None
+        fmt, w, h = _inspect(name, self.head, self.tail, self.size, lambda: open(path, "rb"))
+        return ImageSource(name, self.size, self.crc & 0xFFFFFFFF, fmt, w, h, None, path, chunk_size, _keep=self)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _from_stream(f: Any, chunk_size: int) -> ImageSource:
+    name = Path(str(getattr(f, "name", "") or "file object")).name or "file object"
+    mode = getattr(f, "mode", "rb")
+    if isinstance(f, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode and mode):
+        raise ImageInputError(f"{name} is open in text mode", hint="open the file with open(path, 'rb')")
+    sp = _Spool()
+    while True:
+        try:
+            b = f.read(chunk_size)
+        except (OSError, ValueError) as e:
+            raise ImageInputError(f"reading {name} failed: {e}", hint="pass an open, readable binary file") from None
+        if not b:
+            break
+        if isinstance(b, str):
+            raise ImageInputError(f"{name} returned text, not bytes", hint="open the file with open(path, 'rb')")
+        sp.write(bytes(b))
+    return sp.finish(name, chunk_size)
+
+
+def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float) -> ImageSource:
+    import requests
+    shown = redact_url(url)
+    sess = session or requests
+    try:
+        resp = sess.get(url, stream=True, timeout=timeout)
+    except requests.RequestException as e:
+        raise ImageInputError(f"downloading {shown} failed: {type(e).__name__}",
+                              hint="check the URL and the network") from None
+    with resp:
+        if resp.status_code != 200:
+            raise ImageInputError(f"downloading {shown} answered HTTP {resp.status_code}",
+                                  hint="check that the URL points at an image that exists")
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise ImageInputError(f"{shown} is {int(declared)} bytes, over the download cap of {cap} bytes",
+                                  hint="raise max_download=… or download the file yourself")
+        sp = _Spool()
+        try:
+            for b in resp.iter_content(chunk_size):
+                sp.write(b)
+                if sp.size > cap:
+                    raise ImageInputError(f"{shown} is over the download cap of {cap} bytes",
+                                          hint="raise max_download=… or download the file yourself")
+        except requests.RequestException as e:
+            raise ImageInputError(f"downloading {shown} broke off: {type(e).__name__}") from None
+    name = Path(url.split("?", 1)[0]).name or "download"
+    return sp.finish(name, chunk_size)
+
+
+def _data_uri(text: str) -> bytes:
+    head, sep, payload = text.partition(",")
+    if not sep:
+        raise ImageInputError("the data URI has no ',' before its data",
+                              hint="use data:image/png;base64,<base64 data>")
+    if head.lower().endswith(";base64"):
+        try:
+            data = base64.b64decode("".join(payload.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise ImageInputError("the data URI's base64 does not decode",
+                                  hint="check that the data was not cut or changed") from None
+    else:
+        data = unquote_to_bytes(payload)
+    if not data:
+        raise ImageInputError("the data URI holds no data")
+    return data
+
+
+def _inspect(name: str, head: bytes, tail: bytes, size: int, opener: Callable[[], Any]) -> tuple[str, int, int]:
+    """Detect the format from content, read the dimensions from the header, and check that the
+    file is complete (PNG ends in IEND, JPEG in EOI, GIF in its trailer)."""
+    if size == 0:
+        raise ImageInputError(f"{name} is empty (0 bytes)", hint="pass an image file with content")
+    fmt = sniff_format(head)
+    if fmt is None:
+        shown = head[:8].hex(" ")
+        raise ImageInputError(f"{name} is not an image (its first bytes are {shown})",
+                              hint="pass a PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC or AVIF file")
+    try:
+        with opener() as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(f) as im:
+                w, h = im.size
+    except Image.DecompressionBombError:
+        raise ImageInputError(f"{name} is too many pixels to open safely",
+                              hint="resize the image first") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
+        if fmt in ("heic", "avif"):
+            w, h = 0, 0
+            return fmt, w, h
+        raise ImageInputError(f"{name} looks like {fmt.upper()} but its header does not decode ({type(e).__name__})",
+                              hint="the file is truncated or corrupt; export it again") from None
+    if w <= 0 or h <= 0:
+        raise ImageInputError(f"{name} is a {w}x{h} image", hint="an image needs at least one pixel")
+    if fmt == "png" and b"IEND" not in tail[-16:]:
+        raise ImageInputError(f"{name} is a truncated PNG (no IEND chunk at the end)",
+                              hint="the file was cut off; download or export it again")
+    if fmt == "jpeg" and b"\xff\xd9" not in tail:
+        raise ImageInputError(f"{name} is a truncated JPEG (no end-of-image marker)",
+                              hint="the file was cut off; download or export it again")
+    if fmt == "gif" and not tail.rstrip(b"\x00").endswith(b";"):
+        raise ImageInputError(f"{name} is a truncated GIF (no trailer)",
+                              hint="the file was cut off; download or export it again")
+    return fmt, int(w), int(h)
+
+
+def _encode_pil(im: Image.Image) -> bytes:
+    if im.width <= 0 or im.height <= 0:
+        raise ImageInputError(f"the PIL image is {im.width}x{im.height}", hint="an image needs at least one pixel")
+    if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I"):
+        im = im.convert("RGBA" if "A" in im.mode else "RGB")
+    buf = io.BytesIO()
+    im.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _array_to_pil(a: np.ndarray, what: str) -> Image.Image:
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)):
+        raise ImageInputError(f"the {what} array has shape {a.shape}",
+                              hint="use H×W (gray), H×W×3 (RGB) or H×W×4 (RGBA)")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ImageInputError(f"the {what} array is {a.shape[1]}x{a.shape[0]} (empty)",
+                              hint="an image needs at least one pixel")
+    if a.dtype == bool:
+        a = a.astype(np.uint8) * 255
+    if a.dtype != np.uint8:
+        raise ImageInputError(f"the {what} array has dtype {a.dtype}, not uint8",
+                              hint="convert it, e.g. (a * 255).clip(0, 255).astype('uint8')")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    mode = {2: "L"}.get(a.ndim) or ("RGB" if a.shape[2] == 3 else "RGBA")
+    return Image.fromarray(np.ascontiguousarray(a), mode)
+
+
+# ---- decoded images and masks (inpainting) ------------------------------------------------------
+def load_pil(src: Any, **kw) -> tuple[Image.Image, ImageSource]:
+    """Load and fully decode an image (for inpainting); truncated data raise ImageInputError."""
+    if isinstance(src, Image.Image):
+        if src.width <= 0 or src.height <= 0:
+            raise ImageInputError(f"the PIL image is {src.width}x{src.height}", hint="an image needs at least one pixel")
+        source = load_image(src, **kw)
+        return src, source
+    source = load_image(src, **kw)
+    try:
+        with source.open() as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(f)
+            im.load()
+    except Image.DecompressionBombError:
+        raise ImageInputError(f"{source.name} is too many pixels to decode safely", hint="resize it first") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise ImageInputError(f"{source.name} does not decode ({type(e).__name__}: {str(e)[:80]})",
+                              hint="the file is truncated or corrupt; export it again") from None
+    return im, source
+
+
+def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
+    """A ``bool`` H×W mask (True = repaint) from a bool/0–255 array, PIL image, path, bytes or
+    data URI, checked against the image ``size`` (width, height) and for binarity."""
+    w, h = size
+    if isinstance(mask, np.ndarray):
+        arr = mask
+        if arr.ndim == 3 and arr.shape[2] in (3, 4):
+            arr = _gray_of(arr[..., :3], "mask array")
+        elif arr.ndim == 3 and arr.shape[2] == 1:
+            arr = arr[..., 0]
+        if arr.ndim != 2:
+            raise ImageInputError(f"the mask array has shape {mask.shape}", hint="use an H×W array (bool or 0/255)")
+        if arr.dtype != bool and not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise ImageInputError(f"the mask array has dtype {arr.dtype}", hint="use bool, or uint8 with 0 and 255 only")
+    else:
+        if isinstance(mask, Image.Image):
+            im = mask
+        elif isinstance(mask, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(mask, "read"):
+            im, _ = load_pil(mask)
+        else:
+            raise ImageInputError(f"cannot use a {type(mask).__name__} as a mask",
+                                  hint="pass a bool or 0/255 numpy array, a PIL image, a path or PNG bytes")
+        if im.width <= 0 or im.height <= 0:
+            raise ImageInputError(f"the mask is {im.width}x{im.height}", hint="a mask needs at least one pixel")
+        if im.mode in ("RGB", "RGBA", "P"):
+            arr = _gray_of(np.asarray(im.convert("RGB")), "mask image")
+        elif im.mode == "LA":
+            arr = np.asarray(im.getchannel("L"))
+        else:
+            arr = np.asarray(im.convert("L") if im.mode not in ("L", "1") else im)
+    if arr.shape != (h, w):
+        raise ImageInputError(f"the mask is {arr.shape[1]}x{arr.shape[0]} but the image is {w}x{h}",
+                              hint="draw the mask on the same image, or resize it with nearest-neighbour")
+    if arr.dtype == bool:
+        return arr.copy()
+    vals = np.unique(arr)
+    if set(vals.tolist()) <= {0, 255}:
+        return arr == 255
+    if set(vals.tolist()) <= {0, 1}:
+        return arr == 1
+    bad = int(np.count_nonzero((arr != 0) & (arr != 255)))
+    raise ImageInputError(f"the mask is not binary: {bad} pixels are neither 0 nor 255",
+                          hint="threshold it, e.g. mask > 127 (white = area to repaint)")
+
+
+def _gray_of(rgb: np.ndarray, what: str) -> np.ndarray:
+    if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
+        raise ImageInputError(f"the {what} is coloured (R, G and B differ)",
+                              hint="a mask is single-channel: white (255) = repaint, black (0) = keep")
+    return rgb[..., 0]
+
+
+def mask_png(mask: np.ndarray) -> bytes:
+    """An 8-bit single-channel PNG (0 / 255), no ICC profile, as the service wants it."""
+    buf = io.BytesIO()
+    Image.fromarray(mask.astype(np.uint8) * 255, "L").save(buf, "PNG", compress_level=1)
+    return buf.getvalue()

@@ -1,0 +1,867 @@
+"""Upload images to ByteDance ImageX, every call recorded: the Jimeng/Dreamina web flavour
+(``get_upload_token`` → ``ApplyImageUpload`` → ``POST /upload/v1/<StoreUri>`` →
+``CommitImageUpload``) and the Volcengine OpenAPI flavour of the official SDK (``PUT /<StoreUri>``,
+chunked above 20 MiB), for regions ``cn``, ``us`` and ``sg`` (protocols.md §3).
+
+    >>> import imgx_kit as ik
+    >>> with ik.emulator.running() as emu:                                   # doctest: +SKIP
+    ...     ix = ik.ImageXClient.jimeng(sessionid=emu.demo_sessionid, endpoints=emu.endpoints)
+    ...     up = ix.upload("photo.png")
+    ...     up.uri, [c.label for c in up.calls]
+    ('tos-cn-i-tb4s082cfz/…', ['get_upload_token', 'ApplyImageUpload', 'upload', 'CommitImageUpload'])
+
+Nothing is half-committed: the commit is sent only after the server confirmed the bytes and
+their CRC32, and it is never sent twice for the same object (a commit whose outcome is unknown
+abandons that object and uploads the file again as a new one).
+"""
+from __future__ import annotations
+
+import html
+import json
+import secrets as _secrets
+import string
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Sequence
+from urllib.parse import quote, urlencode, urlsplit
+
+from ..core import presets
+from ..core.credentials import Credentials
+from ..core.errors import (ClientConfigError, CredentialsError, ImgxError, LoginError, ServiceError,
+                           SignatureMismatchError, ThrottledError, UploadError)
+from ..core.redact import mask
+from ..core.request import HttpRequest
+from ..core.signer import Signer
+from .calls import Calls, Exchange, Transport, TransportError, calls_html, safe_echo
+from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
+from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after
+
+__all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "UploadToken", "ClientConfigError",
+           "WEB_REGIONS", "OPENAPI_REGIONS", "CHUNK_THRESHOLD", "PART_SIZE"]
+
+VERSION = "2018-08-01"
+CHUNK_THRESHOLD = 20 * 1024 * 1024     # the SDK's MinChunkSize: chunked upload above this
+PART_SIZE = 20 * 1024 * 1024
+TOKEN_MARGIN = 60.0                    # refresh a token this many seconds before it expires
+
+
+@dataclass(frozen=True)
+class WebRegion:
+    """Where the Jimeng/Dreamina web flow of one region talks to (protocols.md §3.1, §3.2, §3.5)."""
+
+    name: str
+    web_base: str
+    aid: str
+    region_param: str
+    imagex: str
+    signing_region: str
+    fallback_service_id: str
+    service_field: str
+    intl: bool
+
+
+WEB_REGIONS: dict[str, WebRegion] = {
+    "cn": WebRegion("cn", "https://jimeng.jianying.com", "513695", "cn", "https://imagex.bytedanceapi.com",
+                    "cn-north-1", "tb4s082cfz", "service_id", False),
+    "us": WebRegion("us", "https://dreamina-api.us.capcut.com", "513641", "US",
+                    "https://imagex16-normal-us-ttp.capcutapi.us", "us-east-1", "wopfjsm1ax", "space_name", True),
+    "sg": WebRegion("sg", "https://mweb-api-sg.capcut.com", "513641", "SG",
+                    "https://imagex-normal-sg.capcutapi.com", "ap-southeast-1", "wopfjsm1ax", "space_name", True),
+}
+#: OpenAPI hosts and signing regions of the official SDK (``imagex/v2/imagex_config.py``)
+OPENAPI_REGIONS: dict[str, tuple[str, str]] = {
+    "cn": ("https://imagex.volcengineapi.com", "cn-north-1"),
+    "sg": ("https://imagex-ap-singapore-1.volcengineapi.com", "ap-singapore-1"),
+    "us": ("https://imagex-us-east-1.volcengineapi.com", "us-east-1"),
+}
+
+
+# ---- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True, repr=False)
+class UploadToken:
+    """Temporary ImageX credentials from ``get_upload_token`` (the secret and token never show)."""
+
+    creds: Credentials
+    service_id: str
+    expires_at: datetime | None = None
+
+    def valid(self, margin: float = TOKEN_MARGIN, now: datetime | None = None) -> bool:
+        if self.expires_at is None:
+            return True
+        now = now or datetime.now(timezone.utc)
+        return now + timedelta(seconds=margin) < self.expires_at
+
+    def __repr__(self) -> str:
+        exp = self.expires_at.isoformat(timespec="seconds") if self.expires_at else "unknown"
+        return f"UploadToken({self.creds!r}, service_id={self.service_id!r}, expires_at={exp})"
+
+
+@dataclass(frozen=True, repr=False)
+class UploadResult:
+    """One committed upload: the committed ``uri``, ``size``, ``crc32`` (``%08x``), the image's
+    ``width``/``height``/``format`` and every HTTP exchange in ``calls``."""
+
+    uri: str
+    size: int
+    crc32: str
+    width: int
+    height: int
+    format: str
+    calls: Calls = field(default_factory=Calls, compare=False)
+    name: str = ""
+
+    def __repr__(self) -> str:
+        return (f"UploadResult(uri={self.uri!r}, size={self.size}, crc32={self.crc32!r}, "
+                f"{self.width}x{self.height} {self.format}, {len(self.calls)} calls)")
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "uri": self.uri, "size": self.size, "crc32": self.crc32,
+                "width": self.width, "height": self.height, "format": self.format,
+                "calls": len(self.calls), "retries": self.calls.retries}
+
+    def _repr_html_(self) -> str:
+        return (f"<div><b>uploaded</b> <code>{html.escape(self.uri)}</code> · {self.size} bytes · crc32 "
+                f"<code>{self.crc32}</code> · {self.width}×{self.height} {html.escape(self.format)}"
+                f"{calls_html(self.calls)}</div>")
+
+
+@dataclass(frozen=True, repr=False)
+class BatchItem:
+    """One input of :meth:`ImageXClient.upload_many`: its result or its error."""
+
+    index: int
+    name: str
+    source: Any = field(compare=False)
+    result: UploadResult | None = None
+    error: ImgxError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+    @property
+    def calls(self) -> Calls:
+        if self.result is not None:
+            return self.result.calls
+        return Calls(getattr(self.error, "calls", []) or [])
+
+    def __repr__(self) -> str:
+        if self.result is not None:
+            return f"BatchItem({self.index}: {self.name} -> {self.result.uri})"
+        return f"BatchItem({self.index}: {self.name} failed: {type(self.error).__name__}: {self.error})"
+
+
+@dataclass(frozen=True, repr=False)
+class BatchResult:
+    """The outcome of :meth:`ImageXClient.upload_many`, in input order."""
+
+    items: tuple[BatchItem, ...]
+    calls: Calls = field(default_factory=Calls, compare=False)       # batch-level calls (the token)
+    elapsed: float = 0.0
+    client: Any = field(default=None, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, i: int) -> BatchItem:
+        return self.items[i]
+
+    @property
+    def results(self) -> list[UploadResult | None]:
+        return [it.result for it in self.items]
+
+    @property
+    def failed(self) -> list[BatchItem]:
+        return [it for it in self.items if not it.ok]
+
+    @property
+    def succeeded(self) -> list[BatchItem]:
+        return [it for it in self.items if it.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def all_calls(self) -> Calls:
+        out, seen = Calls(), set()
+        for rec in [*self.calls, *(c for it in self.items for c in it.calls)]:
+            if id(rec) not in seen:          # a group's Apply/Commit is shared by its items
+                seen.add(id(rec))
+                out.append(rec)
+        return out
+
+    def retry_failed(self, concurrency: int = 8, progress: bool = False) -> "BatchResult":
+        """Upload the failed inputs again; successes are kept; input order is kept."""
+        if self.client is None:
+            raise ClientConfigError("this BatchResult has no client to retry with",
+                                    hint="call upload_many again")
+        failed = self.failed
+        if not failed:
+            return self
+        again = self.client.upload_many([it.source for it in failed], concurrency=concurrency,
+                                        progress=progress)
+        items = list(self.items)
+        for old, new in zip(failed, again.items):
+            items[old.index] = BatchItem(old.index, old.name, old.source, new.result, new.error)
+        return BatchResult(tuple(items), Calls(self.calls + again.calls), self.elapsed + again.elapsed, self.client)
+
+    def __repr__(self) -> str:
+        n, bad = len(self.items), len(self.failed)
+        lines = [f"BatchResult({n - bad}/{n} uploaded, {bad} failed, {self.elapsed:.2f} s)"]
+        for it in self.failed[:10]:
+            lines.append(f"  {it!r}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{it.index}</td><td>{html.escape(it.name)}</td>"
+            f"<td>{'✔ <code>' + html.escape(it.result.uri) + '</code>' if it.result else '✘ ' + html.escape(type(it.error).__name__ + ': ' + str(it.error))}</td>"
+            f"<td>{len(it.calls)}</td></tr>" for it in self.items[:200])
+        n, bad = len(self.items), len(self.failed)
+        return (f"<div><b>{n - bad}/{n} uploaded</b>, {bad} failed, {self.elapsed:.2f} s"
+                f"<table><tr><th>#</th><th>input</th><th>result</th><th>calls</th></tr>{rows}</table></div>")
+
+
+# ---- the client ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Address:
+    store_uri: str
+    auth: str
+    host: str
+    session_key: str
+
+
+class _CommitUnknown(Exception):
+    """The commit failed in a way that may be transient: abandon the object, upload again."""
+
+    def __init__(self, error: ServiceError) -> None:
+        self.error = error
+
+
+class ImageXClient:
+    """Upload to ImageX. Build it with :meth:`jimeng` (web flavour) or :meth:`openapi`."""
+
+    def __init__(self, flavour: str, *, region: str, imagex: str, signer: Signer,
+                 upload_scheme: str | None, sessionid: str | None = None, web: WebRegion | None = None,
+                 jimeng_base: str | None = None, credentials: Credentials | None = None,
+                 service_id: str | None = None, retry: RetryPolicy | None = None,
+                 transport: Transport | None = None, verify: bool | str | None = None,
+                 chunk_size: int = DEFAULT_CHUNK, max_download: int = DEFAULT_MAX_DOWNLOAD,
+                 chunk_threshold: int = CHUNK_THRESHOLD, part_size: int = PART_SIZE,
+                 commit_restarts: int = 3, pool: int = 16, timeout: Any = (10.0, 120.0)) -> None:
+        self.flavour = flavour
+        self.region = region
+        self.imagex = imagex.rstrip("/")
+        self.signer = signer
+        self.upload_scheme = upload_scheme
+        self._sessionid = sessionid
+        self.web = web
+        self.jimeng_base = jimeng_base.rstrip("/") if jimeng_base else None
+        self._credentials = credentials
+        self.service_id = service_id
+        self.retry = retry or DEFAULT_POLICY
+        self.transport = transport or Transport(pool=pool, timeout=timeout, verify=verify)
+        if transport is not None and verify is not None:
+            self.transport.session.verify = verify
+        self.pool = pool
+        self.chunk_size = chunk_size
+        self.max_download = max_download
+        if part_size < 1 << 16 or chunk_threshold < part_size:
+            raise ClientConfigError(f"part_size={part_size} / chunk_threshold={chunk_threshold} are not usable",
+                                    hint="part_size ≥ 64 KiB and chunk_threshold ≥ part_size")
+        self.chunk_threshold = chunk_threshold
+        self.part_size = part_size
+        self.commit_restarts = commit_restarts
+        self._token_lock = threading.Lock()
+        self._token: UploadToken | None = None
+        self._commit_lock = threading.Lock()
+        self._committed: set[str] = set()      # SessionKeys a commit was sent for
+        self.read_stats: dict = {}             # streaming reads of file sources (chunk proof)
+
+    # ---- constructors ------------------------------------------------------------------------
+    @classmethod
+    def jimeng(cls, sessionid: str, region: str = "cn", endpoints: Any = None,
+               us_signing_region: str = "us-east-1", **kw: Any) -> "ImageXClient":
+        """The Jimeng (``cn``) / Dreamina (``us``, ``sg``) web flavour: a ``sessionid`` cookie
+        buys temporary credentials; ImageX is signed with ``JIMENG_IMAGEX`` (AWS4)."""
+        if not isinstance(sessionid, str) or not sessionid.strip():
+            raise CredentialsError("sessionid must be a non-empty str" if isinstance(sessionid, str)
+                                   else f"sessionid must be a str, not {type(sessionid).__name__}",
+                                   hint="copy the sessionid cookie of jimeng.jianying.com (or the emulator's demo_sessionid)")
+        if sessionid != sessionid.strip() or any(c in sessionid for c in ";\r\n "):
+            raise CredentialsError("sessionid contains spaces, ';' or line breaks",
+                                   hint="pass only the cookie's value, not 'sessionid=…; …'")
+        web = _region(WEB_REGIONS, region)
+        sreg = us_signing_region if web.name == "us" else web.signing_region
+        jimeng_base, imagex, upload = web.web_base, web.imagex, None
+        if endpoints is not None:
+            jimeng_base, imagex, upload = _endpoint(endpoints, "jimeng"), _endpoint(endpoints, "imagex"), \
+                _endpoint(endpoints, "upload")
+        return cls("web", region=web.name, imagex=imagex, signer=presets.jimeng_imagex(sreg),
+                   upload_scheme=urlsplit(upload).scheme if upload else None, sessionid=sessionid,
+                   web=web, jimeng_base=jimeng_base, **kw)
+
+    @classmethod
+    def openapi(cls, credentials: Credentials, service_id: str, region: str = "cn", endpoints: Any = None,
+                **kw: Any) -> "ImageXClient":
+        """The official-SDK flavour: account credentials, VOLC ``HMAC-SHA256`` (service ``ImageX``),
+        ``PUT /<StoreUri>``, chunked upload above ``chunk_threshold`` (20 MiB)."""
+        if not isinstance(credentials, Credentials):
+            raise CredentialsError(f"credentials must be ik.Credentials, not {type(credentials).__name__}",
+                                   hint="e.g. ik.Credentials.from_env('VOLC') or emu.demo_volc_credentials")
+        if not isinstance(service_id, str) or not service_id.strip():
+            raise ClientConfigError("service_id must be a non-empty str",
+                                    hint="the ImageX ServiceId from the console (or emu.demo_service_id)")
+        if not isinstance(region, str) or region not in OPENAPI_REGIONS:
+            raise ClientConfigError(f"unknown region {region!r}", hint=f"use one of {', '.join(OPENAPI_REGIONS)}")
+        host, sreg = OPENAPI_REGIONS[region]
+        upload = None
+        if endpoints is not None:
+            host, upload = _endpoint(endpoints, "imagex"), _endpoint(endpoints, "upload")
+        return cls("openapi", region=region, imagex=host, signer=presets.imagex_openapi(sreg),
+                   upload_scheme=urlsplit(upload).scheme if upload else None, credentials=credentials,
+                   service_id=service_id, **kw)
+
+    def __repr__(self) -> str:
+        who = f"sessionid={mask(self._sessionid)}" if self._sessionid else repr(self._credentials)
+        return f"ImageXClient({self.flavour}, region={self.region!r}, imagex={self.imagex!r}, {who})"
+
+    def _secrets(self, token: UploadToken | None = None) -> tuple[str, ...]:
+        out: list[str] = []
+        if self._sessionid:
+            out.append(self._sessionid)
+        if self._credentials is not None:
+            out += self._credentials.secrets()
+        if token is not None:
+            out += token.creds.secrets()
+        return tuple(out)
+
+    # ---- public API --------------------------------------------------------------------------
+    def upload(self, source: Any) -> UploadResult:
+        """Upload one image (any input of :func:`~imgx_kit.services.images.load_image`) and commit
+        it. Returns an :class:`UploadResult`; errors carry the calls made so far."""
+        calls = Calls()
+        src = load_image(source, chunk_size=self.chunk_size, max_download=self.max_download,
+                         session=self.transport.session)
+        try:
+            return self._pipeline(src, calls)
+        except ServiceError as e:
+            e.calls = list(calls)
+            raise
+
+    def upload_many(self, sources: Iterable[Any], concurrency: int = 8, progress: bool = True,
+                    group: int | None = None) -> BatchResult:
+        """Upload many images with ``concurrency`` threads sharing one connection pool; one upload
+        token for the batch while it is valid; a ``tqdm.auto`` progress bar; per-item result or
+        error, in input order.
+
+        Inputs are applied and committed in groups of up to 10 (``UploadNum``, one
+        ``ApplyImageUpload`` and one ``CommitImageUpload`` per group; ``group=1`` turns this off).
+        An item whose group step fails is uploaded again on its own, as :meth:`upload` does."""
+        from tqdm.auto import tqdm
+        srcs = list(sources)
+        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
+            raise ClientConfigError(f"concurrency={concurrency!r} must be 1…64", hint="e.g. concurrency=8")
+        if concurrency > self.pool:
+            self._grow_pool(concurrency)
+        t0 = time.perf_counter()
+        calls = Calls()
+        if self.flavour == "web" and srcs:
+            try:
+                self._get_token(calls)
+            except ServiceError as e:
+                e.calls = list(calls)
+                raise
+        items: list[BatchItem | None] = [None] * len(srcs)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="imgx-upload") as pool, \
+                tqdm(total=len(srcs), disable=not progress, unit="file", desc="upload") as bar:
+            g = group if group is not None else min(10, max(1, -(-len(srcs) // concurrency)))
+            groups = [list(enumerate(srcs))[k:k + g] for k in range(0, len(srcs), g)]
+            futs = [pool.submit(self._group, grp, bar) for grp in groups]
+            for fut in as_completed(futs):
+                for it in fut.result():
+                    items[it.index] = it
+        return BatchResult(tuple(items), calls, time.perf_counter() - t0, self)  # type: ignore[arg-type]
+
+    def _group(self, grp: list[tuple[int, Any]], bar: Any) -> list[BatchItem]:
+        """One group of a batch: load, one Apply, the uploads, one Commit; fall back to single
+        uploads for whatever a group step could not finish."""
+        out: list[BatchItem] = []
+        if len(grp) == 1:
+            out.append(self._one(*grp[0]))
+            bar.update(1)
+            return out
+        loaded = []
+        for i, s in grp:
+            try:
+                loaded.append((i, s, load_image(s, chunk_size=self.chunk_size, max_download=self.max_download,
+                                                session=self.transport.session)))
+            except ImgxError as e:
+                out.append(BatchItem(i, _name_of(s, i), s, None, e))
+                bar.update(1)
+        if not loaded:
+            return out
+        calls = Calls()
+        retry_alone: list[tuple[int, Any, ImageSource]] = []
+        try:
+            token = self._get_token(calls) if self.flavour == "web" else None
+            addrs = self._apply_many(token, [src.size for _, _, src in loaded], calls)
+        except ServiceError:
+            token, addrs, retry_alone = None, [], list(loaded)
+        sent = []
+        for (i, s, src), addr in zip(loaded, addrs):
+            icalls = Calls(calls)
+            try:
+                self._send(addr, src, token, icalls)
+                sent.append((i, s, src, addr, icalls))
+            except ServiceError as e:
+                if e.code == "UploadSessionExpired" or is_retryable(e):
+                    retry_alone.append((i, s, src))
+                else:
+                    e.calls = list(icalls)
+                    out.append(BatchItem(i, _name_of(s, i), s, None, e))
+                    bar.update(1)
+        if sent:
+            ccalls = Calls()
+            try:
+                results = self._commit_many(token, [(a, src) for _, _, src, a, _ in sent], ccalls, skip_meta=True)
+            except (_CommitUnknown, ServiceError) as e:
+                if isinstance(e, _CommitUnknown) or is_retryable(e):
+                    retry_alone += [(i, s, src) for i, s, src, _, _ in sent]
+                    results = []
+                else:
+                    results = [e] * len(sent)  # type: ignore[list-item]
+            for (i, s, src, _, icalls), res in zip(sent, results):
+                allc = Calls(icalls + ccalls)
+                if isinstance(res, UploadResult):
+                    out.append(BatchItem(i, _name_of(s, i), s, UploadResult(res.uri, res.size, res.crc32, res.width,
+                                                                            res.height, res.format, allc, res.name)))
+                else:
+                    res.calls = list(allc)
+                    out.append(BatchItem(i, _name_of(s, i), s, None, res))
+                bar.update(1)
+        for i, s, src in retry_alone:
+            calls_i = Calls(calls)
+            try:
+                out.append(BatchItem(i, _name_of(s, i), s, self._pipeline(src, calls_i)))
+            except ServiceError as e:
+                e.calls = list(calls_i)
+                out.append(BatchItem(i, _name_of(s, i), s, None, e))
+            except ImgxError as e:
+                out.append(BatchItem(i, _name_of(s, i), s, None, e))
+            bar.update(1)
+        return out
+
+    def _one(self, i: int, source: Any) -> BatchItem:
+        name = _name_of(source, i)
+        try:
+            return BatchItem(i, name, source, self.upload(source))
+        except ImgxError as e:
+            return BatchItem(i, name, source, None, e)
+
+    def _grow_pool(self, n: int) -> None:
+        from .calls import _Adapter
+        adapter = _Adapter(pool_connections=n, pool_maxsize=n, max_retries=0)
+        self.transport.session.mount("http://", adapter)
+        self.transport.session.mount("https://", adapter)
+        self.pool = n
+
+    def get_upload_token(self) -> tuple[UploadToken, Calls]:
+        """Fetch fresh temporary credentials (web flavour)."""
+        calls = Calls()
+        return self._get_token(calls, force=True), calls
+
+    # ---- the pipeline --------------------------------------------------------------------------
+    def _pipeline(self, src: ImageSource, calls: Calls) -> UploadResult:
+        refreshed = reapplied = False
+        restarts = 0
+        while True:
+            token = self._get_token(calls) if self.flavour == "web" else None
+            try:
+                addr = self._apply(token, src, calls)
+            except ServiceError as e:
+                if token is not None and e.code == "InvalidSecretToken" and not refreshed:
+                    refreshed = True                     # an expired token is refreshed once
+                    self._get_token(calls, force=True, stale=token)
+                    continue
+                raise
+            try:
+                self._send(addr, src, token, calls)
+            except ServiceError as e:
+                if e.code == "UploadSessionExpired" and not reapplied:
+                    reapplied = True
+                    continue
+                raise
+            try:
+                return self._commit(token, addr, src, calls)
+            except _CommitUnknown as e:
+                if restarts >= self.commit_restarts:
+                    raise UploadError(f"the commit of {src.name} failed {restarts + 1} times: {e.error.message}",
+                                      code=e.error.code, status=e.error.status, request_id=e.error.request_id,
+                                      service="imagex", hint="nothing was committed; upload the file again later") from None
+                restarts += 1
+
+    # ---- E1 token -----------------------------------------------------------------------------
+    def _get_token(self, calls: Calls, force: bool = False, stale: UploadToken | None = None) -> UploadToken:
+        with self._token_lock:
+            tok = self._token
+            if tok is not None and tok.valid():
+                if not force or (stale is not None and tok is not stale):
+                    return tok
+            tok = self.retry.run(lambda attempt: self._fetch_token(attempt, calls))
+            self._token = tok
+            return tok
+
+    def _fetch_token(self, attempt: int, calls: Calls) -> UploadToken:
+        web = self.web
+        assert web is not None and self.jimeng_base is not None and self._sessionid
+        q = [("aid", web.aid), ("device_platform", "web"), ("region", web.region_param),
+             ("da_version", "3.3.9"), ("web_version", "7.5.0"), ("aigc_features", "app_lip_sync")]
+        url = f"{self.jimeng_base}/mweb/v1/get_upload_token?{urlencode(q)}"
+        sid = self._sessionid
+        req = HttpRequest.build("POST", url, [
+            ("Content-Type", "application/json"), ("Accept", "application/json, text/plain, */*"),
+            ("Cookie", f"sessionid={sid}; sessionid_ss={sid}; sid_tt={sid}"),
+            ("Appid", web.aid), ("Pf", "7")], b'{"scene":2}')
+        ex = self.transport.send(req, label="get_upload_token", attempt=attempt, secrets=self._secrets(),
+                                 sink=calls)
+        doc = ex.json if isinstance(ex.json, dict) else {}
+        ret = str(doc.get("ret", "")) if doc else ""
+        if ex.status == 429 or ret == "1019":
+            raise ThrottledError("get_upload_token was throttled", status=ex.status, code=ret or 429,
+                                 service="jimeng", hint="slow down; it is retried")
+        if ex.status >= 500:
+            raise ServiceError(f"get_upload_token answered HTTP {ex.status}", status=ex.status,
+                               code=ret or None, service="jimeng", hint="a server error; it is retried")
+        if ret == "1015":
+            raise LoginError("Jimeng rejected the sessionid: login error (ret 1015)", code=1015,
+                             status=ex.status, service="jimeng",
+                             hint="log in again and copy a fresh sessionid cookie")
+        if ret != "0" or not isinstance(doc.get("data"), dict):
+            raise ServiceError(f"get_upload_token failed: {doc.get('errmsg') or 'HTTP ' + str(ex.status)}",
+                               code=ret or None, status=ex.status, service="jimeng",
+                               hint="ret 4002 = bad parameters, 5000 = no credits; check the sessionid and region")
+        d = doc["data"]
+        try:
+            creds = Credentials(str(d["access_key_id"]), str(d["secret_access_key"]),
+                                session_token=str(d["session_token"]) if d.get("session_token") else None)
+        except (KeyError, CredentialsError):
+            raise ServiceError("get_upload_token answered without usable credentials", code="BadTokenData",
+                               status=ex.status, service="jimeng",
+                               hint="the service changed its answer; report this with the HAR of calls") from None
+        sid_field = d.get(web.service_field) or d.get("service_id") or d.get("space_name") or web.fallback_service_id
+        return UploadToken(creds, str(sid_field), _parse_expiry(d.get("expired_time")))
+
+    # ---- E2 apply ------------------------------------------------------------------------------
+    def _creds(self, token: UploadToken | None) -> tuple[Credentials, str]:
+        if token is not None:
+            return token.creds, token.service_id
+        assert self._credentials is not None and self.service_id is not None
+        return self._credentials, self.service_id
+
+    def _apply(self, token: UploadToken | None, src: ImageSource, calls: Calls) -> _Address:
+        return self._apply_many(token, [src.size], calls)[0]
+
+    def _apply_many(self, token: UploadToken | None, sizes: list[int], calls: Calls) -> list[_Address]:
+        """ApplyImageUpload for ``len(sizes)`` objects (``UploadNum``, 1…10) in one session."""
+        creds, sid = self._creds(token)
+        n = len(sizes)
+        if self.flavour == "web":
+            q = [("Action", "ApplyImageUpload"), ("Version", VERSION), ("ServiceId", sid)]
+            q += [("FileSize", str(sizes[0]))] if n == 1 else [("UploadNum", str(n))]
+            q.append(("s", _rand(10)))
+            if self.web is not None and self.web.intl:
+                q.append(("device_platform", "web"))
+        else:
+            q = [("Action", "ApplyImageUpload"), ("Version", VERSION), ("ServiceId", sid), ("UploadNum", str(n))]
+        req = HttpRequest.build("GET", f"{self.imagex}/?{urlencode(q)}", [("Accept", "application/json")])
+        secrets = self._secrets(token)
+
+        def once(attempt: int) -> list[_Address]:
+            trace = self.signer.sign(req, creds)
+            ex = self.transport.send(trace.signed_request, label="ApplyImageUpload", trace=trace,
+                                     attempt=attempt, secrets=secrets, sink=calls)
+            result = self._gateway_result(ex, "ApplyImageUpload", secrets)
+            try:
+                ua = result["UploadAddress"]
+                infos = ua["StoreInfos"]
+                addrs = [_Address(str(i["StoreUri"]), str(i["Auth"]), str(ua["UploadHosts"][0]), str(ua["SessionKey"]))
+                         for i in infos]
+            except (KeyError, IndexError, TypeError):
+                raise ServiceError("ApplyImageUpload answered without an upload address", code="BadApplyResult",
+                                   status=ex.status, service="imagex",
+                                   hint="the answer lacks UploadAddress.StoreInfos/UploadHosts/SessionKey") from None
+            if len(addrs) != n:
+                raise ServiceError(f"ApplyImageUpload answered {len(addrs)} addresses for UploadNum={n}",
+                                   code="BadApplyResult", status=ex.status, service="imagex")
+            return addrs
+
+        return self.retry.run(once)
+
+    def _gateway_result(self, ex: Exchange, action: str, secrets: tuple = ()) -> dict:
+        doc = ex.json if isinstance(ex.json, dict) else None
+        meta = doc.get("ResponseMetadata", {}) if doc else {}
+        err = meta.get("Error") if isinstance(meta, dict) else None
+        rid = meta.get("RequestId") if isinstance(meta, dict) else None
+        retry_after = parse_retry_after(ex.headers.get("Retry-After"))
+        if err or not 200 <= ex.status < 300:
+            code = (err or {}).get("Code") if isinstance(err, dict) else None
+            msg = (err or {}).get("Message") if isinstance(err, dict) else None
+            text = f"{action} failed: {msg or 'HTTP ' + str(ex.status)}"
+            if code == "SignatureDoesNotMatch":
+                raise SignatureMismatchError(text, echo=safe_echo(doc, ex.status, secrets), code=code, status=ex.status,
+                                             request_id=rid, service="imagex",
+                                             hint="compare calls[-1].trace with e.echo (trace.diff(e.echo))")
+            if code == "FlowLimitExceeded" or ex.status == 429:
+                e = ThrottledError(text, code=code or 429, status=ex.status, request_id=rid, service="imagex",
+                                   hint="too many requests; retried with backoff")
+                e.retry_after = retry_after  # type: ignore[attr-defined]
+                raise e
+            e2 = ServiceError(text, code=code, status=ex.status, request_id=rid, service="imagex",
+                              hint=_GATEWAY_HINTS.get(code or "", "see the call's JSON answer in e.calls"))
+            e2.retry_after = retry_after  # type: ignore[attr-defined]
+            raise e2
+        result = doc.get("Result") if doc else None
+        if not isinstance(result, dict):
+            raise ServiceError(f"{action} answered without a Result", code="NoResult", status=ex.status,
+                               request_id=rid, service="imagex")
+        return result
+
+    # ---- E3 upload bytes -----------------------------------------------------------------------
+    def _upload_url(self, addr: _Address) -> str:
+        scheme = self.upload_scheme or "https"
+        if self.flavour == "web":
+            return f"{scheme}://{addr.host}/upload/v1/{addr.store_uri}"
+        return f"{scheme}://{addr.host}/{quote(addr.store_uri, safe='/')}"
+
+    def _send(self, addr: _Address, src: ImageSource, token: UploadToken | None, calls: Calls) -> None:
+        url = self._upload_url(addr)
+        secrets = self._secrets(token) + (addr.auth,)
+        if self.flavour == "openapi" and src.size > self.chunk_threshold:
+            self._send_chunked(url, addr, src, secrets, calls)
+            return
+        headers = [("Authorization", addr.auth), ("Content-CRC32", src.crc32_hex),
+                   ("Content-Type", "application/octet-stream")]
+        method = "POST" if self.flavour == "web" else "PUT"
+        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls)
+
+    def _put(self, method: str, url: str, headers: list, src: ImageSource, start: int, length: int,
+             crc: int, label: str, secrets: tuple, calls: Calls) -> dict:
+        req = HttpRequest.build(method, url, headers)
+        preview = f"<{length} bytes of {src.format} from {src.name}" + (f" @ {start}" if start else "") + ">"
+
+        def once(attempt: int) -> dict:
+            body = src.reader(start, length, stats=self.read_stats)
+            try:
+                ex = self.transport.send(req, label=label, attempt=attempt, body=body, body_size=length,
+                                         preview=preview, secrets=secrets, sink=calls)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+            return self._upload_answer(ex, crc)
+
+        return self.retry.run(once)
+
+    def _upload_answer(self, ex: Exchange, crc: int | None) -> dict:
+        doc = ex.json if isinstance(ex.json, dict) else {}
+        err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+        code = doc.get("code") or err.get("error_code") or None
+        msg = doc.get("message") or err.get("message") or None
+        logid = ex.headers.get("X-Tt-Logid")
+        if ex.status == 429:
+            e = ThrottledError(f"the upload host throttled the upload: {msg or 'HTTP 429'}", code=code or 429,
+                               status=429, request_id=logid, service="upload", hint="retried with backoff")
+            e.retry_after = parse_retry_after(ex.headers.get("Retry-After"))  # type: ignore[attr-defined]
+            raise e
+        if ex.status == 403 and "expired" in str(msg).lower():
+            raise ServiceError(f"the upload session expired: {msg}", code="UploadSessionExpired", status=403,
+                               request_id=logid, service="upload", hint="apply for a new upload address")
+        if not 200 <= ex.status < 300:
+            if "crc" in str(msg).lower():
+                e3 = UploadError(f"the upload host reported a CRC32 mismatch: {msg}", code=code, status=ex.status,
+                                 request_id=logid, service="upload",
+                                 hint="the bytes changed on the way or the file changed while uploading")
+                e3.retryable = True  # type: ignore[attr-defined]
+                raise e3
+            raise (UploadError if ex.status < 500 else ServiceError)(
+                f"the upload host answered HTTP {ex.status}: {msg or ''}".rstrip(": "), code=code, status=ex.status,
+                request_id=logid, service="upload",
+                hint="HTTP 401 means the Auth of ApplyImageUpload was not accepted" if ex.status == 401 else None)
+        if "code" in doc:                                  # web flavour
+            if doc.get("code") != 2000:
+                raise UploadError(f"the upload failed: code {doc.get('code')} {doc.get('message', '')}",
+                                  code=doc.get("code"), status=ex.status, request_id=logid, service="upload")
+            payload = doc.get("data") or {}
+            got = payload.get("crc32")
+        else:                                              # SDK flavour
+            if doc.get("success") != 0:
+                raise UploadError(f"the upload failed: {json.dumps(doc)[:200]}", code="UploadFailed",
+                                  status=ex.status, request_id=logid, service="upload")
+            payload = doc.get("payload") or {}
+            got = payload.get("hash")
+        if crc is not None and got is not None:
+            try:
+                ok = int(str(got), 16) == crc
+            except ValueError:
+                ok = False
+            if not ok:
+                e4 = UploadError(f"CRC32 mismatch: the server stored {got}, the file is {crc:08x}", code="CRCMismatch",
+                                 status=ex.status, request_id=logid, service="upload",
+                                 hint="the bytes changed on the way; the upload is retried and never committed")
+                e4.retryable = True  # type: ignore[attr-defined]
+                raise e4
+        return payload
+
+    def _send_chunked(self, url: str, addr: _Address, src: ImageSource, secrets: tuple, calls: Calls) -> None:
+        auth = [("Authorization", addr.auth)]
+        init_req = HttpRequest.build("PUT", url + "?uploads", auth)
+
+        def init(attempt: int) -> str:
+            ex = self.transport.send(init_req, label="upload init", attempt=attempt, secrets=secrets, sink=calls)
+            upload_id = self._upload_answer(ex, None).get("uploadID")
+            if not upload_id:
+                raise UploadError("the chunked-upload init answered without an uploadID", code="NoUploadID",
+                                  status=ex.status, service="upload")
+            return str(upload_id)
+
+        upload_id = self.retry.run(init)
+        n = max(1, src.size // self.part_size)
+        crcs = []
+        for k in range(n):
+            start = k * self.part_size
+            length = self.part_size if k < n - 1 else src.size - start     # the last part takes the rest
+            crc = src.crc_of(start, length)
+            crcs.append(crc)
+            self._put("PUT", f"{url}?{urlencode([('partNumber', str(k)), ('uploadID', upload_id)])}",
+                      auth + [("Content-CRC32", f"{crc:08x}")], src, start, length, crc,
+                      f"upload part {k}", secrets, calls)
+        body = ",".join(f"{k}:{c:08x}" for k, c in enumerate(crcs)).encode()
+        merge_req = HttpRequest.build("PUT", f"{url}?{urlencode([('uploadID', upload_id)])}", auth, body)
+
+        def merge(attempt: int) -> None:
+            ex = self.transport.send(merge_req, label="upload merge", attempt=attempt, secrets=secrets, sink=calls)
+            self._upload_answer(ex, src.crc32)
+
+        self.retry.run(merge)
+
+    # ---- E4 commit -----------------------------------------------------------------------------
+    def _commit(self, token: UploadToken | None, addr: _Address, src: ImageSource, calls: Calls) -> UploadResult:
+        out = self._commit_many(token, [(addr, src)], calls, skip_meta=False)[0]
+        if isinstance(out, ImgxError):
+            raise out
+        return out
+
+    def _commit_many(self, token: UploadToken | None, done: list[tuple[_Address, ImageSource]], calls: Calls,
+                     skip_meta: bool) -> list[UploadResult | UploadError]:
+        """One CommitImageUpload for the objects of one session; per object a result or an error.
+        Sent once per session, never again (a failure that may be transient raises _CommitUnknown)."""
+        creds, sid = self._creds(token)
+        key = done[0][0].session_key
+        q = [("Action", "CommitImageUpload"), ("Version", VERSION), ("ServiceId", sid)]
+        if self.flavour == "web":
+            if skip_meta:
+                q.append(("SkipMeta", "True"))
+            body = json.dumps({"SessionKey": key}, separators=(",", ":"))
+        else:
+            q.append(("SkipMeta", "True" if skip_meta else "False"))
+            body = json.dumps({"SessionKey": key, "SuccessOids": [a.store_uri for a, _ in done],
+                               "Functions": [], "OptionInfos": []})
+        req = HttpRequest.build("POST", f"{self.imagex}/?{urlencode(q)}", [("Content-Type", "application/json")], body)
+        with self._commit_lock:
+            if key in self._committed:                      # never twice for the same object
+                raise UploadError("a commit was already sent for this upload session", code="DuplicateCommit",
+                                  service="imagex", hint="this is a bug in imgx-kit; please report it")
+            self._committed.add(key)
+        trace = self.signer.sign(req, creds)
+        secrets = self._secrets(token) + tuple(a.auth for a, _ in done)
+        try:
+            ex = self.transport.send(trace.signed_request, label="CommitImageUpload", trace=trace, attempt=1,
+                                     secrets=secrets, sink=calls)
+            result = self._gateway_result(ex, "CommitImageUpload", self._secrets(token))
+        except ServiceError as e:
+            if is_retryable(e):
+                raise _CommitUnknown(e) from None
+            raise
+        results = {r.get("Uri"): r for r in (result.get("Results") or []) if isinstance(r, dict)}
+        plugin = {p.get("SourceUri", p.get("ImageUri")): p for p in (result.get("PluginResult") or []) if isinstance(p, dict)}
+        out: list[UploadResult | UploadError] = []
+        for addr, src in done:
+            mine = results.get(addr.store_uri)
+            if mine is None:
+                out.append(UploadError(f"CommitImageUpload did not report {addr.store_uri}", code="NotCommitted",
+                                       status=ex.status, service="imagex", calls=list(calls),
+                                       hint="the object was not committed; upload it again"))
+                continue
+            if mine.get("UriStatus") != 2000:
+                out.append(UploadError(f"CommitImageUpload reported UriStatus {mine.get('UriStatus')} for {addr.store_uri}",
+                                       code=mine.get("UriStatus"), status=ex.status, service="imagex", calls=list(calls),
+                                       hint="2001 means the bytes did not arrive; upload the file again"))
+                continue
+            meta = plugin.get(addr.store_uri) or {}
+            out.append(UploadResult(str(mine["Uri"]), src.size, src.crc32_hex,
+                                    int(meta.get("ImageWidth") or src.width), int(meta.get("ImageHeight") or src.height),
+                                    str(meta.get("ImageFormat") or src.format), calls, src.name))
+        return out
+
+
+_GATEWAY_HINTS = {
+    "InvalidSecretToken": "the temporary credentials expired; fetch a new upload token",
+    "InvalidAccessKey": "the access key is unknown to this endpoint (wrong region or revoked key)",
+    "AccessDenied": "these credentials may not use that ServiceId",
+    "InvalidTimestamp": "the machine's clock is off by more than 15 minutes; sync it",
+    "InvalidParameter": "a parameter was refused; see the message",
+    "MissingAuthenticationToken": "the request was not signed",
+}
+
+
+def _region(table: dict, region: Any) -> Any:
+    if not isinstance(region, str) or region.lower() not in table:
+        raise ClientConfigError(f"unknown region {region!r}", hint=f"use one of {', '.join(table)}")
+    return table[region.lower()]
+
+
+def _endpoint(endpoints: Any, name: str) -> str:
+    value = endpoints.get(name) if isinstance(endpoints, dict) else getattr(endpoints, name, None)
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ClientConfigError(f"endpoints has no http(s) URL for {name!r}",
+                                hint="pass emu.endpoints, or a dict with jimeng, imagex and upload base URLs")
+    return value.rstrip("/")
+
+
+def _rand(n: int) -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(_secrets.choice(alphabet) for _ in range(n))
+
+
+def _parse_expiry(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), timezone.utc)
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _name_of(source: Any, i: int) -> str:
+    import os
+    if isinstance(source, os.PathLike):
+        return os.fspath(source).rsplit("/", 1)[-1]
+    if isinstance(source, str):
+        if source[:5].lower() == "data:":
+            return f"data URI #{i}"
+        from ..core.redact import redact_url
+        return redact_url(source).rsplit("/", 1)[-1][:80] if "://" in source else source.rsplit("/", 1)[-1]
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes #{i}>"
+    return f"<{type(source).__name__} #{i}>"

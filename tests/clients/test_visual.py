@@ -1,0 +1,82 @@
+"""Inpainting round trip with the emulator: only the masked area changes; errors are typed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import imgx_kit as ik
+from imgx_kit.services.retry import RetryPolicy
+
+from .conftest import make_png
+
+
+def scene():
+    img = np.zeros((64, 96, 3), np.uint8)
+    img[:, :48] = (200, 40, 40)
+    img[:, 48:] = (40, 40, 200)
+    mask = np.zeros((64, 96), bool)
+    mask[20:44, 36:60] = True
+    return img, mask
+
+
+def test_inpaint_changes_only_the_mask(emu):
+    vc = ik.VisualClient(emu.demo_volc_credentials, endpoint=emu.endpoints.visual)
+    img, mask = scene()
+    out = vc.inpaint(img, mask, seed=0, steps=30, strength=0.8, scale=7)
+    got = np.asarray(out.image.convert("RGB"))
+    assert got.shape == img.shape
+    assert (got[~mask] == img[~mask]).all()                  # outside the mask: identical pixels
+    assert (got[mask] != img[mask]).any(axis=-1).sum() > 0    # inside: repainted
+    assert len(out.request_id) == 34 and [c.label for c in out.calls] == ["CVProcess"]
+    t = out.calls[0].trace
+    assert t.credential_scope.endswith("/cn-north-1/cv/request")
+    assert t.signed_headers == "content-type;host;x-content-sha256;x-date"
+    assert out.calls[0].json["code"] == 10000
+    assert repr(out).startswith("InpaintResult(96x64 RGB") and "<img" in out._repr_html_()
+
+
+def test_inpaint_inputs_from_files(emu, tmp_path):
+    img, mask = scene()
+    Image.fromarray(img).save(tmp_path / "i.png")
+    Image.fromarray(mask.astype(np.uint8) * 255).save(tmp_path / "m.png")
+    vc = ik.VisualClient(emu.demo_volc_credentials, endpoint=emu.endpoints.visual)
+    out = vc.inpaint(str(tmp_path / "i.png"), tmp_path / "m.png")
+    assert (np.asarray(out.image.convert("RGB"))[~mask] == img[~mask]).all()
+
+
+def test_inpaint_bad_inputs_send_nothing(emu):
+    vc = ik.VisualClient(emu.demo_volc_credentials, endpoint=emu.endpoints.visual)
+    img, mask = scene()
+    n = len(emu.log)
+    with pytest.raises(ik.ImageInputError, match="mask is 95x64 but the image is 96x64"):
+        vc.inpaint(img, mask[:, :95])
+    with pytest.raises(ik.ImageInputError, match="not binary"):
+        vc.inpaint(img, (mask * 100).astype(np.uint8))
+    with pytest.raises(ik.ImageInputError, match=r"strength=1.5 is outside \[0.1, 1\]"):
+        vc.inpaint(img, mask, strength=1.5)
+    with pytest.raises(ik.ImageInputError, match="over 4096 px"):
+        vc.inpaint(np.zeros((10, 4097, 3), np.uint8), np.zeros((10, 4097), bool))
+    assert len(emu.log) == n
+
+
+def test_inpaint_service_errors(emu, waits):
+    vc = ik.VisualClient(emu.demo_volc_credentials, endpoint=emu.endpoints.visual,
+                         retry=RetryPolicy(max_attempts=3, sleep=waits.append))
+    img, mask = scene()
+    with pytest.raises(ik.InpaintError) as ei:
+        vc.inpaint(img, mask, extra={"imgx_emulator_error": 50411})
+    assert ei.value.code == 50411 and ei.value.status == 400 and len(ei.value.calls) == 1   # not retried
+    with pytest.raises(ik.ThrottledError) as ei2:
+        vc.inpaint(img, mask, extra={"imgx_emulator_error": 50429})
+    assert ei2.value.code == 50429 and [c.attempt for c in ei2.value.calls] == [1, 2, 3] and len(waits) == 2
+    emu.faults.add("visual", status=500, count=1)
+    try:
+        out = vc.inpaint(img, mask)
+    finally:
+        emu.faults.clear()
+    assert [(c.attempt, c.status) for c in out.calls] == [(1, 500), (2, 200)]
+    bad = ik.Credentials(emu.demo_volc_credentials.access_key, "nope" + emu.demo_volc_credentials.secret_key)
+    with pytest.raises(ik.SignatureMismatchError) as ei3:
+        ik.VisualClient(bad, endpoint=emu.endpoints.visual).inpaint(img, mask)
+    assert ei3.value.echo.code == "SignatureDoesNotMatch"
