@@ -64,12 +64,17 @@ class ProcessSyntaxError(ImgxError, ValueError):
 
     def __init__(self, message: str, *, action: str | None = None, parameter: str | None = None,
                  column: int | None = None, allowed: str | None = None,
-                 suggestion: str | None = None, hint: str | None = None) -> None:
+                 suggestion: str | None = None, hint: str | None = None, reason: str | None = None,
+                 ec: str | None = None, code: str = "InvalidArgument", status: int = 400) -> None:
         self.action = action
         self.parameter = parameter
         self.column = column
         self.allowed = allowed
         self.suggestion = suggestion
+        self.reason = reason if reason is not None else message   # without the location
+        self.ec = ec              # OSS error code (EC) where OSS publishes one
+        self.code = code          # OSS <Code>
+        self.status = status      # the HTTP status OSS answers with
         super().__init__(message, hint=hint)
 
 
@@ -82,7 +87,13 @@ class DiagnoseError(ImgxError, ValueError):
 
 
 class ImageInputError(ImgxError, ValueError):
-    """An image or mask input is unreadable, of the wrong size, or outside the limits."""
+    """An image or mask input is unreadable, of the wrong size, or outside the limits.
+    ``code``/``status``/``ec`` are what OSS answers for the same problem."""
+
+    def __init__(self, message: str, *, hint: str | None = None, ec: str | None = None,
+                 code: str = "InvalidArgument", status: int = 400) -> None:
+        self.ec, self.code, self.status = ec, code, status
+        super().__init__(message, hint=hint)
 
 
 class PainterError(ImgxError, ValueError):

@@ -397,14 +397,9 @@ def _error(message: str, *, text: str | None = None, column: int | None = None,
         bits.append(f"allowed: {allowed}")
     if hint:
         bits.append(hint)
-    err = ProcessSyntaxError(msg, action=action, parameter=parameter, column=column,
-                             allowed=allowed, suggestion=suggestion,
-                             hint="; ".join(bits) or None)
-    err.reason = message   # the message without the location
-    err.ec = ec            # OSS error code (oss-process.md §3.2), None if unpublished
-    err.code = code        # OSS <Code>
-    err.status = 400
-    return err
+    return ProcessSyntaxError(msg, action=action, parameter=parameter, column=column,
+                              allowed=allowed, suggestion=suggestion, hint="; ".join(bits) or None,
+                              reason=message, ec=ec, code=code, status=400)
 
 
 # ---- parsing ------------------------------------------------------------------------------

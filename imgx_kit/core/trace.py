@@ -78,7 +78,13 @@ def show_whitespace(text: str) -> str:
 
 @dataclass(frozen=True, repr=False, eq=False)
 class SigningTrace:
-    """Every intermediate string of one signature (AWS4, VOLC, OSS4 or OSS V1)."""
+    """Every intermediate string of one signature (AWS4, VOLC, OSS4 or OSS V1).
+
+    The raw string fields (``canonical_request``, ``canonical_headers``, ``canonical_query``,
+    ``signed_request``) are the exact bytes that were signed and sent, so they contain the
+    session token when one was signed. Every view — ``repr``, ``steps``, ``_repr_html_``,
+    ``to_dict``, ``diff`` — masks it: show those, not the raw fields.
+    """
 
     scheme_name: str
     algorithm: str

@@ -62,9 +62,7 @@ Fetch = Callable[[str], bytes]
 
 def _image_error(message: str, *, hint: str | None = None, ec: str | None = None,
                  code: str = "InvalidArgument", status: int = 400) -> ImageInputError:
-    err = ImageInputError(message, hint=hint)
-    err.ec, err.code, err.status = ec, code, status
-    return err
+    return ImageInputError(message, hint=hint, ec=ec, code=code, status=status)
 
 
 # ---- the source ---------------------------------------------------------------------------
@@ -436,12 +434,10 @@ def _resolve(process: Process | str, styles: Mapping[str, Process | str] | None)
     if proc.style_name is not None:
         target = (styles or {}).get(proc.style_name)
         if target is None:
-            err = ProcessSyntaxError(f"style {proc.style_name!r} is not defined",
+            raise ProcessSyntaxError(f"style {proc.style_name!r} is not defined",
                                      action="style", parameter=proc.style_name,
                                      hint="pass styles={'name': 'image/…'} (a bucket holds at "
-                                          "most 50 styles)")
-            err.ec, err.code, err.status = None, "NoSuchStyle", 404
-            raise err
+                                          "most 50 styles)", code="NoSuchStyle", status=404)
         proc = target if isinstance(target, Process) else Process.parse(target)
         if proc.style_name is not None:
             raise ProcessSyntaxError("a style cannot refer to another style",
