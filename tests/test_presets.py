@@ -57,16 +57,25 @@ def test_jimeng_imagex_apply_and_commit_vectors():
     assert t.signature == "40dc8daa7e92278aadca9ee54c41bae59885d0f4f9dcffb6e9c4e4a8980d62d9"
 
 
+AWS4_NPM = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/cn-north-1/imagex/aws4_request, "
+            "SignedHeaders=host;x-amz-date;x-amz-security-token, "
+            "Signature=e4fe9a9dce780825f46ea0fe7f2bed854b6b229a40697a8a3042cdf88253a5bc")
+
+
 def test_npm_aws4_vector():
-    """oracles.md §4: npm aws4 and botocore agree on this ImageX GET with a session token."""
+    """oracles.md §4: npm aws4 (and botocore) on an ImageX GET with a session token. The JIMENG_IMAGEX
+    preset has the same scheme and scope; with aws4's header policy (host + the mandatory headers)
+    it reproduces aws4's signature, and the botocore-style default does too."""
     req = ik.HttpRequest.build(
         "GET", "https://imagex.volcengineapi.com/?Action=GetImageUploadFile&Version=2018-08-01&ServiceId=abc123")
     creds = ik.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "EXAMPLE-SESSION-TOKEN")
-    t = ik.Signer(ik.AWS4, "cn-north-1", "imagex").sign(req, creds, at=AT_2024)
-    assert t.authorization == (
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/cn-north-1/imagex/aws4_request, "
-        "SignedHeaders=host;x-amz-date;x-amz-security-token, "
-        "Signature=e4fe9a9dce780825f46ea0fe7f2bed854b6b229a40697a8a3042cdf88253a5bc")
+    aws4_policy = ik.presets.JIMENG_IMAGEX.with_(signed_headers=("host",))
+    assert aws4_policy.sign(req, creds, at=AT_2024).authorization == AWS4_NPM
+    assert ik.Signer(ik.AWS4, "cn-north-1", "imagex").sign(req, creds, at=AT_2024).authorization == AWS4_NPM
+    # the web app's own policy leaves host out: same scope, another (equally valid) signature
+    web = ik.presets.JIMENG_IMAGEX.sign(req, creds, at=AT_2024)
+    assert web.signed_headers == "x-amz-date;x-amz-security-token" and web.authorization != AWS4_NPM
+    assert ik.presets.JIMENG_IMAGEX.verify(web.signed_request, {creds.access_key: creds}, now=AT_2024).ok
 
 
 def _volc_cases():
