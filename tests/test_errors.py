@@ -83,3 +83,10 @@ def test_uri_encode_equals_quote():
         assert uri_encode(text, keep_slash) == quote(text, safe="/~" if keep_slash else "-_.~")
 
     check()
+
+
+def test_host_is_the_host_header_value():
+    for url, host in [("https://EXAMPLE.com/a", "example.com"), ("https://example.com:443/a", "example.com"),
+                      ("http://example.com:80/", "example.com"), ("http://example.com:8080/", "example.com:8080"),
+                      ("https://user:pw@Example.com/", "example.com"), ("https://[::1]:9000/", "[::1]:9000")]:
+        assert ik.HttpRequest.build("GET", url).host == host

@@ -70,6 +70,8 @@ class HttpRequest:
                                hint="read files yourself and pass their bytes, or pass JSON text")
         req = cls.__new__(cls)                    # validated above: skip the frozen __init__
         req.__dict__.update(method=method.upper(), url=url, headers=pairs, body=body, _split=split)
+        if ":" not in split.netloc and "@" not in split.netloc:
+            req.__dict__["host"] = split.netloc.lower()   # the cached_property, known already
         return req
 
     # ---- URL pieces (parsed once, cached) -------------------------------------------------
