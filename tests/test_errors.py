@@ -63,11 +63,21 @@ def test_fast_url_split_agrees_with_urlsplit():
     parts = st.text("abcXYZ019-._~!$&'()*+,;=:@/%?#é ", max_size=12)
 
     @settings(max_examples=400, deadline=None, derandomize=True)
-    @given(st.sampled_from(["http", "https"]), st.sampled_from(["h", "Host.Example.COM", "h-1.x:8080", "127.0.0.1:0"]),
-           parts, parts)
-    def check(scheme, host, path, rest):
-        url = f"{scheme}://{host}/{path}{rest}"
-        assert _check_url(url) == urlsplit(url)
+    @given(st.sampled_from(["http", "https"]), st.sampled_from(["h", "Host.Example.COM", "h-1.x:8080", "127.0.0.1:0",
+                                                                "u:p@h", "u@h:1", "[::1]:9"]),
+           st.sampled_from(["/", "", "?", "#", ":", "@"]), parts, parts)
+    def check(scheme, host, sep, path, rest):
+        url = f"{scheme}://{host}{sep}{path}{rest}"
+        try:
+            expected = urlsplit(url)
+            _ = expected.port
+        except ValueError:
+            return                                  # not a URL either parser accepts
+        if not expected.hostname:
+            with pytest.raises(ik.RequestError):
+                _check_url(url)
+            return
+        assert _check_url(url) == expected
 
     check()
 

@@ -29,7 +29,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(r"[\r\n\x00]").search
 _BAD_URL = re.compile(r"[\r\n\t\x00]").search
 # the usual absolute http(s) URL: scheme, authority (host[:port], no userinfo), path, query
-_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.\-]+(?::[0-9]{1,5})?)([^?#]*)(?:\?([^#]*))?(?:#(.*))?").fullmatch
+_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.\-]+(?::[0-9]{1,5})?)((?:/[^?#]*)?)(?:\?([^#]*))?(?:#(.*))?").fullmatch
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
