@@ -313,6 +313,12 @@ def _cmd_words(text: str) -> tuple[list[_Word], list[str]]:
             if rest:
                 notes.append("text after the first line (no ^ continuation) was ignored")
             break
+        elif c in "&|<>" and not in_q:
+            # outside cmd quotes an unescaped & | < > ends or redirects the command in cmd.exe;
+            # the copied command meant it literally, so keep it and say so
+            line, col = _line_col(text, i)
+            notes.append(f"line {line}, column {col}: cmd.exe would treat the unescaped {c!r} as a command "
+                         f"separator or redirection; kept it as part of the argument, as the copied text meant")
         chars.append(c)
         where.append(i)
         i += 1

@@ -1,0 +1,20 @@
+curl --url ^"https://imagex.bytedanceapi.com/?Action=CommitImageUpload^&Version=2018-08-01^&ServiceId=imgxdemo01^" ^
+  -H ^"accept: application/json, text/plain, */*^" ^
+  -H ^"accept-language: en-GB,en-US;q=0.9,en;q=0.8^" ^
+  -H ^"authorization: AWS4-HMAC-SHA256 Credential=AKFAKEEXAMPLE0000000/20250101/cn-north-1/imagex/aws4_request, SignedHeaders=x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=c9a4ce202ffcdbaea4f129bac3ec4e3c103e092a41150da12cde286c84fb4dc8^" ^
+  -H ^"content-type: application/json^" ^
+  -b ^"_tea_utm_cache_513695=undefined; sessionid=fakefakefakefakefakefakefakefake; sid_guard=fakeguard^%^7C1735689600^%^7C5184000^" ^
+  -H ^"origin: https://jimeng.jianying.com^" ^
+  -H ^"priority: u=1, i^" ^
+  -H ^"referer: https://jimeng.jianying.com/^" ^
+  -H ^"sec-ch-ua: ^\^"Google Chrome^\^";v=^\^"131^\^", ^\^"Chromium^\^";v=^\^"131^\^", ^\^"Not_A Brand^\^";v=^\^"24^\^"^" ^
+  -H ^"sec-ch-ua-mobile: ?0^" ^
+  -H ^"sec-ch-ua-platform: ^\^"Linux^\^"^" ^
+  -H ^"sec-fetch-dest: empty^" ^
+  -H ^"sec-fetch-mode: cors^" ^
+  -H ^"sec-fetch-site: cross-site^" ^
+  -H ^"user-agent: Mozilla/5.0 ^(X11; Linux x86_64^) AppleWebKit/537.36 ^(KHTML, like Gecko^) Chrome/131.0.0.0 Safari/537.36^" ^
+  -H ^"x-amz-content-sha256: b31377c3568cca02a2e317b2a41dd6a586fe230b0af8b1e6be9c3eff159c4e89^" ^
+  -H ^"x-amz-date: 20250101T083000Z^" ^
+  -H ^"x-amz-security-token: STS2FAKEtoken/+=0000000000000000000000000000000000000000^" ^
+  --data-raw ^"^{^\^"SessionKey^\^":^\^"eyJmYWtlIjoic2Vzc2lvbiJ9^\^",^\^"SuccessOids^\^":^[^\^"tos-cn-i-imgxdemo01/fake0001^\^"^],^\^"Functions^\^":^[^{^\^"Name^\^":^\^"Encryption^\^",^\^"Input^\^":^{^\^"Config^\^":^{^\^"copies^\^":^\^"cipher_v2^\^"^}^}^}^],^\^"note^\^":^\^"it's a ^(fake^) key; a+b=c, ok?^\^"^}^"

@@ -1,0 +1,14 @@
+curl --url ^"https://imagex.bytedanceapi.com/?Action=ApplyImageUpload^&Version=2018-08-01^&ServiceId=imgxdemo01^&FileSize=1234^&X-Amz-Algorithm=AWS4-HMAC-SHA256^&X-Amz-Credential=AKFAKEEXAMPLE0000000^%^2F20250101^%^2Fcn-north-1^%^2Fimagex^%^2Faws4_request^&X-Amz-Date=20250101T083000Z^&X-Amz-Expires=900^&X-Amz-SignedHeaders=host^&X-Amz-Security-Token=STS2FAKEtoken^%^2F^%^2B^%^3D0000000000000000000000000000000000000000^&X-Amz-Signature=429d5a050903f8228727aa34dafbdbd5335cf5ddf4b71a4ca61b89e613494d4a^" ^
+  -H ^"accept: application/json, text/plain, */*^" ^
+  -H ^"accept-language: en-GB,en-US;q=0.9,en;q=0.8^" ^
+  -b ^"_tea_utm_cache_513695=undefined; sessionid=fakefakefakefakefakefakefakefake; sid_guard=fakeguard^%^7C1735689600^%^7C5184000^" ^
+  -H ^"origin: https://jimeng.jianying.com^" ^
+  -H ^"priority: u=1, i^" ^
+  -H ^"referer: https://jimeng.jianying.com/^" ^
+  -H ^"sec-ch-ua: ^\^"Google Chrome^\^";v=^\^"131^\^", ^\^"Chromium^\^";v=^\^"131^\^", ^\^"Not_A Brand^\^";v=^\^"24^\^"^" ^
+  -H ^"sec-ch-ua-mobile: ?0^" ^
+  -H ^"sec-ch-ua-platform: ^\^"Linux^\^"^" ^
+  -H ^"sec-fetch-dest: empty^" ^
+  -H ^"sec-fetch-mode: cors^" ^
+  -H ^"sec-fetch-site: cross-site^" ^
+  -H ^"user-agent: Mozilla/5.0 ^(X11; Linux x86_64^) AppleWebKit/537.36 ^(KHTML, like Gecko^) Chrome/131.0.0.0 Safari/537.36^"

@@ -1,0 +1,21 @@
+curl ^"https://imagex.bytedanceapi.com/?Action=CommitImageUpload&Version=2018-08-01&ServiceId=imgxdemo01^" ^
+  -X POST ^
+  -H ^"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0^" ^
+  -H ^"Accept: application/json, text/plain, */*^" ^
+  -H ^"Accept-Language: en-US,en;q=0.5^" ^
+  -H ^"Accept-Encoding: gzip, deflate, br, zstd^" ^
+  -H ^"Content-Type: application/json^" ^
+  -H ^"X-Amz-Date: 20250101T083000Z^" ^
+  -H ^"X-Amz-Security-Token: STS2FAKEtoken/+=0000000000000000000000000000000000000000^" ^
+  -H ^"X-Amz-Content-Sha256: b31377c3568cca02a2e317b2a41dd6a586fe230b0af8b1e6be9c3eff159c4e89^" ^
+  -H ^"Authorization: AWS4-HMAC-SHA256 Credential=AKFAKEEXAMPLE0000000/20250101/cn-north-1/imagex/aws4_request, SignedHeaders=x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=c9a4ce202ffcdbaea4f129bac3ec4e3c103e092a41150da12cde286c84fb4dc8^" ^
+  -H ^"Origin: https://jimeng.jianying.com^" ^
+  -H ^"Connection: keep-alive^" ^
+  -H ^"Referer: https://jimeng.jianying.com/^" ^
+  -H ^"Cookie: _tea_utm_cache_513695=undefined; sessionid=fakefakefakefakefakefakefakefake; sid_guard=fakeguard^%^7C1735689600^%^7C5184000^" ^
+  -H ^"Sec-Fetch-Dest: empty^" ^
+  -H ^"Sec-Fetch-Mode: cors^" ^
+  -H ^"Sec-Fetch-Site: cross-site^" ^
+  -H ^"Priority: u=0^" ^
+  -H ^"TE: trailers^" ^
+  --data-raw ^"{\"SessionKey\":\"eyJmYWtlIjoic2Vzc2lvbiJ9\",\"SuccessOids\":^[\"tos-cn-i-imgxdemo01/fake0001\"^],\"Functions\":^[{\"Name\":\"Encryption\",\"Input\":{\"Config\":{\"copies\":\"cipher_v2\"}}}^],\"note\":\"it's a (fake) key; a+b=c, ok?\"}^"

@@ -1,0 +1,14 @@
+curl ^"https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=imgxdemo01&FileSize=1234&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKFAKEEXAMPLE0000000^%^2F20250101^%^2Fcn-north-1^%^2Fimagex^%^2Faws4_request&X-Amz-Date=20250101T083000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=STS2FAKEtoken^%^2F^%^2B^%^3D0000000000000000000000000000000000000000&X-Amz-Signature=429d5a050903f8228727aa34dafbdbd5335cf5ddf4b71a4ca61b89e613494d4a^" ^
+  -H ^"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0^" ^
+  -H ^"Accept: application/json, text/plain, */*^" ^
+  -H ^"Accept-Language: en-US,en;q=0.5^" ^
+  -H ^"Accept-Encoding: gzip, deflate, br, zstd^" ^
+  -H ^"Origin: https://jimeng.jianying.com^" ^
+  -H ^"Connection: keep-alive^" ^
+  -H ^"Referer: https://jimeng.jianying.com/^" ^
+  -H ^"Cookie: _tea_utm_cache_513695=undefined; sessionid=fakefakefakefakefakefakefakefake; sid_guard=fakeguard^%^7C1735689600^%^7C5184000^" ^
+  -H ^"Sec-Fetch-Dest: empty^" ^
+  -H ^"Sec-Fetch-Mode: cors^" ^
+  -H ^"Sec-Fetch-Site: cross-site^" ^
+  -H ^"Priority: u=0^" ^
+  -H ^"TE: trailers^"
