@@ -43,6 +43,7 @@ _LAZY: dict[str, str] = {
     "VisualClient": "imgx_kit.services.visual:VisualClient",
     "InpaintResult": "imgx_kit.services.visual:InpaintResult",
     "CallRecord": "imgx_kit.services.calls:CallRecord",
+    "RetryPolicy": "imgx_kit.services.retry:RetryPolicy",
     "MaskPainter": "imgx_kit.widgets.painter:MaskPainter",
     "widgets": "imgx_kit.widgets:",
 }

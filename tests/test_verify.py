@@ -158,3 +158,11 @@ def test_roundtrip_any_body_any_time(name, body, offset, value):
     at = AT + timedelta(seconds=offset)
     t = s.sign(req, CREDS, at=at)
     assert s.verify(t.signed_request, LOOKUP, now=at).ok
+
+
+def test_volc_never_adds_a_second_content_type():
+    req = ik.HttpRequest.build("POST", "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31",
+                               [("content-type", "application/json")], b"{}")
+    t = ik.presets.VOLC_CV.sign(req, CREDS, at=AT)
+    assert [k for k, _ in t.signed_request.headers if k.lower() == "content-type"] == ["content-type"]
+    assert ik.presets.VOLC_CV.verify(t.signed_request, LOOKUP, now=AT).ok

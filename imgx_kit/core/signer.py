@@ -232,8 +232,8 @@ class Signer:
                 has_host = True
             elif lk == sha_l and supplied is None:
                 supplied = v
-            elif k == "Content-Type":
-                has_ct = True
+            elif lk == "content-type":
+                has_ct = True       # any spelling: never add a second Content-Type
             headers.append((k, v))
         notes: list[tuple[str, str]] = []
         if sc.header_policy == "volc-sdk" and self.signed_headers is None:
@@ -243,6 +243,8 @@ class Signer:
             if sc.default_content_type and req.method != "GET" and not has_ct:
                 headers.append(("Content-Type", sc.default_content_type))
                 notes.append(("canonical_headers", "The Volcengine SDK adds this Content-Type to non-GET requests without one."))
+            # (unlike the SDK, a lower-case content-type counts as present: the SDK's dict would keep
+            # both and send two Content-Type headers, which gateways refuse)
         headers.append((sc.date_header, ts))
         if creds.session_token:
             headers.append((sc.token_header, creds.session_token))
