@@ -60,6 +60,10 @@ _GATEWAY_TO_OSS = {"InvalidTimestamp": "RequestTimeTooSkewed", "InvalidAccessKey
 _V1_NOTE = ("x-oss-process (and every other parameter in oss2's sub-resource list) is part of the "
             "V1 canonicalized resource, as oss2 signs it; alibabacloud-oss-v2 1.4.1 leaves "
             "x-oss-process out, so its V1 signatures for processed URLs differ.")
+_V1_NOTES_URL = (("canonicalized_resource", _V1_NOTE),
+                 ("date", "For a signed URL this line is the absolute Expires time (Unix seconds)."))
+_V1_NOTES_HEADER = (("canonicalized_resource", _V1_NOTE),
+                    ("date", "The Date header (or x-oss-date, which wins when present)."))
 _V1_QUERY_AUTH = ("OSSAccessKeyId", "Expires", "Signature")
 _V4_QUERY_AUTH = ("x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-expires",
                   "x-oss-additional-headers", "x-oss-signature")
@@ -132,6 +136,8 @@ def v1_resource(bucket: str, key: str | None, pairs: Iterable[tuple[str, str]]) 
 
 
 def _v1_oss_headers(headers: Iterable[tuple[str, str]]) -> str:
+    if not headers:
+        return ""
     sel: dict[str, str] = {}
     for k, v in headers:
         if k.lower().startswith("x-oss-"):
@@ -148,7 +154,7 @@ def v1_string_to_sign(method: str, headers: Iterable[tuple[str, str]], date: str
     oss_headers = _v1_oss_headers(hdrs)
     sts = "\n".join([method, low.get("content-md5", ""), low.get("content-type", ""), date,
                      oss_headers + resource])
-    sig = base64.b64encode(hmac.new(secret.encode("utf-8"), sts.encode("utf-8"), hashlib.sha1).digest()).decode()
+    sig = base64.b64encode(hmac.digest(secret.encode("utf-8"), sts.encode("utf-8"), "sha1")).decode()
     extra = [("verb", method), ("content_md5", low.get("content-md5", "")),
              ("content_type", low.get("content-type", "")), ("date", date),
              ("canonicalized_oss_headers", oss_headers), ("canonicalized_resource", resource)]
@@ -157,9 +163,7 @@ def v1_string_to_sign(method: str, headers: Iterable[tuple[str, str]], date: str
 
 def v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra, auth: str | None,
               signed: HttpRequest, presigned: bool, expires: int | None) -> SigningTrace:
-    notes = (("canonicalized_resource", _V1_NOTE),
-             ("date", "For a signed URL this line is the absolute Expires time (Unix seconds)."
-              if presigned else "The Date header (or x-oss-date, which wins when present)."))
+    notes = _V1_NOTES_URL if presigned else _V1_NOTES_HEADER
     return SigningTrace.of("OSS1", "OSS (HMAC-SHA1)", creds.access_key, "", "oss", date, "", "", "", "",
                         "", "", "", "", sts, sig, auth, signed, presigned, expires, (), creds.demo,
                         notes, tuple(extra), creds.secrets())
@@ -230,14 +234,14 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
         plist.append(("x-oss-process", text))
     plist += list(params.items()) if isinstance(params, dict) else list(params or ())
     url = object_url(endpoint, bucket, key, slash_safe)
-    req = HttpRequest.build(method, url, headers)
+    req = HttpRequest.build(method, url, headers) if headers else _bodiless(method, url)
     if version == 1:
         if creds.session_token:
             plist.append(("security-token", creds.session_token))
         exp = str(int(now.timestamp()) + expires)
         sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
         plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
-        signed = HttpRequest(req.method, f"{url}?{_quoted(plist)}", req.headers)
+        signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}", req.headers)
         t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
         return t if not reveal else _revealed(t)
     ts = format_timestamp(now)
@@ -255,7 +259,8 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
     curi = C.uri_encode(f"/{bucket}/{key}", keep_slash=True)
     t = compute_signature(OSS4, req.method, curi, C.canonical_query(plist, OSS4), selected, "UNSIGNED-PAYLOAD",
                  creds, ts, region, "oss", listed=";".join(sorted(extra_names)))
-    signed = HttpRequest(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}", req.headers)
+    signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}",
+                                  req.headers)
     return build_trace(OSS4, creds, _signer(region), ts, t, None, signed, reveal=reveal, presigned=True,
                   expires=expires)
 
@@ -339,6 +344,14 @@ def _additional(names: Iterable[str] | None) -> list[str]:
     out = sorted({n.lower() for n in (names or ())
                   if not (n.lower().startswith("x-oss-") or n.lower() in ("content-type", "content-md5"))})
     return out
+
+
+def _bodiless(method: str, url: str) -> HttpRequest:
+    """A header-less request for a URL made by :func:`object_url` (already valid): only the method
+    needs checking."""
+    if not isinstance(method, str) or not method.isalpha():
+        return HttpRequest.build(method, url)          # let build() say what is wrong
+    return HttpRequest._trusted(method.upper(), url, ())
 
 
 def _quoted(pairs: Iterable[tuple[str, str]]) -> str:

@@ -74,6 +74,15 @@ class HttpRequest:
             req.__dict__["host"] = split.netloc.lower()   # the cached_property, known already
         return req
 
+    @classmethod
+    def _trusted(cls, method: str, url: str, headers: tuple[tuple[str, str], ...],
+                 body: bytes = b"") -> "HttpRequest":
+        """Construct without validation, for values the library has just built from validated
+        parts (a signer's output). Callers outside imgx-kit use :meth:`build`."""
+        req = cls.__new__(cls)
+        req.__dict__.update(method=method, url=url, headers=headers, body=body)
+        return req
+
     # ---- URL pieces (parsed once, cached) -------------------------------------------------
     @cached_property
     def _split(self) -> SplitResult:

@@ -262,7 +262,7 @@ class Signer:
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         auth = format_authorization(sc, creds.access_key, t)
         headers.append(("Authorization", auth))
-        signed = HttpRequest(req.method, req.url, tuple(headers), req.body)
+        signed = HttpRequest._trusted(req.method, req.url, tuple(headers), req.body)
         signed.__dict__["_split"] = req._split
         return build_trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
 
