@@ -6,28 +6,16 @@ Run: python benchmarks/oss.py [--n 2000]
 from __future__ import annotations
 
 import argparse
-import gc
-import time
 from datetime import datetime, timezone
 from unittest import mock
 
 import imgx_kit as ik
+from _timing import interleaved
 
 AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
 AK, SK = "LTAI5tEXAMPLEAK", "EXAMPLESECRET"
 ENDPOINT, REGION, BUCKET = "https://oss-cn-hangzhou.aliyuncs.com", "cn-hangzhou", "examplebucket"
 PROCESS = "image/resize,m_lfit,w_100,h_100/rotate,90/format,png"
-
-
-def bench(fn, n: int, repeat: int = 5) -> float:
-    best = float("inf")
-    for r in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for i in range(n):
-            fn(r * n + i)
-        best = min(best, (time.perf_counter() - t0) / n * 1e6)
-    return best
 
 
 def ours(version: int):
@@ -59,10 +47,11 @@ def main() -> None:
     n = ap.parse_args().n
     for v in (1, 4):
         assert ours(v)(7) == theirs(v)(7), f"V{v} URLs differ"   # same inputs, same output
-    print(f"µs per signed URL, best of 5 × {n}, same keys and process, pinned time\n")
+    t = interleaved({"ours V1": ours(1), "oss2 V1": theirs(1), "ours V4": ours(4), "oss2 V4": theirs(4)}, n)
+    print(f"µs per signed URL, best of 15 interleaved rounds × {n}, same keys and process, pinned time\n")
     print(f"{'version':<10}{'imgx-kit':>10}{'oss2':>10}{'ratio':>8}{'goal':>9}")
     for v in (1, 4):
-        a, b = bench(ours(v), n), bench(theirs(v), n)
+        a, b = t[f"ours V{v}"], t[f"oss2 V{v}"]
         print(f"{'V' + str(v):<10}{a:>10.1f}{b:>10.1f}{a / b:>8.2f}{'≤ 0.50':>9}")
 
 

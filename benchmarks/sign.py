@@ -7,13 +7,12 @@ for every library. Run: python benchmarks/sign.py [--n 3000]
 from __future__ import annotations
 
 import argparse
-import gc
-import time
 from collections import OrderedDict
 from datetime import datetime, timezone
 from unittest import mock
 
 import imgx_kit as ik
+from _timing import interleaved
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 AK, SK, TOKEN = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "STS2exampletoken"
@@ -27,18 +26,6 @@ def query(i: int) -> list[tuple[str, str]]:
 
 def url(i: int) -> str:
     return f"https://{HOST}/?" + "&".join(f"{k}={v}" for k, v in query(i))
-
-
-def bench(fn, n: int, repeat: int = 5) -> float:
-    """Best of ``repeat`` runs of ``n`` calls, in µs per call."""
-    best = float("inf")
-    for r in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for i in range(n):
-            fn(r * n + i)
-        best = min(best, (time.perf_counter() - t0) / n * 1e6)
-    return best
 
 
 def ours_aws(i: int, _s=ik.Signer(ik.AWS4, "cn-north-1", "imagex"), _c=ik.Credentials(AK, SK, TOKEN)):
@@ -102,13 +89,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
     n = ap.parse_args().n
-    rows = [("imgx-kit AWS4 (trace included)", bench(ours_aws, n)),
-            ("imgx-kit VOLC (trace included)", bench(ours_volc, n)),
-            ("botocore SigV4Auth", bench(make_botocore(), n)),
-            ("volcengine SignerV4.sign", bench(make_volcengine(), n)),
-            ("requests-aws4auth (incl. prepare)", bench(make_aws4auth(), n))]
-    times = dict(rows)
-    print(f"µs per signature, best of 5 × {n}, same requests, pinned time, one process\n")
+    times = interleaved({"imgx-kit AWS4 (trace included)": ours_aws, "imgx-kit VOLC (trace included)": ours_volc,
+                         "botocore SigV4Auth": make_botocore(), "volcengine SignerV4.sign": make_volcengine(),
+                         "requests-aws4auth (incl. prepare)": make_aws4auth()}, n)
+    rows = list(times.items())
+    print(f"µs per signature, best of 15 interleaved rounds × {n}, same requests, pinned time, one process\n")
     print(f"{'signer':<36}{'µs':>9}")
     for name, us in rows:
         print(f"{name:<36}{us:>9.1f}")

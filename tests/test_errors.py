@@ -100,3 +100,18 @@ def test_host_is_the_host_header_value():
                       ("http://example.com:80/", "example.com"), ("http://example.com:8080/", "example.com:8080"),
                       ("https://user:pw@Example.com/", "example.com"), ("https://[::1]:9000/", "[::1]:9000")]:
         assert ik.HttpRequest.build("GET", url).host == host
+
+
+def test_canonical_query_fast_path_equals_the_general_path():
+    from hypothesis import given, settings, strategies as st
+    from imgx_kit.core import canonical as C
+
+    piece = st.text("ab-_.~=Z0", max_size=5)
+
+    @settings(max_examples=500, deadline=None, derandomize=True)
+    @given(st.lists(piece, max_size=6), st.sampled_from([ik.AWS4, ik.VOLC, ik.OSS4]))
+    def check(pieces, scheme):
+        raw = "&".join(pieces)
+        assert C.canonical_query_raw(raw, scheme) == C.canonical_query(C.parse_query(raw), scheme)
+
+    check()

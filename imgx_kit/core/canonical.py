@@ -13,7 +13,7 @@ canonical text that goes into the canonical request::
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Iterable, Sequence
 from urllib.parse import quote, unquote, unquote_plus
 
@@ -30,7 +30,8 @@ BOTOCORE_UNSIGNED_HEADERS = frozenset({
     "x-amzn-trace-id", "authorization",
 })
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*").fullmatch
-_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~=&]*").fullmatch
+# pieces of unreserved characters with at most one '=' each: nothing to decode or encode
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?(?:&[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?)*").fullmatch
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
 
 
@@ -110,17 +111,28 @@ _first = itemgetter(0)
 
 def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
     """``canonical_query(parse_query(raw_query), scheme)``, with a fast path for the common query
-    made only of unreserved characters (nothing to decode or encode: split and sort)."""
+    made only of unreserved characters (nothing to decode or encode: sort the pieces as they are)."""
+    if not raw_query:
+        return ""
     if _PLAIN_QUERY(raw_query):
-        pairs = [p.partition("=")[::2] for p in raw_query.split("&") if p]
+        pieces = raw_query.split("&")
+        if "" in pieces:
+            pieces = [p for p in pieces if p]
         if scheme.query_sort == "raw-key":
-            pairs.sort(key=_first)
+            pieces.sort(key=_key_of)                  # stable: repeated keys keep their order
         else:
-            pairs.sort()
+            pieces.sort(key=_split_pair)              # by (key, value), as the decoded pairs sort
         if scheme.empty_value == "bare":
-            return "&".join(f"{k}={v}" if v else k for k, v in pairs)
-        return "&".join(f"{k}={v}" for k, v in pairs)
+            return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
+        return "&".join(p if "=" in p else p + "=" for p in pieces)
     return canonical_query(parse_query(raw_query), scheme)
+
+
+_split_pair = methodcaller("partition", "=")
+
+
+def _key_of(piece: str) -> str:
+    return piece.partition("=")[0]
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]], scheme: Scheme,
@@ -196,7 +208,7 @@ def canonical_headers(selected: dict[str, list[str]], scheme: Scheme) -> tuple[s
             v = ",".join(header_value(x, scheme) for x in vals)
         else:
             v = header_value(vals[-1], scheme)
-        if n == "host" and scheme.header_policy == "volc-sdk":
+        if n == "host" and ":" in v and scheme.header_policy == "volc-sdk":
             v = _strip_default_port(v)
         lines.append(f"{n}:{v}\n")
     return "".join(lines), ";".join(names)

@@ -47,6 +47,11 @@ class Scheme:
     default_content_type: str | None   # VOLC SDK adds one to non-GET requests without Content-Type
     auth_list_label: str           # "SignedHeaders" or OSS4's "AdditionalHeaders"
 
+    def __post_init__(self) -> None:
+        # lower-case header names, looked up on every signature
+        object.__setattr__(self, "lower_names", (self.date_header.lower(), self.token_header.lower(),
+                                                 self.content_sha_header.lower()))
+
     def __repr__(self) -> str:
         return f"Scheme({self.name}: {self.algorithm}, key prefix {self.key_prefix!r}, scope …/{self.terminator})"
 

@@ -220,7 +220,7 @@ class Signer:
         _check_args(req, creds)
         sc = self.scheme
         ts = format_timestamp(check_time(at))
-        date_l, token_l, sha_l = sc.date_header.lower(), sc.token_header.lower(), sc.content_sha_header.lower()
+        date_l, token_l, sha_l = sc.lower_names
         headers: list[tuple[str, str]] = []
         has_host = has_ct = False
         supplied = None
@@ -249,7 +249,9 @@ class Signer:
         if creds.session_token:
             headers.append((sc.token_header, creds.session_token))
         body_hash = None
-        if supplied is None and self._adds_content_sha(req.body):
+        mode = self.content_sha256
+        if supplied is None and (sc.always_content_sha if mode is None else
+                                 bool(req.body) if mode == "if-body" else mode):
             body_hash = "UNSIGNED-PAYLOAD" if sc.payload == "unsigned" else sha256_hex(req.body)
             headers.append((sc.content_sha_header, body_hash))
         payload_hash = supplied if supplied is not None else (body_hash or self._payload_hash(req.body))
@@ -464,13 +466,6 @@ class Signer:
         return build_trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
 
     # ---- policy helpers --------------------------------------------------------------------
-    def _adds_content_sha(self, body: bytes) -> bool:
-        mode = self.content_sha256
-        if mode is None:
-            return self.scheme.always_content_sha
-        if mode == "if-body":
-            return bool(body)
-        return bool(mode)
 
     def _received_payload(self, req: HttpRequest) -> str:
         """The payload hash of what arrived: a literal such as UNSIGNED-PAYLOAD in the content-hash
@@ -527,11 +522,20 @@ def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dic
     hashed = hashlib.sha256(cr.encode("utf-8")).hexdigest()
     scope = f"{ts[:8]}/{region}/{service}/{sc.terminator}"
     sts = f"{sc.algorithm}\n{ts}\n{scope}\n{hashed}"
-    keys = derive_keys(sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator)
+    ck = (sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator)
+    keys = _KEYS.get(ck)
+    if keys is None:
+        keys = derive_keys(*ck)
+        if len(_KEYS) > 256:
+            _KEYS.clear()
+        _KEYS[ck] = keys
     sig = hmac_sha256_hex(keys[3], sts)
     return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
             "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
             "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
+
+
+_KEYS: dict[tuple[str, ...], tuple[bytes, bytes, bytes, bytes]] = {}   # derived keys change daily
 
 
 def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
@@ -569,6 +573,8 @@ def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict
 
 
 def _check_args(req: object, creds: object) -> None:
+    if type(req) is HttpRequest and type(creds) is Credentials:
+        return
     if not isinstance(req, HttpRequest):
         raise SigningError(f"expected an HttpRequest, got {type(req).__name__}",
                            hint="build one with ik.HttpRequest.build(method, url, headers, body)")
