@@ -69,7 +69,8 @@ class HttpRequest:
             raise RequestError(f"body must be bytes or str, not {type(body).__name__}",
                                hint="read files yourself and pass their bytes, or pass JSON text")
         req = cls.__new__(cls)                    # validated above: skip the frozen __init__
-        req.__dict__.update(method=method.upper(), url=url, headers=pairs, body=body, _split=split)
+        req.__dict__.update(method=method.upper(), url=url, headers=pairs, body=body, _split=split,
+                            path=split.path or "/", query=split.query)
         if ":" not in split.netloc and "@" not in split.netloc:
             req.__dict__["host"] = split.netloc.lower()   # the cached_property, known already
         return req
@@ -107,12 +108,12 @@ class HttpRequest:
             return f"{name}:{int(port)}"
         return name
 
-    @property
+    @cached_property
     def path(self) -> str:
         """The raw path as sent (``/`` when empty)."""
         return self._split.path or "/"
 
-    @property
+    @cached_property
     def query(self) -> str:
         """The raw query string as sent, without ``?``."""
         return self._split.query

@@ -66,7 +66,7 @@ def check_time(at: datetime | None, what: str = "at") -> datetime:
 
 def format_timestamp(at: datetime) -> str:
     """``YYYYMMDDTHHMMSSZ`` without strftime (it is on every request's hot path)."""
-    return f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}{at.second:02d}Z"
+    return "%04d%02d%02dT%02d%02d%02dZ" % (at.year, at.month, at.day, at.hour, at.minute, at.second)
 
 
 def parse_timestamp(text: str) -> datetime | None:
@@ -257,8 +257,13 @@ class Signer:
         payload_hash = supplied if supplied is not None else (body_hash or self._payload_hash(req.body))
         if supplied is not None:
             notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, as the reference clients do."))
-        names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
-        selected = self._select(headers, names, req)
+        if self.signed_headers is None:
+            selected = C.select_headers(headers, sc)
+            if sc.header_policy == "botocore" and "host" not in selected:
+                selected["host"] = [req.host]
+        else:
+            names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
+            selected = self._select(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         curi = C.canonical_uri(req.path, sc, self.normalize_path)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
