@@ -198,6 +198,18 @@ class Emulator:
         with self._lock:
             self._offset += timedelta(seconds=seconds)
 
+    def set_time(self, at: datetime | None) -> None:
+        """Set the emulator's clock to ``at`` (an aware datetime; it keeps running from there), or
+        back to real time with ``None`` — e.g. to replay requests signed at a pinned time.
+
+            >>> # with ik.emulator.running() as emu: emu.set_time(datetime(2025, 1, 1, tzinfo=timezone.utc))
+        """
+        if at is not None and (not isinstance(at, datetime) or at.tzinfo is None):
+            raise EmulatorError(f"set_time needs an aware datetime, not {at!r}",
+                                hint="e.g. datetime(2025, 1, 1, tzinfo=timezone.utc), or None for real time")
+        with self._lock:
+            self._offset = timedelta(0) if at is None else at - datetime.now(timezone.utc)
+
     def logid(self) -> str:
         with self._lock:
             self._logid += 1

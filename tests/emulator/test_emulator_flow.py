@@ -240,3 +240,22 @@ def test_ik_emulator_resolves_to_the_api_in_a_fresh_interpreter():
             "    print(type(emu).__name__, emu.endpoints.imagex.endswith('/imagex'))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "Emulator True", out.stderr
+
+
+def test_set_time_pins_and_releases_the_clock():
+    from datetime import datetime, timedelta, timezone
+
+    import imgx_kit as ik
+    with ik.emulator.running() as emu:
+        at = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        emu.set_time(at)
+        assert abs((emu.now() - at).total_seconds()) < 5
+        emu.set_time(None)
+        assert abs((emu.now() - datetime.now(timezone.utc)).total_seconds()) < 5
+        try:
+            emu.set_time(datetime(2025, 1, 1))
+        except ik.EmulatorError as e:
+            assert "aware" in str(e)
+        else:
+            raise AssertionError("a naive datetime was accepted")
+        assert timedelta(0) == emu._offset
