@@ -273,3 +273,19 @@ def test_cause_and_diagnosis_shapes() -> None:
     for part in ("What was sent", "First differing step", "Causes", "What we compute"):
         assert part in html
     assert ik.Diagnosis is Diagnosis and ik.Cause is Cause
+
+
+def test_edited_presigned_value_is_named_after_the_secret():
+    """A value edited in a presigned URL cannot be recovered; diagnose says it may be that."""
+    from datetime import datetime, timezone
+    at = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    creds = ik.Credentials("LTAIEXAMPLE", "SECRET")
+    for version in (1, 4):
+        t = ik.oss.sign_url("bkt", "cat.png", "http://127.0.0.1:9000", creds, 600, process="image/resize,w_200",
+                            version=version, region="cn-hangzhou", at=at)
+        bad = t.signed_request.with_url(t.signed_request.url.replace("w_200", "w_2000"))
+        d = ik.diagnose(bad, creds, now=at, bucket="bkt")
+        ids = [c.id for c in d.causes]
+        assert d.verdict == "mismatch" and ids[:2] == ["secret-key-mismatch", "query-param-added-after-signing"]
+        assert all(c.confidence == "low" for c in d.causes[:2])
+        assert "x-oss-process" in d.causes[1].evidence

@@ -1484,6 +1484,7 @@ def _run_v4(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
                   f"credentials are for {mask_access_key(creds.access_key)}", "medium", "advice")
         f.add("secret-key-mismatch", "no single modelled change reproduces the signature with your secret key: "
               "the key differs, or more than one thing changed", "low", "residual")
+        _presigned_edit_hint(f, sent, s.presigned)
         f.checked.append("hypotheses: secret variants, regions, services, terminators, method, path, query, "
                          "headers, body, timestamp ±3600 s")
         if diff is None:
@@ -1534,5 +1535,31 @@ def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
     else:
         f.add("secret-key-mismatch", "no single modelled change reproduces the signature with your secret key: "
               "the key differs, or more than one thing changed", "low", "residual")
+        _presigned_edit_hint(f, sent, s.presigned)
         diff = diff or trace.diff({"signature": s.signature})
     return trace, diff, "mismatch"
+
+
+_AUTH_QUERY_KEYS = frozenset({
+    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+    "X-Amz-Signature", "X-Amz-Security-Token", "X-Date", "X-Algorithm", "X-Credential", "X-Expires",
+    "X-SignedHeaders", "X-SignedQueries", "X-Signature", "X-Security-Token", "X-NotSignBody",
+    "x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-expires", "x-oss-signature",
+    "x-oss-additional-headers", "x-oss-security-token", "OSSAccessKeyId", "Expires", "Signature",
+    "security-token"})
+
+
+def _presigned_edit_hint(f: "_Findings", sent: HttpRequest, presigned: bool) -> None:
+    """A presigned URL whose parameter *value* was edited after signing looks exactly like a
+    different secret: the old value cannot be recovered. Say so, ranked after the secret."""
+    if not presigned:
+        return
+    names = [k for k, _ in C.parse_query(sent.query) if k not in _AUTH_QUERY_KEYS]
+    if not names:
+        return
+    shown = ", ".join(sorted(set(names))[:4])
+    f.add("query-param-added-after-signing",
+          f"a presigned URL signs every parameter it carries ({shown}); if one of their values was edited "
+          f"after signing (e.g. another x-oss-process), no re-signing experiment can find the old value, "
+          f"and it fails exactly like a different secret — sign again after editing the URL",
+          "low", "residual")
