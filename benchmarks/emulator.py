@@ -1,6 +1,6 @@
 """Emulator throughput and local inpainting time.
 
-    .venv/bin/python benchmarks/emulator.py [--seconds 3] [--threads 8]
+    .venv/bin/python benchmarks/emulator.py [--seconds 2] [--threads 8] [--rounds 4]
 
 1. Verified, signed ``ApplyImageUpload`` requests per second (8 client threads, keep-alive,
    every request different and pre-signed) against the full emulator, vs a no-op WSGI app on the
@@ -75,26 +75,36 @@ def _hammer_threads(requests_by_thread: list[list[ik.HttpRequest]], seconds: flo
     return sum(counts), time.perf_counter() - t0, sum(fails)
 
 
-def bench_server(seconds: float, threads: int, per_thread: int = 4000) -> None:
+def bench_server(seconds: float, threads: int, rounds: int, per_thread: int = 4000) -> None:
+    """Both servers run side by side; rounds alternate between them and each keeps its best
+    round, so a slow moment of the machine hits both alike."""
     with running(seed=0) as emu:
         r = requests.post(emu.endpoints.jimeng + "/mweb/v1/get_upload_token", json={"scene": 2},
                           cookies={"sessionid": emu.demo_sessionid}).json()["data"]
         creds = ik.Credentials(r["access_key_id"], r["secret_access_key"], r["session_token"])
         signer = ik.presets.JIMENG_IMAGEX
         base = f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={r['service_id']}"
-        signed = [[signer.sign(ik.HttpRequest.build("GET", f"{base}&FileSize={1000 + i}&s=t{t}n{i}"), creds).signed_request
-                   for i in range(per_thread)] for t in range(threads)]
-        emu_n, emu_t, emu_fail = _hammer(signed, seconds)
-        emu.log.clear()
         noop = ServerThread(_noop_app, "127.0.0.1", 0)
         noop.start()
+        best = {"emu": (0, 1.0, 0), "noop": (0, 1.0, 0)}
         try:
-            plain = [[ik.HttpRequest(q.method, q.url.replace(f":{emu.port}/", f":{noop.port}/"), q.headers, q.body)
-                      for q in qs] for qs in signed]
-            noop_n, noop_t, noop_fail = _hammer(plain, seconds)
+            for rnd in range(rounds):
+                # fresh, never-seen requests every round (a different cache-buster each)
+                signed = [[signer.sign(ik.HttpRequest.build(
+                    "GET", f"{base}&FileSize={1000 + i}&s=r{rnd}t{t}n{i}"), creds).signed_request
+                    for i in range(per_thread)] for t in range(threads)]
+                plain = [[ik.HttpRequest(q.method, q.url.replace(f":{emu.port}/", f":{noop.port}/"), q.headers, q.body)
+                          for q in qs] for qs in signed]
+                for name, reqs in (("emu", signed), ("noop", plain)):
+                    n, t, fail = _hammer(reqs, seconds)
+                    if n / t > best[name][0] / best[name][1]:
+                        best[name] = (n, t, fail)
+                emu.log.clear()
         finally:
             noop.stop()
+    (emu_n, emu_t, emu_fail), (noop_n, noop_t, noop_fail) = best["emu"], best["noop"]
     emu_rate, noop_rate = emu_n / emu_t, noop_n / noop_t
+    print(f"best of {rounds} alternating rounds of {seconds:g} s, {threads} client threads in a separate process")
     print(f"{'server stack':<44}{'requests':>10}{'req/s':>10}{'failed':>8}")
     print(f"{'no-op WSGI app (same werkzeug stack)':<44}{noop_n:>10}{noop_rate:>10.0f}{noop_fail:>8}")
     print(f"{'emulator: verified signed ApplyImageUpload':<44}{emu_n:>10}{emu_rate:>10.0f}{emu_fail:>8}")
@@ -128,10 +138,11 @@ def bench_inpaint(repeats: int = 15) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=4)
     a = ap.parse_args()
-    bench_server(a.seconds, a.threads)
+    bench_server(a.seconds, a.threads, a.rounds)
     bench_inpaint()
 
 

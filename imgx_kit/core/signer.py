@@ -422,9 +422,8 @@ class Signer:
     def _parse_received(self, req: HttpRequest) -> tuple[ParsedAuth | None, Verification | None]:
         sc = self.scheme
         auth = req.header("Authorization")
-        qpairs = C.parse_query(req.query)
-        q = {k: v for k, v in qpairs}
         if auth is None:
+            q = dict(C.parse_query(req.query))
             if sc.q_signature not in q and sc.q_algorithm not in q:
                 return None, _fail("MissingAuthenticationToken", "Request is missing Authentication Token.")
             cred = q.get(sc.q_credential, "")
