@@ -15,12 +15,12 @@ from __future__ import annotations
 import base64
 import io
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from imgx_browser import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -29,18 +29,6 @@ APP = "app_inpaint.ipynb"
 CANVAS = ".imgx-inpaint-app canvas.imgx-painter-canvas"
 SCENE = NOTEBOOKS / "images" / "scene.png"
 STROKE = [(0.62, 0.50), (0.72, 0.52), (0.70, 0.62)]          # fractions of the canvas: over the tree
-
-
-def wait_for(cond, timeout, what):
-    """Poll ``cond()`` until it returns a truthy value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = cond()
-        if last:
-            return last
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
 
 
 def painted(page, canvas) -> bool:

@@ -11,13 +11,13 @@ stroke painted (the ipycanvas reload bug #322 would leave the canvas dead).
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from painter_notebook import BRUSH, CSS_WIDTH, DISPLAY, IMG_H, IMG_W
+from imgx_browser import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -39,18 +39,6 @@ def expected_capsules(points, r):
 
 def iou(a, b):
     return (a & b).sum() / max(1, (a | b).sum())
-
-
-def wait_for(cond, timeout, what):
-    """Poll ``cond()`` until it returns a truthy value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = cond()
-        if last:
-            return last
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
 
 
 def read_state(out: Path):
