@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 import json
 import re
 
@@ -180,10 +181,13 @@ def image_meta(uri: str, data: bytes) -> dict:
             "FrameCnt": 0}
     try:
         from PIL import Image
-        with Image.open(io.BytesIO(data)) as im:
-            meta.update(ImageWidth=im.width, ImageHeight=im.height,
-                        ImageFormat=(im.format or "").lower(),
-                        FrameCnt=int(getattr(im, "n_frames", 1)))
-    except Exception:  # not an image: empty meta
+        with warnings.catch_warnings():
+            # only the header is read (size, format): a huge image is no decompression bomb here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                meta.update(ImageWidth=im.width, ImageHeight=im.height,
+                            ImageFormat=(im.format or "").lower(),
+                            FrameCnt=int(getattr(im, "n_frames", 1)))
+    except Exception:  # not an image (or too large even to open): empty meta, as documented
         pass
     return meta
