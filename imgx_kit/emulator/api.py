@@ -38,8 +38,8 @@ __all__ = ["running", "Emulator", "Endpoints", "DEMO_SESSIONID", "DEMO_VOLC", "D
            "DEMO_BUCKET", "DEMO_SERVICE_ID"]
 
 DEMO_SESSIONID = "imgxdemo0sessionid0000000000demo"
-DEMO_VOLC = ("AKLTimgxkitDEMOaccessKEY000000000000", "ZGVtby1zZWNyZXQtb2YtdGhlLWltZ3gta2l0LWVtdWxhdG9y")
-DEMO_OSS = ("LTAI5tImgxKitDEMOkey0000", "imgxKitDemoOssSecretKey000000000")
+DEMO_VOLC = ("AKLT-imgx-kit-DEMO-access-key", "ZGVtby1zZWNyZXQtb2YtdGhlLWltZ3gta2l0LWVtdWxhdG9y")
+DEMO_OSS = ("LTAI-imgx-kit-DEMO-key", "imgxKitDemoOssSecretKey000000000")
 DEMO_BUCKET = "imgx-demo"
 DEMO_SERVICE_ID = "imgxdemo01"
 DEFAULT_IMAGEX_REGIONS = ("cn-north-1", "us-east-1", "useast5", "ap-singapore-1", "ap-southeast-1")
