@@ -239,7 +239,7 @@ def test_curl_verbose_matches_the_wire_and_verifies():
     assert not v.ok and "X-Amz-Content-Sha256" in v.message
 
 
-# ---- open parser issue (reported; fails until the parser is fixed) ------------------------------
+# ---- cmd.exe metacharacters (a parser gap these real exports found, now fixed) --------------------
 @pytest.mark.parametrize("name", ["firefox_post_json.cmd", "firefox_presigned_get.cmd",
                                   "firefox_post_text_unicode.cmd"])
 def test_cmd_unescaped_ampersand_is_reported(name):
@@ -253,3 +253,150 @@ def test_cmd_unescaped_ampersand_is_reported(name):
         assert "&" in str(e)
         return
     assert any("&" in n and "line" in n for n in p.notes), p.notes
+
+
+# ---- a HAR exported by Firefox's own netmonitor (firefox-esr 153.7.0, HAR auto-export) ---------
+FF_HAR_PATH = REAL / "firefox_netmonitor.har"
+FF_HAR = json.loads(FF_HAR_PATH.read_text(encoding="utf-8"))
+FF_BASE = "http://127.0.0.1:47117"
+# What the local server (Python http.server, headers in wire order and spelling) received for each
+# fetch() of the page; recorded in the same run that exported the HAR.
+_FF_HEAD = [("Host", "127.0.0.1:47117"),
+            ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"),
+            ("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9"),
+            ("Accept-Encoding", "gzip, deflate, br, zstd"), ("Referer", "http://127.0.0.1:47117/page")]
+_FF_COOKIE = ("Cookie", "sessionid=fakefakefakefakefakefakefakefake; sid_guard=fakeguard%7C1735689600%7C5184000")
+_FF_TAIL = [("Connection", "keep-alive"), _FF_COOKIE, ("Sec-Fetch-Dest", "empty"), ("Sec-Fetch-Mode", "cors"),
+            ("Sec-Fetch-Site", "same-origin"), ("Priority", "u=4")]
+_FF_ORIGIN = [("Origin", "http://127.0.0.1:47117")]
+FF_POST_BODY = ('{"SessionKey":"eyJmYWtlIjoic2Vzc2lvbiJ9","SuccessOids":["tos-cn-i-imgxdemo01/fake0001"],'
+                '"note":"去掉猫 \\"quoted\\" it\'s a+b=c"}').encode("utf-8")
+FF_PRESIGNED_TARGET = (
+    "/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=imgxdemo01&FileSize=256"
+    "&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKFAKEEXAMPLE0000000%2F20250101%2Fcn-north-1%2Fimagex%2Faws4_request"
+    "&X-Amz-Date=20250101T083000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host"
+    "&X-Amz-Security-Token=STS2FAKEtoken%2F%2B%3D0000000000000000000000000000000000000000"
+    "&X-Amz-Signature=4f2d3c735ba64797382e099e0e25b003ada8154882ce85da7b16bf1793d98e58")
+FF_SENT = {
+    "CommitImageUpload": dict(
+        method="POST", target="/?Action=CommitImageUpload&Version=2018-08-01&ServiceId=imgxdemo01",
+        headers=_FF_HEAD + [
+            ("content-type", "application/json"),               # spelled as the page's fetch() gave it
+            ("X-Amz-Date", "20250101T083000Z"),
+            ("X-Amz-Security-Token", "STS2FAKEtoken/+=0000000000000000000000000000000000000000"),
+            ("X-Amz-Content-Sha256", "457aaca33301045db5cfa850b5a93a20955acba49a811d488c3612cf7721e09f"),
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=AKFAKEEXAMPLE0000000/20250101/cn-north-1/imagex/"
+                              "aws4_request, SignedHeaders=x-amz-content-sha256;x-amz-date;x-amz-security-token, "
+                              "Signature=2a253016e3c6f122e81a626d3b8d50bd9b0af446c3697c55a880a89c4600e17e"),
+            ("Content-Length", "129")] + _FF_ORIGIN + _FF_TAIL,
+        body=FF_POST_BODY),
+    "ApplyImageUpload": dict(method="GET", target=FF_PRESIGNED_TARGET, headers=_FF_HEAD + _FF_TAIL, body=b""),
+    "feedback": dict(
+        method="POST", target="/mweb/v1/feedback?aid=513695",
+        headers=_FF_HEAD + [("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8"),
+                            ("Content-Length", "64")] + _FF_ORIGIN + _FF_TAIL,
+        body=b"text=%E5%8E%BB%E6%8E%89%E7%8C%AB+%26+it%27s&score=5&tags=a+b%2Bc"),
+    "fake0001": dict(
+        method="PUT", target="/upload/tos-cn-i-imgxdemo01/fake0001",
+        headers=_FF_HEAD + [("Content-Type", "application/octet-stream"), ("Content-CRC32", "29058c73"),
+                            ("Content-Length", "256")] + _FF_ORIGIN + _FF_TAIL,
+        body=bytes(range(256))),
+}
+FF_TEXT_KEYS = ["CommitImageUpload", "ApplyImageUpload", "feedback"]
+
+
+def test_firefox_har_is_a_netmonitor_export():
+    log = FF_HAR["log"]
+    assert log["version"] == "1.2"
+    assert log["creator"] == {"name": "Firefox", "version": "153.7.0"}
+    assert log["browser"] == {"name": "Firefox", "version": "153.7.0"}
+    assert [p["title"] for p in log["pages"]] == [f"{FF_BASE}/page"]
+
+
+def test_firefox_har_lists_every_entry():
+    for har in (FF_HAR, FF_HAR_PATH, str(FF_HAR_PATH), FF_HAR_PATH.read_text(encoding="utf-8")):
+        assert ik.capture.har_entries(har) == [
+            f"[0] GET {FF_BASE}/page → 200",
+            f"[1] GET {FF_BASE}/hold → 200",
+            f"[2] POST {FF_BASE}/?Action=CommitImageUpload&Version=2018-08-01&ServiceId=imgxdemo01 → 200",
+            f"[3] GET {FF_BASE}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=imgxdemo01&FileSize=… → 200",
+            f"[4] POST {FF_BASE}/mweb/v1/feedback?aid=513695 → 200",
+            f"[5] PUT {FF_BASE}/upload/tos-cn-i-imgxdemo01/fake0001 → 200",
+            f"[6] GET {FF_BASE}/favicon.ico → 404",
+        ]
+
+
+@pytest.mark.parametrize("key", list(FF_SENT))
+def test_firefox_har_request_line_and_headers_are_what_was_sent(key):
+    """Firefox's HAR holds the HTTP/1.1 request headers in wire order and spelling (unlike
+    Playwright's sorted list), so the parse equals what the server received, header for header."""
+    want = FF_SENT[key]
+    r = ik.capture.from_har(FF_HAR_PATH, url_contains=key)
+    assert r.method == want["method"]
+    assert r.url == FF_BASE + want["target"]
+    assert r.target == want["target"]
+    assert list(r.headers) == want["headers"]
+    # index counts among the matches; the plain index gives the same entry
+    assert from_har(FF_HAR, index=list(FF_SENT).index(key) + 2) == r
+
+
+@pytest.mark.parametrize("key", FF_TEXT_KEYS)
+def test_firefox_har_text_bodies_are_the_bytes_sent(key):
+    assert from_har(FF_HAR, url_contains=key).body == FF_SENT[key]["body"]
+
+
+def test_firefox_har_headers_set_by_the_page():
+    post = from_har(FF_HAR, url_contains="CommitImageUpload")
+    signed = JIMENG_IMAGEX.sign(ik.HttpRequest.build("POST", post.url, [("content-type", "application/json")],
+                                                     FF_POST_BODY), CREDS, at=AT).signed_request
+    for name in ("content-type", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "Authorization"):
+        assert post.header(name) == signed.header(name), name
+    assert post.header("x-amz-security-token") == CREDS.session_token
+    get = from_har(FF_HAR, url_contains="ApplyImageUpload")
+    presigned = JIMENG_IMAGEX.presign(ik.HttpRequest.build(
+        "GET", f"{FF_BASE}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=imgxdemo01&FileSize=256"),
+        CREDS, expires=900, at=AT).signed_request
+    assert get.url == presigned.url
+    put = from_har(FF_HAR, url_contains="fake0001")
+    assert (put.header("Content-Type"), put.header("Content-CRC32")) == ("application/octet-stream", "29058c73")
+
+
+def test_firefox_har_signed_post_and_presigned_get_verify():
+    post = from_har(FF_HAR, url_contains="CommitImageUpload")
+    assert JIMENG_IMAGEX.verify(post, KEYS, now=AT).ok
+    assert ik.diagnose(post, CREDS, now=AT).verdict == "valid"
+    get = from_har(FF_HAR, url_contains="ApplyImageUpload")
+    assert JIMENG_IMAGEX.verify(get, KEYS, now=AT).ok
+    assert ik.diagnose(get, CREDS, now=AT).verdict == "valid"
+
+
+def test_firefox_har_keeps_the_cookie_header_not_a_rebuilt_one():
+    p = parse_har(FF_HAR, url_contains="feedback")
+    # Firefox also lists the cookies decoded (sid_guard value with "|"); the wire header wins
+    assert [c["value"] for c in FF_HAR["log"]["entries"][4]["request"]["cookies"]][1] == "fakeguard|1735689600|5184000"
+    assert p.request.header("Cookie") == _FF_COOKIE[1]
+    assert not any("rebuilt" in n for n in p.notes)
+
+
+# ---- Firefox HAR bodies (parser gaps this real export found, now fixed) ---------------------------
+def test_firefox_har_binary_body_is_the_bytes_sent():
+    """Firefox's NetworkHelper.readPostDataFromRequest tries to decode the body with the page's
+    charset and, when that fails (bytes 0x80-0xFF here), keeps the "binary string": one
+    character U+0000-U+00FF per byte. The HAR then has postData.text = chr(0) … chr(255) and no
+    encoding field; read as UTF-8 it would be 384 bytes. The Content-Length header (256) tells
+    the two apart, and parse_har reads it as Latin-1: the 256 bytes that were sent."""
+    text = FF_HAR["log"]["entries"][5]["request"]["postData"]["text"]
+    assert text == "".join(map(chr, range(256))) and "encoding" not in FF_HAR["log"]["entries"][5]["request"]["postData"]
+    assert from_har(FF_HAR, url_contains="fake0001").body == FF_SENT["fake0001"]["body"]
+
+
+def test_firefox_har_utf8_body_has_no_false_size_note():
+    """Firefox's har-builder sets request.bodySize = postData.text.length, a count of UTF-16
+    code units (123 here), not bytes: the 129-byte UTF-8 body was exported correctly and the
+    Content-Length header (129) agrees with it, so no size mismatch is reported."""
+    entry = FF_HAR["log"]["entries"][2]["request"]
+    assert entry["bodySize"] == len(entry["postData"]["text"]) == 123
+    p = parse_har(FF_HAR, url_contains="CommitImageUpload")
+    assert p.request.body == FF_POST_BODY and len(FF_POST_BODY) == 129
+    assert p.notes == ()

@@ -1223,6 +1223,14 @@ def from_har(har: Any, index: int | None = None, url_contains: str | None = None
     return parse_har(har, index=index, url_contains=url_contains).request
 
 
+def _declared_length(headers: list[tuple[str, str]]) -> int | None:
+    """The Content-Length the request declared, if it is a plain number."""
+    for name, value in headers:
+        if name.lower() == "content-length" and value.strip().isdigit():
+            return int(value.strip())
+    return None
+
+
 def _har_request(k: int, entry: Any) -> CaptureParse:
     notes: list[str] = []
     req = entry.get("request") if isinstance(entry, dict) else None
@@ -1263,6 +1271,18 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
                                        "decode", hint="export the HAR again") from None
             else:
                 body = text.encode("utf-8")
+                if len(body) != len(text) and max(text) <= "\xff":
+                    # Firefox writes a body that is not text in the page's charset one character
+                    # per byte (U+0000–U+00FF); Content-Length tells which reading is right
+                    declared = _declared_length(headers)
+                    if declared == len(text):
+                        body = text.encode("latin-1")
+                        notes.append("postData.text holds one character per byte (Firefox's export of a "
+                                     "binary body); read as Latin-1 to match Content-Length")
+                    elif declared is None:
+                        notes.append("postData.text has characters U+0080–U+00FF and there is no "
+                                     "Content-Length: read as UTF-8; if the body was binary (Firefox "
+                                     "writes one character per byte) the bytes were its Latin-1 encoding")
         elif post.get("params"):
             mime = str(post.get("mimeType", ""))
             if "multipart" in mime:
@@ -1276,7 +1296,12 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
                          "the original percent-encoding may have differed")
     size = req.get("bodySize")
     if isinstance(size, int) and size > 0 and size != len(body):
-        notes.append(f"bodySize is {size} but the exported body has {len(body)} bytes")
+        # Firefox's bodySize counts characters of postData.text, not bytes
+        text = post.get("text") if isinstance(post, dict) else None
+        chars = len(text) if isinstance(text, str) and post.get("encoding") != "base64" else None
+        declared = _declared_length(headers)
+        if not (size == chars and declared in (None, len(body))):
+            notes.append(f"bodySize is {size} but the exported body has {len(body)} bytes")
     try:
         r = HttpRequest.build(str(req["method"]), str(req["url"]), headers, body)
     except RequestError as e:
