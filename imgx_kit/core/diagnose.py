@@ -36,9 +36,10 @@ from .credentials import Credentials
 from .echo import ServerEcho, parse_echo
 from .errors import DiagnoseError, ImgxError
 from .keys import derive_keys, hmac_sha256_hex
+from .oss_sign import V1_QUERY_AUTH
 from .redact import mask_access_key, redact_text, redact_url, redact_headers
 from .request import HttpRequest, body_preview
-from .scheme import AWS4, OSS4, VOLC, Scheme
+from .scheme import AWS4, OSS4, SCHEMES, VOLC, Scheme
 from .signer import (EMPTY_SHA256, ParsedAuth, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
                      format_timestamp, parse_authorization, parse_timestamp, sha256_hex)
 from .trace import SigningTrace, TraceDiff, show_whitespace
@@ -349,7 +350,6 @@ class _Sent:
 
 _ALG_SCHEME = {"AWS4-HMAC-SHA256": "AWS4", "HMAC-SHA256": "VOLC", "OSS4-HMAC-SHA256": "OSS4"}
 _TERM_SCHEME = {"aws4_request": "AWS4", "request": "VOLC", "aliyun_v4_request": "OSS4"}
-_SCHEMES = {"AWS4": AWS4, "VOLC": VOLC, "OSS4": OSS4}
 _TEMP_AK = ("ASIA", "AKTP", "STS.")
 _HOP = ("connection", "expect", "accept-encoding", "user-agent", "transfer-encoding", "keep-alive", "te",
         "upgrade", "content-length")
@@ -396,7 +396,7 @@ def _read_sent(req: HttpRequest) -> _Sent:
             raise DiagnoseError(f"cannot tell the signing scheme of algorithm {p.algorithm!r} with scope "
                                 f"terminator {p.terminator!r}",
                                 hint="pass signer= (e.g. ik.presets.VOLC_CV) to say what the server expects")
-        sc = _SCHEMES[scheme]
+        sc = SCHEMES[scheme]
         m = re.search(r"(?:SignedHeaders|AdditionalHeaders)\s*=\s*([^,\s]*)", a)
         return _Sent(scheme, False, p.algorithm, p.access_key, p.date, p.region, p.service, p.terminator,
                      p.signed_headers, m.group(1) if m else "", p.signature, req.header(sc.date_header),
@@ -548,7 +548,7 @@ class _V4:
 
     def __init__(self, sent: HttpRequest, s: _Sent, normalize: bool, bucket: str | None):
         self.req, self.s = sent, s
-        self.sc = _SCHEMES[s.scheme]
+        self.sc = SCHEMES[s.scheme]
         sc = self.sc
         self.volc_presign = s.presigned and sc is VOLC
         self.pairs = [(k, v) for k, v in C.parse_query(sent.query) if k not in s.auth_params]
@@ -1104,10 +1104,10 @@ class _Findings:
 def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Credentials | None,
             now: datetime | None, now_src: str) -> datetime | None:
     """Layer 1: what can be checked without the secret. Returns the parsed timestamp."""
-    sc = _SCHEMES.get(s.scheme)
+    sc = SCHEMES.get(s.scheme)
     # algorithm and scope
     if s.scheme != "OSS1":
-        want = _SCHEMES.get(exp.scheme)
+        want = SCHEMES.get(exp.scheme)
         if want is not None and s.algorithm != want.algorithm:
             f.add("wrong-algorithm-string", f"the request uses algorithm {s.algorithm!r}; {exp.source} expects "
                   f"{want.algorithm!r}", "high", "structure")
@@ -1127,9 +1127,9 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
             f.add("wrong-service", f"the scope names service {s.service!r}; {exp.source} expects {exp.service!r}"
                   + (" (the names differ only in case)" if case else ""), conf, "expectation")
         f.checked.append(f"region and service against {exp.source}")
-    elif exp.scheme in _SCHEMES:
+    elif exp.scheme in SCHEMES:
         f.add("wrong-algorithm-string", f"the request is signed with OSS V1; {exp.source} expects "
-              f"{_SCHEMES[exp.scheme].algorithm}", "high", "structure")
+              f"{SCHEMES[exp.scheme].algorithm}", "high", "structure")
     # timestamps
     ts_dt: datetime | None = None
     if s.scheme == "OSS1":
@@ -1198,7 +1198,7 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
             why = f"the access key {mask_access_key(s.access_key)} is temporary" if temp else \
                 "your credentials carry a session token"
             f.add("session-token-missing", f"{why} but the request has no {token_name}", "high", "structure")
-    if s.token and not s.presigned and s.scheme in _SCHEMES and token_name.lower() not in listed_low \
+    if s.token and not s.presigned and s.scheme in SCHEMES and token_name.lower() not in listed_low \
             and s.scheme != "OSS4":
         f.add("session-token-not-signed", f"{token_name} is sent but not listed in SignedHeaders "
               f"({s.signed_raw or '-'})", "high", "structure")
@@ -1263,7 +1263,7 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
                 f.add("signed-header-missing", f"AdditionalHeaders lists {n} but the request does not carry it",
                       "high", "structure")
     # body hash
-    if s.scheme in _SCHEMES and not (s.presigned and s.scheme == "VOLC"):
+    if s.scheme in SCHEMES and not (s.presigned and s.scheme == "VOLC"):
         sha = sent.header(sc.content_sha_header)
         if sha is not None:
             body_h = sha256_hex(sent.body)
@@ -1427,7 +1427,7 @@ def _run_v4(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
             echo: ServerEcho | None, bucket: str | None, deadline: float, hidden: tuple[str, ...]
             ) -> tuple[SigningTrace | None, TraceDiff | None, str]:
     m = _V4(sent, s, exp.normalize, bucket)
-    exp_sc = _SCHEMES.get(exp.scheme, m.sc)
+    exp_sc = SCHEMES.get(exp.scheme, m.sc)
     region = exp.region or s.region or "-"
     service = exp.service or s.service or "-"
     ts_ok = bool(s.ts) and parse_timestamp(s.ts) is not None
@@ -1540,13 +1540,8 @@ def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
     return trace, diff, "mismatch"
 
 
-_AUTH_QUERY_KEYS = frozenset({
-    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-    "X-Amz-Signature", "X-Amz-Security-Token", "X-Date", "X-Algorithm", "X-Credential", "X-Expires",
-    "X-SignedHeaders", "X-SignedQueries", "X-Signature", "X-Security-Token", "X-NotSignBody",
-    "x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-expires", "x-oss-signature",
-    "x-oss-additional-headers", "x-oss-security-token", "OSSAccessKeyId", "Expires", "Signature",
-    "security-token"})
+_AUTH_QUERY_KEYS = frozenset().union(*(sc.query_auth_keys for sc in SCHEMES.values()),
+                                     V1_QUERY_AUTH, ("security-token",))
 
 
 def _presigned_edit_hint(f: "_Findings", sent: HttpRequest, presigned: bool) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import lru_cache
 
 __all__ = ["derive_keys", "hmac_sha256_hex"]
 
@@ -19,15 +18,24 @@ _new = hmac.new
 _sha256 = hashlib.sha256
 
 
-@lru_cache(maxsize=512)
+_CACHE: dict[tuple[str, ...], tuple[bytes, bytes, bytes, bytes]] = {}
+
+
 def derive_keys(prefix: str, secret: str, date: str, region: str, service: str,
                 terminator: str) -> tuple[bytes, bytes, bytes, bytes]:
-    """(kDate, kRegion, kService, kSigning) of the HMAC-SHA256 chain."""
-    k_date = _new((prefix + secret).encode("utf-8"), date.encode("utf-8"), _sha256).digest()
-    k_region = _new(k_date, region.encode("utf-8"), _sha256).digest()
-    k_service = _new(k_region, service.encode("utf-8"), _sha256).digest()
-    k_signing = _new(k_service, terminator.encode("utf-8"), _sha256).digest()
-    return k_date, k_region, k_service, k_signing
+    """(kDate, kRegion, kService, kSigning) of the HMAC-SHA256 chain, derived once and reused
+    (a plain dict: cheaper per call than ``lru_cache``; cleared when it reaches 256 entries)."""
+    args = (prefix, secret, date, region, service, terminator)
+    keys = _CACHE.get(args)
+    if keys is None:
+        k_date = _new((prefix + secret).encode("utf-8"), date.encode("utf-8"), _sha256).digest()
+        k_region = _new(k_date, region.encode("utf-8"), _sha256).digest()
+        k_service = _new(k_region, service.encode("utf-8"), _sha256).digest()
+        keys = (k_date, k_region, k_service, _new(k_service, terminator.encode("utf-8"), _sha256).digest())
+        if len(_CACHE) >= 256:
+            _CACHE.clear()
+        _CACHE[args] = keys
+    return keys
 
 
 def hmac_sha256_hex(key: bytes, text: str) -> str:

@@ -64,9 +64,7 @@ _V1_NOTES_URL = (("canonicalized_resource", _V1_NOTE),
                  ("date", "For a signed URL this line is the absolute Expires time (Unix seconds)."))
 _V1_NOTES_HEADER = (("canonicalized_resource", _V1_NOTE),
                     ("date", "The Date header (or x-oss-date, which wins when present)."))
-_V1_QUERY_AUTH = ("OSSAccessKeyId", "Expires", "Signature")
-_V4_QUERY_AUTH = ("x-oss-signature-version", "x-oss-credential", "x-oss-date", "x-oss-expires",
-                  "x-oss-additional-headers", "x-oss-signature")
+V1_QUERY_AUTH = ("OSSAccessKeyId", "Expires", "Signature")
 
 
 def http_date(at: datetime) -> str:
@@ -317,7 +315,7 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
         return Verification(False, "SecurityTokenExpired", "The security token you provided has expired.", None, 403)
     if (creds.session_token or None) != (token or None):
         return Verification(False, "InvalidSecurityToken", "The security token you provided is invalid.", None, 403)
-    pairs = [(k, v) for k, v in C.parse_query(req.query) if not (presigned and k in _V1_QUERY_AUTH)]
+    pairs = [(k, v) for k, v in C.parse_query(req.query) if not (presigned and k in V1_QUERY_AUTH)]
     headers = [(k, v) for k, v in req.headers if k.lower() != "authorization"]
     sts, good, extra = v1_string_to_sign(req.method, headers, date, v1_resource(bucket, key, pairs), creds.secret_key)
     t = v1_trace(creds, date, sts, good, extra, None if presigned else f"OSS {ak}:{good}", req, presigned, None)

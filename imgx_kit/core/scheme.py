@@ -46,11 +46,16 @@ class Scheme:
     always_content_sha: bool       # add the content hash header on every request (VOLC SDK does)
     default_content_type: str | None   # VOLC SDK adds one to non-GET requests without Content-Type
     auth_list_label: str           # "SignedHeaders" or OSS4's "AdditionalHeaders"
+    q_extra: tuple[str, ...] = ()  # further presign parameters (VOLC: X-NotSignBody, X-SignedQueries)
 
     def __post_init__(self) -> None:
         # lower-case header names, looked up on every signature
         object.__setattr__(self, "lower_names", (self.date_header.lower(), self.token_header.lower(),
                                                  self.content_sha_header.lower()))
+        # every query parameter a presigned URL of this scheme adds (none is signed as user data)
+        object.__setattr__(self, "query_auth_keys", frozenset(
+            k for k in (self.q_algorithm, self.q_credential, self.q_date, self.q_expires,
+                        self.q_signed_headers, self.q_signature, self.q_token, *self.q_extra) if k))
 
     def __repr__(self) -> str:
         return f"Scheme({self.name}: {self.algorithm}, key prefix {self.key_prefix!r}, scope …/{self.terminator})"
@@ -80,6 +85,7 @@ VOLC = Scheme(
     header_policy="volc-sdk", path_style="volc", query_sort="raw-key", empty_value="equals",
     header_values="raw", duplicates="last", payload="sha256", always_content_sha=True,
     default_content_type="application/x-www-form-urlencoded; charset=utf-8", auth_list_label="SignedHeaders",
+    q_extra=("X-NotSignBody", "X-SignedQueries"),
 )
 
 OSS4 = Scheme(

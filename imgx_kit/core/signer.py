@@ -33,7 +33,6 @@ from .gateway import GATEWAY_ERRORS
 from .keys import derive_keys, hmac_sha256_hex
 from .request import HttpRequest
 from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
-from .trace import _FIELD_NAMES as _TRACE_FIELDS
 from .trace import SigningTrace
 
 __all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
@@ -264,7 +263,7 @@ class Signer:
                 selected["host"] = [req.host]
         else:
             names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
-            selected = self._select(headers, names, req)
+            selected = self._select_listed(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         path = req.path
         curi = path if path == "/" else C.canonical_uri(path, sc, self.normalize_path)
@@ -285,9 +284,7 @@ class Signer:
         scope = f"{ts[:8]}/{self.region}/{self.service}/{sc.terminator}"
         if sc is VOLC:
             return self._presign_volc(req, creds, expires, ts, scope, reveal)
-        auth_keys = {sc.q_algorithm, sc.q_credential, sc.q_date, sc.q_expires, sc.q_signature, sc.q_token}
-        if sc.q_signed_headers:
-            auth_keys.add(sc.q_signed_headers)
+        auth_keys = sc.query_auth_keys
         raw_q = "&".join(p for p in req.query.split("&") if p and C._dec(p.partition("=")[0]) not in auth_keys)
         headers = _without(req.headers, ("authorization",))
         names = None if self.signed_headers is None else set(self.signed_headers) | {"host"}
@@ -317,9 +314,7 @@ class Signer:
         # X-SignedQueries lists every key (itself included, the token not), headers are not signed,
         # the body is not signed, and the canonical request carries one extra blank line.
         sc = VOLC
-        auth_keys = {"X-Date", "X-NotSignBody", "X-Credential", "X-Algorithm", "X-SignedHeaders",
-                     "X-SignedQueries", "X-Security-Token", "X-Signature", "X-Expires"}
-        pairs = [(k, v) for k, v in C.parse_query(req.query) if k not in auth_keys]
+        pairs = [(k, v) for k, v in C.parse_query(req.query) if k not in sc.query_auth_keys]
         pairs.append(("X-Expires", str(expires)))
         pairs += [("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", f"{creds.access_key}/{scope}"),
                   ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", "")]
@@ -504,11 +499,11 @@ class Signer:
                                hint="add the header to the request or drop it from signed_headers")
         return names
 
-    def _select(self, headers: list[tuple[str, str]], names: set[str] | None,
-                req: HttpRequest) -> dict[str, list[str]]:
+    def _select_listed(self, headers: list[tuple[str, str]], names: set[str],
+                       req: HttpRequest) -> dict[str, list[str]]:
+        """The listed headers; a listed ``host`` comes from the URL when the request has none."""
         selected = C.select_headers(headers, self.scheme, names)
-        if "host" not in selected and (self.scheme.header_policy == "botocore" and names is None
-                                       or names is not None and "host" in names):
+        if "host" in names and "host" not in selected:
             selected["host"] = [req.host]
         return selected
 
@@ -528,20 +523,11 @@ def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dic
     hashed = hashlib.sha256(cr.encode("utf-8")).hexdigest()
     scope = f"{ts[:8]}/{region}/{service}/{sc.terminator}"
     sts = f"{sc.algorithm}\n{ts}\n{scope}\n{hashed}"
-    ck = (sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator)
-    keys = _KEYS.get(ck)
-    if keys is None:
-        keys = derive_keys(*ck)
-        if len(_KEYS) > 256:
-            _KEYS.clear()
-        _KEYS[ck] = keys
+    keys = derive_keys(sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator)
     sig = hmac_sha256_hex(keys[3], sts)
     return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
             "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
             "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
-
-
-_KEYS: dict[tuple[str, ...], tuple[bytes, bytes, bytes, bytes]] = {}   # derived keys change daily
 
 
 def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
@@ -570,14 +556,12 @@ def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> 
 def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
            expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
-    trace = SigningTrace.__new__(SigningTrace)        # as SigningTrace.of, one call less on the hot path
-    trace.__dict__.update(zip(_TRACE_FIELDS, (
+    return SigningTrace.of(
         sc.name, sc.algorithm, creds.access_key, t["region"], t["service"], ts, t["canonical_uri"],
         t["canonical_query"], t["canonical_headers"], t["signed_headers"], t["payload_hash"],
         t["canonical_request"], t["hashed"], t["scope"], t["string_to_sign"], t["signature"], auth,
         signed, presigned, expires, t["keys"], reveal or creds.demo, tuple(notes), (),
-        creds.secrets())))
-    return trace
+        creds.secrets())
 
 
 def _check_args(req: object, creds: object) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
-from .redact import mask, redact_text, redact_url
+from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url
 from .request import HttpRequest
 
 __all__ = ["Step", "SigningTrace", "TraceDiff", "show_whitespace", "COMPARABLE_STEPS"]
@@ -175,7 +175,7 @@ class SigningTrace:
             d[s.name] = s.value
         d["signed_request"] = {"method": self.signed_request.method,
                                "url": redact_url(self.signed_request.url),
-                               "headers": [list(h) for h in _redacted_headers(self.signed_request)]}
+                               "headers": [list(h) for h in redact_headers(self.signed_request.headers)]}
         return d
 
     def to_json(self) -> str:
@@ -196,7 +196,7 @@ class SigningTrace:
 
     # ---- views -----------------------------------------------------------------------------
     def __repr__(self) -> str:
-        lines = [f"SigningTrace({self.scheme_name}, {self.algorithm}, access_key={_ak(self.access_key)}, "
+        lines = [f"SigningTrace({self.scheme_name}, {self.algorithm}, access_key={mask_access_key(self.access_key)}, "
                  f"scope={self.credential_scope or '-'})"]
         for s in self.steps:
             v = s.value.replace("\n", "\\n")
@@ -214,7 +214,7 @@ class SigningTrace:
                         f"<td style='text-align:left'>{val}</td>"
                         f"<td style='vertical-align:top;text-align:left;color:#555'>{html.escape(s.explanation)}</td></tr>")
         head = (f"<div><b>{html.escape(self.scheme_name)}</b> {html.escape(self.algorithm)} · "
-                f"access key <code>{html.escape(_ak(self.access_key))}</code> · "
+                f"access key <code>{html.escape(mask_access_key(self.access_key))}</code> · "
                 f"{'presigned URL' if self.presigned else 'Authorization header'}</div>")
         return (f"<div class='imgx-trace'>{head}<table><thead><tr><th>step</th><th>value</th>"
                 f"<th>what it is</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
@@ -251,14 +251,6 @@ def _values_of(x: "SigningTrace | Mapping[str, str]") -> dict[str, str]:
     return vals
 
 
-def _ak(ak: str) -> str:
-    from .redact import mask_access_key
-    return mask_access_key(ak)
-
-
-def _redacted_headers(req: HttpRequest) -> list[tuple[str, str]]:
-    from .redact import redact_headers
-    return redact_headers(req.headers)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from ..core.diagnose import Diagnosis, diagnose
 from ..core.errors import ImgxError
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
-from ..core.signer import Signer, parse_timestamp
+from ..core.signer import Signer, format_timestamp, parse_timestamp
 from ..core.trace import SigningTrace, show_whitespace
 
 __all__ = ["SignatureLab", "FAULTS", "Fault"]
@@ -85,7 +85,7 @@ def _change_date(lab: "SignatureLab", req: HttpRequest) -> HttpRequest:
     if ts is None:
         return req
     t2 = ts + timedelta(seconds=5)
-    return req.with_header(name, f"{t2:%Y%m%dT%H%M%SZ}")
+    return req.with_header(name, format_timestamp(t2))
 
 
 def _other_region(lab: "SignatureLab") -> str:
