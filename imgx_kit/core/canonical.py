@@ -35,10 +35,9 @@ _PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?(?:&[A-Za-z0
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
 
 
-_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-# str.translate tables for ASCII text: each reserved character maps to its %XX escape (C speed)
-_ESCAPE = {c: f"%{c:02X}" for c in range(128) if c not in _SAFE}
-_ESCAPE_KEEP_SLASH = {c: v for c, v in _ESCAPE.items() if c != ord("/")}
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+_SAFE_SLASH = _SAFE | {"/"}
+_ESCAPE = {chr(c): f"%{c:02X}" for c in range(128) if chr(c) not in _SAFE}
 
 
 def uri_encode(text: str, keep_slash: bool = False) -> str:
@@ -47,7 +46,14 @@ def uri_encode(text: str, keep_slash: bool = False) -> str:
     if (_UNRESERVED_SLASH if keep_slash else _UNRESERVED)(text):
         return text
     if text.isascii():
-        return text.translate(_ESCAPE_KEEP_SLASH if keep_slash else _ESCAPE)
+        # one C-speed str.replace per distinct reserved character ('%' first: the escapes add '%')
+        reserved = set(text).difference(_SAFE_SLASH if keep_slash else _SAFE)
+        if "%" in reserved:
+            text = text.replace("%", "%25")
+            reserved.discard("%")
+        for ch in reserved:
+            text = text.replace(ch, _ESCAPE[ch])
+        return text
     return quote(text, safe="/~" if keep_slash else "-_.~")
 
 
@@ -124,6 +130,8 @@ def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
             pieces.sort(key=_split_pair)              # by (key, value), as the decoded pairs sort
         if scheme.empty_value == "bare":
             return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
+        if raw_query.count("=") == len(pieces):         # every piece has its one '='
+            return "&".join(pieces)
         return "&".join(p if "=" in p else p + "=" for p in pieces)
     return canonical_query(parse_query(raw_query), scheme)
 

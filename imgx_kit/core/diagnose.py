@@ -35,7 +35,7 @@ from . import canonical as C
 from .credentials import Credentials
 from .echo import ServerEcho, parse_echo
 from .errors import DiagnoseError, ImgxError
-from .keys import derive_keys, hmac_sha256_hex
+from .keys import sign_string
 from .oss_sign import V1_QUERY_AUTH
 from .redact import mask_access_key, redact_text, redact_url, redact_headers
 from .request import HttpRequest, body_preview
@@ -585,7 +585,7 @@ class _V4:
         prefix, d, r, sv, term = key_args or self.key_args
         sts = f"{alg if alg is not None else self.s.algorithm}\n{ts if ts is not None else self.ts}\n" \
               f"{scope if scope is not None else self.scope}\n{hashlib.sha256(cr.encode('utf-8')).hexdigest()}"
-        return hmac_sha256_hex(derive_keys(prefix, secret, d, r, sv, term)[3], sts), sts
+        return sign_string((prefix, secret, d, r, sv, term), sts)[1], sts
 
 
 def _secret_variants(sk: str, ak: str) -> Iterator[tuple[str, str, str]]:
@@ -695,7 +695,7 @@ def _time_search(m: _V4, sk: str, base_cr: str, target: str, deadline: float) ->
     ts0 = parse_timestamp(m.ts)
     if ts0 is None:
         return []
-    key = derive_keys(m.key_args[0], sk, *m.key_args[1:])[3]
+    key_args = (m.key_args[0], sk, *m.key_args[1:])
     signs_ts = m.ts in base_cr
     head = f"{m.s.algorithm}\n"
     tail_scope = f"\n{m.scope}\n"
@@ -704,7 +704,7 @@ def _time_search(m: _V4, sk: str, base_cr: str, target: str, deadline: float) ->
         for sgn in (-1, 1):
             t2 = format_timestamp(ts0 + timedelta(seconds=sgn * delta))
             h = hashlib.sha256(base_cr.replace(m.ts, t2).encode("utf-8")).hexdigest() if signs_ts else fixed_hash
-            if hmac_sha256_hex(key, head + t2 + tail_scope + h) == target:
+            if sign_string(key_args, head + t2 + tail_scope + h)[1] == target:
                 cr = base_cr.replace(m.ts, t2)
                 return [_Hit("date-header-changed-after-signing",
                              f"the signature matches timestamp {t2}; the request carries {m.ts} "

@@ -12,7 +12,6 @@ header and signed-URL forms, and verification for the emulator. Both yield a Sig
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from datetime import datetime, timedelta, timezone
@@ -24,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from . import canonical as C
 from .credentials import Credentials
 from .errors import SigningError
+from .keys import hmac_sha1_base64
 from .request import HttpRequest
 from .scheme import OSS4
 from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, compute_signature, _lookup,
@@ -152,7 +152,7 @@ def v1_string_to_sign(method: str, headers: Iterable[tuple[str, str]], date: str
     oss_headers = _v1_oss_headers(hdrs)
     sts = "\n".join([method, low.get("content-md5", ""), low.get("content-type", ""), date,
                      oss_headers + resource])
-    sig = base64.b64encode(hmac.digest(secret.encode("utf-8"), sts.encode("utf-8"), "sha1")).decode()
+    sig = hmac_sha1_base64(secret, sts)
     extra = [("verb", method), ("content_md5", low.get("content-md5", "")),
              ("content_type", low.get("content-type", "")), ("date", date),
              ("canonicalized_oss_headers", oss_headers), ("canonicalized_resource", resource)]
@@ -238,8 +238,9 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
             plist.append(("security-token", creds.session_token))
         exp = str(int(now.timestamp()) + expires)
         sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
-        plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
-        signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}", req.headers)
+        auth_q = f"OSSAccessKeyId={C.uri_encode(creds.access_key)}&Expires={exp}&Signature={_quote_base64(sig)}"
+        signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}&{auth_q}" if plist else f"{url}?{auth_q}",
+                                      req.headers)
         t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
         return t if not reveal else _revealed(t)
     ts = format_timestamp(now)
@@ -356,6 +357,11 @@ def _quoted(pairs: Iterable[tuple[str, str]]) -> str:
     """The query as oss2 writes it: ``quote(k, '')=quote(v, '')``, a bare key for an empty value."""
     enc = C.uri_encode
     return "&".join(f"{enc(k)}={enc(v)}" if v else enc(k) for k, v in pairs)
+
+
+def _quote_base64(sig: str) -> str:
+    """``uri_encode`` of a base64 text, whose only reserved characters are ``+``, ``/`` and ``=``."""
+    return sig.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 def _revealed(t: SigningTrace) -> SigningTrace:

@@ -29,7 +29,11 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(r"[\r\n\x00]").search
 _BAD_URL = re.compile(r"[\r\n\t\x00]").search
 # the usual absolute http(s) URL: scheme, authority (host[:port], no userinfo), path, query
-_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.\-]+(?::[0-9]{1,5})?)((?:/[^?#]*)?)(?:\?([^#]*))?(?:#(.*))?").fullmatch
+# (no control characters anywhere: a URL this matches needs no _BAD_URL check)
+_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]{1,5})?)((?:/[^?#\r\n\t\x00]*)?)"
+                         r"(?:\?([^#\r\n\t\x00]*))?(?:#([^\r\n\t\x00]*))?").fullmatch
+_COMMON_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"})
+_new_split = tuple.__new__
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -54,7 +58,8 @@ class HttpRequest:
             >>> HttpRequest.build("get", "https://h/", [("A", "1"), ("a", "2")]).headers
             (('A', '1'), ('a', '2'))
         """
-        if not isinstance(method, str) or not _TOKEN.match(method):
+        if (type(method) is not str or method not in _COMMON_METHODS) and (
+                not isinstance(method, str) or not _TOKEN.match(method)):
             raise RequestError(f"HTTP method {method!r} is not a valid token",
                                hint="use a word such as 'GET' or 'POST'")
         split = _check_url(url)
@@ -215,20 +220,22 @@ def _fast_split(url: str) -> SplitResult | None:
     """``urlsplit`` for the common absolute http(s) URL with a plain authority, by one regex;
     ``None`` for anything else (a property test checks it agrees with urlsplit)."""
     m = _SIMPLE_URL(url)
-    if m is None or m.group(2).startswith((".", "-", ":")):
+    if m is None:
         return None
-    return SplitResult(m.group(1), m.group(2), m.group(3), m.group(4) or "", m.group(5) or "")
+    scheme, netloc, path, query, fragment = m.groups()
+    return _new_split(SplitResult, (scheme, netloc, path, query or "", fragment or ""))
 
 
 def _check_url(url: object) -> SplitResult:
-    if not isinstance(url, str):
+    if type(url) is str:
+        fast = _fast_split(url)
+        if fast is not None:
+            return fast
+    elif not isinstance(url, str):
         raise RequestError(f"URL must be a str, not {type(url).__name__}")
     if _BAD_URL(url):
         raise RequestError("URL contains a control character (CR, LF, TAB or NUL)",
                            hint="remove line breaks from the URL")
-    fast = _fast_split(url)
-    if fast is not None:
-        return fast
     try:
         sp = urlsplit(url)
         _ = sp.port

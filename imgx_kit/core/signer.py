@@ -30,7 +30,7 @@ from . import canonical as C
 from .credentials import Credentials
 from .errors import CredentialsError, SigningError
 from .gateway import GATEWAY_ERRORS
-from .keys import derive_keys, hmac_sha256_hex
+from .keys import sign_string
 from .request import HttpRequest
 from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
@@ -523,8 +523,7 @@ def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dic
     hashed = hashlib.sha256(cr.encode("utf-8")).hexdigest()
     scope = f"{ts[:8]}/{region}/{service}/{sc.terminator}"
     sts = f"{sc.algorithm}\n{ts}\n{scope}\n{hashed}"
-    keys = derive_keys(sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator)
-    sig = hmac_sha256_hex(keys[3], sts)
+    keys, sig = sign_string((sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator), sts)
     return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
             "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
             "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
