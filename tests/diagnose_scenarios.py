@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import imgx_kit as ik
 from imgx_kit.core import oss_sign
-from imgx_kit.core.keys import derive_keys, hmac_sha256_hex
+from imgx_kit.core.keys import derive_keys
 from imgx_kit.core.scheme import AWS4, OSS4, VOLC
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -83,7 +83,7 @@ def resign(t, creds, cr: str | None = None, key=None, alg=None, scope=None, ts=N
     kp = key or (prefix, creds.secret_key, d, region, service, term)
     sts = f"{alg or t.algorithm}\n{ts or t.timestamp}\n{scope or t.credential_scope}\n" \
           f"{hashlib.sha256(cr.encode()).hexdigest()}"
-    return set_sig(t.signed_request, hmac_sha256_hex(derive_keys(*kp)[3], sts))
+    return set_sig(t.signed_request, hmac.new(derive_keys(*kp)[3], sts.encode(), hashlib.sha256).hexdigest())
 
 
 def cr_line(t, index: int, value: str) -> str:

@@ -36,8 +36,10 @@ _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
 
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-_SAFE_SLASH = _SAFE | {"/"}
-_ESCAPE = {chr(c): f"%{c:02X}" for c in range(128) if chr(c) not in _SAFE}
+# str.translate tables for ASCII text, indexed by code point: complete, so no lookup ever misses
+# (a partial dict table costs a caught KeyError per unreserved character)
+_ESCAPE = [chr(c) if chr(c) in _SAFE else f"%{c:02X}" for c in range(128)]
+_ESCAPE_KEEP_SLASH = [("/" if c == ord("/") else e) for c, e in enumerate(_ESCAPE)]
 
 
 def uri_encode(text: str, keep_slash: bool = False) -> str:
@@ -46,14 +48,7 @@ def uri_encode(text: str, keep_slash: bool = False) -> str:
     if (_UNRESERVED_SLASH if keep_slash else _UNRESERVED)(text):
         return text
     if text.isascii():
-        # one C-speed str.replace per distinct reserved character ('%' first: the escapes add '%')
-        reserved = set(text).difference(_SAFE_SLASH if keep_slash else _SAFE)
-        if "%" in reserved:
-            text = text.replace("%", "%25")
-            reserved.discard("%")
-        for ch in reserved:
-            text = text.replace(ch, _ESCAPE[ch])
-        return text
+        return text.translate(_ESCAPE_KEEP_SLASH if keep_slash else _ESCAPE)
     return quote(text, safe="/~" if keep_slash else "-_.~")
 
 

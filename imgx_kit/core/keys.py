@@ -7,7 +7,8 @@ HMAC key setup, so the cache also keeps an HMAC already keyed with the signing k
     >>> args = ("AWS4", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam", "aws4_request")
     >>> derive_keys(*args)[-1].hex()[:16]
     'c4afb1cc5771d871'
-    >>> sign_string(args, "text")[1] == hmac_sha256_hex(derive_keys(*args)[3], "text")
+    >>> import hashlib, hmac
+    >>> sign_string(args, "text")[1] == hmac.new(derive_keys(*args)[3], b"text", hashlib.sha256).hexdigest()
     True
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import hashlib
 import hmac
 from binascii import b2a_base64
 
-__all__ = ["derive_keys", "sign_string", "hmac_sha256_hex", "hmac_sha1_base64"]
+__all__ = ["derive_keys", "sign_string", "hmac_sha1_base64"]
 
 _new = hmac.new
 _sha256 = hashlib.sha256
@@ -52,10 +53,6 @@ def sign_string(args: tuple[str, str, str, str, str, str], text: str) -> tuple[K
     mac = keyed.copy()                     # the keyed state is shared; each signature works on a copy
     mac.update(text.encode("utf-8"))
     return keys, mac.hexdigest()
-
-
-def hmac_sha256_hex(key: bytes, text: str) -> str:
-    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
 
 
 # OSS V1 signs with the secret itself: keep an HMAC-SHA1 keyed with each secret

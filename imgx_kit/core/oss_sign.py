@@ -238,7 +238,7 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
             plist.append(("security-token", creds.session_token))
         exp = str(int(now.timestamp()) + expires)
         sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
-        auth_q = f"OSSAccessKeyId={C.uri_encode(creds.access_key)}&Expires={exp}&Signature={_quote_base64(sig)}"
+        auth_q = f"OSSAccessKeyId={C.uri_encode(creds.access_key)}&Expires={exp}&Signature={C.uri_encode(sig)}"
         signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}&{auth_q}" if plist else f"{url}?{auth_q}",
                                       req.headers)
         t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
@@ -357,11 +357,6 @@ def _quoted(pairs: Iterable[tuple[str, str]]) -> str:
     """The query as oss2 writes it: ``quote(k, '')=quote(v, '')``, a bare key for an empty value."""
     enc = C.uri_encode
     return "&".join(f"{enc(k)}={enc(v)}" if v else enc(k) for k, v in pairs)
-
-
-def _quote_base64(sig: str) -> str:
-    """``uri_encode`` of a base64 text, whose only reserved characters are ``+``, ``/`` and ``=``."""
-    return sig.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 def _revealed(t: SigningTrace) -> SigningTrace:
