@@ -238,9 +238,8 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
             plist.append(("security-token", creds.session_token))
         exp = str(int(now.timestamp()) + expires)
         sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
-        auth_q = f"OSSAccessKeyId={C.uri_encode(creds.access_key)}&Expires={exp}&Signature={C.uri_encode(sig)}"
-        signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}&{auth_q}" if plist else f"{url}?{auth_q}",
-                                      req.headers)
+        plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
+        signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}", req.headers)
         t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
         return t if not reveal else _revealed(t)
     ts = format_timestamp(now)

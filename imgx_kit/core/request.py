@@ -32,7 +32,6 @@ _BAD_URL = re.compile(r"[\r\n\t\x00]").search
 # (no control characters anywhere: a URL this matches needs no _BAD_URL check)
 _SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]{1,5})?)((?:/[^?#\r\n\t\x00]*)?)"
                          r"(?:\?([^#\r\n\t\x00]*))?(?:#([^\r\n\t\x00]*))?").fullmatch
-_COMMON_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"})
 _new_split = tuple.__new__
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -58,8 +57,7 @@ class HttpRequest:
             >>> HttpRequest.build("get", "https://h/", [("A", "1"), ("a", "2")]).headers
             (('A', '1'), ('a', '2'))
         """
-        if (type(method) is not str or method not in _COMMON_METHODS) and (
-                not isinstance(method, str) or not _TOKEN.match(method)):
+        if not isinstance(method, str) or not _TOKEN.match(method):
             raise RequestError(f"HTTP method {method!r} is not a valid token",
                                hint="use a word such as 'GET' or 'POST'")
         split = _check_url(url)
