@@ -305,3 +305,72 @@ def test_result_views():
     r = run("image/resize,w_10", SRC)
     assert repr(r) == "OssResult(size=(10, 7), mode='RGB', format='jpg', quality=75, progressive=False)"
     assert r._repr_html_().startswith("<div><img src='data:image/png;base64,")
+
+
+# ---- animated GIFs (oss-process.md §1.5 GIF row, §2.11) -----------------------------------------
+COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+
+
+def animated_gif(w=40, h=30, durations=(100, 200, 300, 400), loop=0) -> bytes:
+    frames = [Image.new("RGB", (w, h), c) for c in COLOURS[:len(durations)]]
+    buf = io.BytesIO()
+    kw = {"loop": loop} if loop is not None else {}
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=list(durations), **kw)
+    return buf.getvalue()
+
+
+def frames_of(body: bytes) -> list[tuple[tuple[int, int], int, tuple[int, int, int]]]:
+    """(size, duration, centre colour) of every frame."""
+    im = Image.open(io.BytesIO(body))
+    out = []
+    for i in range(getattr(im, "n_frames", 1)):
+        im.seek(i)
+        rgb = im.convert("RGB")
+        out.append((im.size, im.info.get("duration"), rgb.getpixel((im.width // 2, im.height // 2))))
+    return out
+
+
+@pytest.mark.parametrize("process, size", [("image/resize,w_20", (20, 15)), ("image/crop,w_10,h_12,g_se", (10, 12)),
+                                           ("image/blur,r_3,s_2", (40, 30)), ("image/circle,r_10", (21, 21)),
+                                           ("image/resize,w_20/format,gif", (20, 15))])
+def test_an_animated_gif_keeps_every_frame_with_its_duration(process, size):
+    body, ctype = render(process, animated_gif())
+    assert ctype == "image/gif"
+    got = frames_of(body)
+    assert [f[0] for f in got] == [size] * 4
+    assert [f[1] for f in got] == [100, 200, 300, 400]
+    assert [f[2] for f in got] == COLOURS            # frame order and content kept
+    assert Image.open(io.BytesIO(body)).info.get("loop") == 0
+
+
+def test_a_gif_that_plays_once_still_plays_once():
+    body, _ = render("image/resize,w_20", animated_gif(loop=None))
+    assert len(frames_of(body)) == 4 and "loop" not in Image.open(io.BytesIO(body)).info
+
+
+@pytest.mark.parametrize("process, size", [("image/rotate,90", (30, 40)), ("image/rounded-corners,r_5", (40, 30)),
+                                           ("image/resize,p_50", (20, 15))])
+def test_rotate_rounded_corners_and_percent_resize_make_a_still(process, size):
+    got = frames_of(render(process, animated_gif())[0])
+    assert len(got) == 1 and got[0][0] == size and got[0][2] == COLOURS[0]
+
+
+def test_an_animated_gif_converted_to_another_format_is_its_first_frame():
+    body, ctype = render("image/resize,w_20/format,png", animated_gif())
+    assert ctype == "image/png" and frames_of(body) == [((20, 15), None, COLOURS[0])]
+
+
+def test_apply_returns_the_animation_and_run_its_frames():
+    out = apply("image/resize,w_20", animated_gif())
+    assert out.format == "GIF" and out.is_animated and out.n_frames == 4 and out.size == (20, 15)
+    result = run("image/resize,w_20", animated_gif())
+    assert result.animated and len(result.frames) == 4 and result.durations == (100, 200, 300, 400)
+    assert "frames=4" in repr(result) and "image/gif" in result._repr_html_()
+    assert apply("image/info", animated_gif())["FrameCount"] == {"value": "4"}
+
+
+def test_a_callers_pil_image_keeps_its_current_frame():
+    im = Image.open(io.BytesIO(animated_gif()))
+    im.seek(2)
+    assert run("image/resize,w_20", im).animated
+    assert im.tell() == 2

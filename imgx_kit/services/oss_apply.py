@@ -15,7 +15,9 @@ settings (the last of each wins). ``info`` and ``average-hue`` describe the sour
 ``render(process, data)`` returns the encoded bytes and the Content-Type (what the emulator
 sends); ``run`` returns an :class:`OssResult` with the image and the encoder settings.
 Dimensions follow the documented rules exactly; pixels are Pillow's (filters, fonts and
-encoders differ from the real service, so compare sizes, never bytes).
+encoders differ from the real service, so compare sizes, never bytes). An animated GIF that stays
+a GIF is processed frame by frame and keeps its animation (frame durations and loop count), except
+where OSS makes it a still: ``rotate``, ``rounded-corners`` and ``resize`` with ``p_``.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from fractions import Fraction
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, features
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageSequence, features
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
 from ..core.oss_process import Action, Process, split_watermark_image
@@ -314,13 +316,21 @@ def circle_size(w: int, h: int, r: int) -> int:
 @dataclass(frozen=True)
 class OssResult:
     """What a process produced: the image (or the JSON ``data`` of info/average-hue) and how
-    it is to be encoded."""
+    it is to be encoded. An animated result has every frame in ``frames`` (``image`` is the
+    first) with their ``durations`` in ms and the GIF ``loop`` count (``None``: play once)."""
 
     image: Image.Image | None = field(repr=False)
     format: str | None = None
     quality: int | None = None
     progressive: bool = False
     data: dict | None = None
+    frames: tuple[Image.Image, ...] = field(default=(), repr=False)
+    durations: tuple[int, ...] = ()
+    loop: int | None = None
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
 
     @property
     def content_type(self) -> str:
@@ -334,25 +344,31 @@ class OssResult:
         """The response body: encoded image bytes, or JSON for info / average-hue."""
         if self.data is not None:
             return json.dumps(self.data, ensure_ascii=False).encode("utf-8")
+        if self.animated:
+            return _encode_animation(self.frames, self.durations, self.loop)
         return _encode(self.image, self.format, self.quality, self.progressive)
 
     def __repr__(self) -> str:
         if self.data is not None:
             return f"OssResult(data={self.data!r})"
+        frames = f", frames={len(self.frames)}" if self.animated else ""
         return (f"OssResult(size={self.size}, mode={self.image.mode!r}, format={self.format!r}, "
-                f"quality={self.quality}, progressive={self.progressive})")
+                f"quality={self.quality}, progressive={self.progressive}{frames})")
 
     def _repr_html_(self) -> str:
         import html
         if self.data is not None:
             return "<pre>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False)) + \
                 "</pre>"
-        thumb = self.image.copy()
-        thumb.thumbnail((256, 256))
-        buf = io.BytesIO()
-        thumb.save(buf, "PNG")
-        src = base64.b64encode(buf.getvalue()).decode("ascii")
-        return (f"<div><img src='data:image/png;base64,{src}'/><br><code>"
+        if self.animated:                   # the animation itself, shown at most 256 px wide
+            src = "data:image/gif;base64," + base64.b64encode(self.encode()).decode("ascii")
+        else:
+            thumb = self.image.copy()
+            thumb.thumbnail((256, 256))
+            buf = io.BytesIO()
+            thumb.save(buf, "PNG")
+            src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        return (f"<div><img src='{src}' style='max-width:256px'/><br><code>"
                 f"{html.escape(repr(self))}</code></div>")
 
 
@@ -365,10 +381,15 @@ def apply(process: Process | str, image: Any, *, fetch: Fetch | None = None,
 
     ``fetch(key) -> bytes`` supplies watermark images; ``styles`` maps style names to processes;
     ``auto_orient`` is the default when the process has no ``auto-orient`` (OSS: on).
-    The returned image's ``.format`` is the output format Pillow would write (``"PNG"`` …).
+    The returned image's ``.format`` is the output format Pillow would write (``"PNG"`` …);
+    an animated GIF result is returned as the decoded GIF (``n_frames``, ``is_animated``).
     """
     result = run(process, image, fetch=fetch, styles=styles, auto_orient=auto_orient)
-    return result.data if result.data is not None else result.image
+    if result.data is not None:
+        return result.data
+    if result.animated:
+        return Image.open(io.BytesIO(result.encode()))
+    return result.image
 
 
 def render(process: Process | str, data: Any, *, fetch: Fetch | None = None,
@@ -410,15 +431,30 @@ def run(process: Process | str, image: Any, *, fetch: Fetch | None = None,
             orient = a.bare
     if fmt == "gif" and src.format != "gif":
         fmt = src.format          # a non-GIF source keeps its format (oss-process.md §2.11)
-    alpha_out = fmt in _ALPHA_FORMATS
-    im = _working_copy(src.image)
-    if orient == 1 or (orient is None and auto_orient):
-        im = _auto_orient(im, _orientation(src.image), explicit=orient == 1)
-    ctx = _Ctx(fetch=fetch, alpha_out=alpha_out, gif=src.format == "gif")
-    for a in proc.actions:
-        step = _STEPS.get(a.name)
-        if step is not None:
-            im = step(im, a, ctx)
+    ctx = _Ctx(fetch=fetch, alpha_out=fmt in _ALPHA_FORMATS, gif=src.format == "gif")
+    orientation = _orientation(src.image) if orient == 1 or (orient is None and auto_orient) else 1
+
+    def process_frame(frame: Image.Image) -> Image.Image:
+        im = _auto_orient(_working_copy(frame), orientation, explicit=orient == 1)
+        for a in proc.actions:
+            step = _STEPS.get(a.name)
+            if step is not None:
+                im = step(im, a, ctx)
+        return im
+
+    if src.frames > 1 and fmt == "gif" and not any(_makes_still(a) for a in proc.actions):
+        frames, durations = [], []
+        shown = src.image.tell()
+        try:
+            for frame in ImageSequence.Iterator(src.image):
+                durations.append(int(frame.info.get("duration", 100)))
+                frames.append(process_frame(frame))
+        finally:
+            src.image.seek(shown)
+        frames[0].format = "GIF"
+        return OssResult(frames[0], fmt, frames=tuple(frames), durations=tuple(durations),
+                         loop=src.image.info.get("loop"))
+    im = process_frame(src.image)
     if fmt == "webp" and max(im.size) > MAX_WEBP_SIDE:
         raise _image_error(f"WebP output {im.size[0]}×{im.size[1]} is over {MAX_WEBP_SIDE} px a "
                            "side", hint="resize first or choose another format")
@@ -427,6 +463,11 @@ def run(process: Process | str, image: Any, *, fetch: Fetch | None = None,
     im = _for_format(im, fmt)
     im.format = _TO_PIL[fmt]
     return OssResult(im, fmt, quality, bool(progressive) and fmt == "jpg")
+
+
+def _makes_still(a: Action) -> bool:
+    """OSS turns an animated GIF into a still for these (oss-process.md §1.5, GIF row)."""
+    return a.name in ("rotate", "rounded-corners") or (a.name == "resize" and "p" in a)
 
 
 def _resolve(process: Process | str, styles: Mapping[str, Process | str] | None) -> Process:
@@ -760,6 +801,17 @@ def _encode(im: Image.Image, fmt: str, quality: int | None, progressive: bool) -
     elif fmt in ("webp", "avif", "heic"):
         kw = {"quality": quality or 85}
     im.save(buf, _TO_PIL[fmt], **kw)
+    return buf.getvalue()
+
+
+def _encode_animation(frames: tuple[Image.Image, ...], durations: tuple[int, ...],
+                      loop: int | None) -> bytes:
+    """An animated GIF of full frames; each frame replaces the last (disposal 2), so
+    transparent areas never show the previous frame."""
+    buf = io.BytesIO()
+    kw: dict[str, Any] = {"loop": loop} if loop is not None else {}
+    frames[0].save(buf, "GIF", save_all=True, append_images=list(frames[1:]),
+                   duration=list(durations), disposal=2, optimize=False, **kw)
     return buf.getvalue()
 
 

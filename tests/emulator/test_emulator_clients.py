@@ -149,3 +149,23 @@ def test_oss2_wrong_secret_gets_oss_xml_with_string_to_sign(emu):
     assert (e.value.status, d["Code"], d["OSSAccessKeyId"]) == (403, "SignatureDoesNotMatch", c.access_key)
     assert d["StringToSign"].startswith("PUT\n") and d["StringToSign"].endswith("/imgx-demo/x.txt")
     assert d["StringToSignBytes"].split()[:3] == ["50", "55", "54"]
+
+
+def test_oss2_gets_an_animated_gif_resized_with_its_frames(emu):
+    c = emu.demo_oss_credentials
+    bucket = oss2.Bucket(oss2.Auth(c.access_key, c.secret_key), emu.endpoints.oss, emu.demo_bucket)
+    frames = [Image.new("RGB", (40, 30), col) for col in ((255, 0, 0), (0, 0, 255), (0, 255, 0))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=[120, 80, 200], loop=0)
+    bucket.put_object("anim/spin.gif", buf.getvalue(), headers={"Content-Type": "image/gif"})
+    got = bucket.get_object("anim/spin.gif", process="image/resize,w_20")
+    assert got.headers["Content-Type"] == "image/gif"
+    out = Image.open(io.BytesIO(got.read()))
+    assert (out.size, out.n_frames) == ((20, 15), 3)
+    durations = []
+    for i in range(3):
+        out.seek(i)
+        durations.append(out.info["duration"])
+    assert durations == [120, 80, 200]
+    still = Image.open(io.BytesIO(bucket.get_object("anim/spin.gif", process="image/rotate,90").read()))
+    assert (still.size, getattr(still, "n_frames", 1)) == ((30, 40), 1)
