@@ -374,3 +374,35 @@ def test_a_callers_pil_image_keeps_its_current_frame():
     im.seek(2)
     assert run("image/resize,w_20", im).animated
     assert im.tell() == 2
+
+
+# ---- HEIC (the optional heic extra, installed with the test extra) ----------------------------
+def test_a_heic_source_is_read_and_stays_heic():
+    import pillow_heif                   # part of the test extra
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, "HEIF", quality=90)
+    body, ctype = render("image/resize,w_32", buf.getvalue())
+    assert ctype == "image/heic" and body[4:12] == b"ftypheic"
+    out = Image.open(io.BytesIO(body))
+    assert out.size == (32, 24) and max(abs(a - b) for a, b in zip(out.getpixel((16, 12)), (200, 10, 10))) < 16
+    assert apply("image/info", buf.getvalue())["Format"] == {"value": "heic"}
+
+
+def test_format_heic_writes_heic():
+    body, ctype = render("image/resize,w_100/format,heic", SRC)
+    assert ctype == "image/heic" and body[4:12] == b"ftypheic" and Image.open(io.BytesIO(body)).size == (100, 67)
+
+
+def test_without_pillow_heif_heic_is_a_clear_error(monkeypatch):
+    from imgx_kit.services import oss_apply
+    heic = b"\x00\x00\x00\x1cftypheic" + bytes(40)
+    monkeypatch.setitem(__import__("sys").modules, "pillow_heif", None)   # import fails
+    oss_apply._register_heif.cache_clear()
+    try:
+        for call in (lambda: render("image/resize,w_10", heic), lambda: render("image/format,heic", SRC)):
+            with pytest.raises(ImageInputError) as e:
+                call()
+            assert "pillow-heif" in str(e.value) and "imgx-kit[heic]" in str(e.value)
+    finally:
+        oss_apply._register_heif.cache_clear()

@@ -29,6 +29,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -107,6 +108,8 @@ def load_source(image: Any) -> SourceImage:
             raise _image_error(f"an image must be bytes, a path or a PIL image, not "
                                f"{type(image).__name__}", hint="pass the file's bytes")
         data = image
+        if _is_heif(data):
+            _heif_support("a HEIC source", "or convert it to JPG first")
         if len(data) > MAX_SOURCE_BYTES:
             raise _image_error(f"source is {len(data)} bytes, over the 20 MB limit of OSS image "
                                "processing", ec="0040-00000012", code="ImageTooLarge",
@@ -146,6 +149,31 @@ def load_source(image: Any) -> SourceImage:
                            code="BadRequest", hint="upload the complete file") from None
     return SourceImage(im, fmt, len(data) if data is not None else _encoded_size(im, fmt),
                        frames, quality, data)
+
+
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1")
+
+
+def _is_heif(data: bytes) -> bool:
+    """An ISO-BMFF file whose major brand is one of HEIF's (``....ftypheic``)."""
+    return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def _heif_support(what: str, alternative: str) -> None:
+    """Make Pillow read and write HEIC with pillow-heif (the optional ``heic`` extra), or say
+    how to get it."""
+    try:
+        _register_heif()
+    except ImportError:
+        raise _image_error(f"{what} needs the optional pillow-heif package",
+                           hint=f"pip install 'imgx-kit[heic]' (or pillow-heif), {alternative}") from None
+
+
+@lru_cache(maxsize=None)
+def _register_heif() -> None:
+    """Once per process; a failed import is not cached, so installing it in a running kernel works."""
+    import pillow_heif
+    pillow_heif.register_heif_opener()
 
 
 def _encoded_size(im: Image.Image, fmt: str) -> int:
@@ -785,13 +813,7 @@ def _for_format(im: Image.Image, fmt: str) -> Image.Image:
 def _encode(im: Image.Image, fmt: str, quality: int | None, progressive: bool) -> bytes:
     buf = io.BytesIO()
     if fmt == "heic":
-        try:
-            import pillow_heif  # noqa: F401  (optional)
-            pillow_heif.register_heif_opener()
-        except ImportError:
-            raise _image_error("HEIC output needs the optional pillow-heif package",
-                               hint="pip install pillow-heif, or choose format,webp / "
-                                    "format,avif") from None
+        _heif_support("HEIC output", "or choose format,webp / format,avif")
     if fmt == "avif" and not features.check("avif"):
         raise _image_error("this Pillow cannot write AVIF", hint="use Pillow ≥ 11.3 with AVIF "
                            "support, or choose format,webp")
