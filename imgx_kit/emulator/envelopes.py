@@ -195,7 +195,7 @@ OSS_ERRORS: dict[str, int] = {
     "EntityTooLarge": 400, "InvalidDigest": 400, "MethodNotAllowed": 405, "RequestTimeTooSkewed": 403,
     "InternalError": 500, "NotImplemented": 501, "ServiceUnavailable": 503,
     "InvalidSecurityToken": 403, "SecurityTokenExpired": 403, "AccessForbidden": 403,
-    "MissingContentLength": 411, "InvalidRequest": 400, "SlowDown": 503,
+    "MissingContentLength": 411, "InvalidRequest": 400, "SlowDown": 503, "InvalidRange": 416,
 }
 
 

@@ -1,7 +1,9 @@
 """Aliyun OSS, path-style (``/<bucket>/<key>``, as oss2 addresses IP endpoints): ``PUT``/
 ``GET``/``HEAD``/``DELETE`` objects, ``PUT``/``GET`` buckets, ``x-oss-process`` (image actions,
 styles) and ``POST ?x-oss-process`` with ``sys/saveas``. V1 and V4, header and signed URL, are
-verified by :func:`imgx_kit.core.oss_sign.verify`; errors are OSS XML.
+verified by :func:`imgx_kit.core.oss_sign.verify`; errors are OSS XML. Whole objects carry
+``x-oss-hash-crc64ecma``; ``Range`` follows OSS (one range; a bad or out-of-range one is ignored
+unless ``x-oss-range-behavior: standard`` asks for 416 ``InvalidRange``).
 
 ``SignatureDoesNotMatch`` carries OSS's real ``StringToSign``, ``StringToSignBytes``,
 ``SignatureProvided`` and ``OSSAccessKeyId``; in teaching mode V4 answers add ``CanonicalRequest``.
@@ -15,12 +17,14 @@ from email.utils import formatdate
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response
 
 from ..core import oss_sign
 from ..core.errors import ImgxError, ProcessSyntaxError
 from ..core.oss_process import Process
 from ..core.signer import parse_authorization
+from ..services.images import crc64   # x-oss-hash-crc64ecma, which oss2 checks on whole-object PUT/GET
 from .context import Ctx
 from .envelopes import oss_error, oss_request_id, xml_response
 from .faults import Fault
@@ -39,6 +43,7 @@ _MSG = {
     "InternalError": "We encountered an internal error. Please try again.",
     "ServiceUnavailable": "Please reduce your request rate.",
     "SlowDown": "Please reduce your request rate.",
+    "InvalidRange": "The requested range cannot be satisfied",
 }
 _EC = {"NoSuchBucket": "0015-00000101", "NoSuchKey": "0026-00000001"}
 
@@ -238,13 +243,14 @@ def _put_object(ctx: Ctx, bucket: Bucket, key: str) -> Response:
     obj = ctx.emu.state.put_object(bucket, key, req.body, ctype, ctx.now, meta)
     ctx.verdict(None, "stored")
     return Response(b"", status=200, headers={"ETag": obj.etag, "x-oss-request-id": oss_request_id(),
-                                               "Content-MD5": base64.b64encode(hashlib.md5(req.body).digest()).decode()})
+                                               "Content-MD5": base64.b64encode(hashlib.md5(req.body).digest()).decode(),
+                                               "x-oss-hash-crc64ecma": str(crc64(req.body))})
 
 
 def _object_headers(obj, rid: str) -> dict:
     h = {"ETag": obj.etag, "Last-Modified": formatdate(obj.last_modified.timestamp(), usegmt=True),
          "x-oss-request-id": rid, "x-oss-object-type": "Normal", "x-oss-storage-class": "Standard",
-         "Accept-Ranges": "bytes"}
+         "Accept-Ranges": "bytes", "x-oss-hash-crc64ecma": str(crc64(obj.data))}
     for k, v in obj.meta:
         h[k] = v
     return h
@@ -259,10 +265,20 @@ def _get_object(ctx: Ctx, bucket: Bucket, key: str) -> Response:
                     ec="0040-00000024" if process is not None else None)
     rid = oss_request_id()
     if process is None:
-        ctx.verdict(None, "object")
-        resp = Response(obj.data if ctx.req.method == "GET" else b"", status=200,
-                        content_type=obj.content_type, headers=_object_headers(obj, rid))
-        resp.headers["Content-Length"] = str(len(obj.data))
+        size = len(obj.data)
+        span = _byte_range(ctx.req.header("Range"), size,
+                           standard=(ctx.req.header("x-oss-range-behavior") or "").lower() == "standard")
+        if span == "unsatisfiable":
+            return _err(ctx, "InvalidRange", bucket=bucket.name,
+                        extra={"RangeRequested": ctx.req.header("Range"), "ActualObjectSize": str(size)})
+        headers = _object_headers(obj, rid)
+        start, stop, status = (0, size, 200) if span is None else (*span, 206)
+        if status == 206:
+            headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        ctx.verdict(None, "object" if status == 200 else f"object bytes {start}-{stop - 1}")
+        resp = Response(obj.data[start:stop] if ctx.req.method == "GET" else b"", status=status,
+                        content_type=obj.content_type, headers=headers)
+        resp.headers["Content-Length"] = str(stop - start)
         return resp
     result = _render(ctx, bucket, obj.data, process, post=False)
     if isinstance(result, Response):
@@ -271,6 +287,32 @@ def _get_object(ctx: Ctx, bucket: Bucket, key: str) -> Response:
     ctx.verdict(None, f"processed: {process}")
     return Response(data if ctx.req.method == "GET" else b"", status=200, content_type=ctype,
                     headers={"x-oss-request-id": rid, "Last-Modified": formatdate(obj.last_modified.timestamp(), usegmt=True)})
+
+
+def _byte_range(header: str | None, size: int, *, standard: bool) -> tuple[int, int] | str | None:
+    """OSS's answer to a Range header: ``(start, stop)`` for 206, ``None`` for the whole object
+    (200), or ``"unsatisfiable"`` (416). By default OSS ignores a malformed or out-of-range Range
+    and uses only the first of several; with ``x-oss-range-behavior: standard`` an end past the
+    object is clipped and a start past it, or several ranges, is 416 InvalidRange."""
+    if not header:
+        return None
+    parsed = parse_range_header(header)
+    if parsed is None or parsed.units != "bytes" or not parsed.ranges:
+        return None
+    if len(parsed.ranges) > 1 and standard:
+        return "unsatisfiable"
+    start, stop = parsed.ranges[0]
+    if stop is None and start < 0:                      # the last n bytes
+        if -start <= size:
+            return size + start, size
+        return (0, size) if standard and size else None
+    if start >= size:
+        return "unsatisfiable" if standard else None
+    if stop is None:
+        return start, size
+    if stop > size:
+        return (start, size) if standard else None
+    return start, stop
 
 
 def _render(ctx: Ctx, bucket: Bucket, data: bytes, text: str, *, post: bool):

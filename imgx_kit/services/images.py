@@ -30,13 +30,14 @@ from typing import Any, Callable, Iterator
 from urllib.parse import unquote_to_bytes
 
 import numpy as np
+from fastcrc import crc64 as _crc64
 from PIL import Image, UnidentifiedImageError
 
 from ..core.errors import ImageInputError
 from ..core.redact import redact_url
 from .calls import CountingReader
 
-__all__ = ["ImageSource", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
+__all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
            "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
 
 DEFAULT_CHUNK = 1 << 20             # bytes per read
@@ -132,6 +133,13 @@ class ImageSource:
                 left -= len(b)
                 yield b
 
+    def crc64(self) -> int:
+        """CRC-64 of the whole content as OSS computes it (``x-oss-hash-crc64ecma``), chunk by chunk."""
+        crc = None
+        for b in self.chunks():
+            crc = _crc64.xz(b, initial=crc)
+        return crc64(b"") if crc is None else crc
+
     def crc_of(self, start: int, length: int) -> int:
         """CRC32 of a byte range (for chunked-upload parts), computed chunk by chunk."""
         crc = 0
@@ -153,6 +161,15 @@ class ImageSource:
     def _repr_html_(self) -> str:
         import html
         return f"<code>{html.escape(repr(self))}</code>"
+
+
+def crc64(data: bytes) -> int:
+    """CRC-64/XZ (ECMA-182 polynomial, reflected), what OSS sends as ``x-oss-hash-crc64ecma``.
+
+    >>> crc64(b"123456789")
+    11051210869376104954
+    """
+    return _crc64.xz(data)
 
 
 # ---- loading --------------------------------------------------------------------------------

@@ -21,11 +21,11 @@ from urllib.parse import quote
 from ..core import oss_sign
 from ..core.credentials import Credentials
 from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
-                           SigningError, ThrottledError)
+                           SigningError, ThrottledError, UploadError)
 from ..core.oss_process import Process
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
-from .images import load_image
+from .images import crc64, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, parse_retry_after
 
 __all__ = ["Client", "OssResult"]
@@ -47,11 +47,16 @@ class OssResult:
 
     @property
     def content_type(self) -> str | None:
-        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
+        return self.header("content-type")
 
     @property
     def etag(self) -> str | None:
-        return next((v for k, v in self.headers.items() if k.lower() == "etag"), None)
+        return self.header("etag")
+
+    def header(self, name: str) -> str | None:
+        """A response header, by name in any case."""
+        low = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == low), None)
 
     @property
     def image(self):
@@ -172,7 +177,10 @@ class Client:
             finally:
                 if hasattr(reader, "close"):
                     reader.close()
-            return self._answer(ex, key, calls)
+            result = self._answer(ex, key, calls)
+            if method == "PUT" or (method == "GET" and not params and result.status == 200):
+                _check_crc64(result, lambda: crc64(req.body) if stream is None else stream.crc64(), method)
+            return result
 
         try:
             return self.retry.run(once)
@@ -199,6 +207,22 @@ class Client:
         hints = {"NoSuchKey": "the object does not exist; put it first", "NoSuchBucket": "check the bucket name and region",
                  "AccessDenied": "these credentials may not do that", "InvalidAccessKeyId": "the access key is unknown"}
         raise ServiceError(text, code=code, status=ex.status, request_id=rid, service="oss", hint=hints.get(code))
+
+
+def _check_crc64(result: OssResult, expected: Any, method: str) -> None:
+    """Compare OSS's ``x-oss-hash-crc64ecma`` with the bytes sent (PUT) or received (GET), as oss2
+    does; ``expected`` is computed only when the header is there."""
+    told = result.header("x-oss-hash-crc64ecma")
+    if told is None:
+        return
+    ours = expected() if method == "PUT" else crc64(result.data)
+    if told.strip() != str(ours):
+        what = "stored" if method == "PUT" else "received"
+        cls = UploadError if method == "PUT" else ServiceError
+        raise cls(f"OSS {'PutObject' if method == 'PUT' else 'GetObject'} of {result.key!r}: the CRC-64 of the "
+                  f"{what} bytes is {ours}, the service says {told.strip()}", code="InconsistentCRC64",
+                  status=result.status, request_id=result.header("x-oss-request-id"), service="oss",
+                  hint="the bytes were changed on the way; send or fetch the object again", calls=list(result.calls))
 
 
 def _process_text(process: Any) -> str:

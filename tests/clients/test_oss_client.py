@@ -40,3 +40,25 @@ def test_errors(emu):
     assert "string_to_sign" in ei2.value.echo
     with pytest.raises(ik.ProcessSyntaxError):
         oc.get("x.png", process="image/rotate,400")
+
+
+def test_crc64_is_checked_on_put_and_get(emu, tmp_path, monkeypatch):
+    from imgx_kit.emulator import oss as emulated_oss
+    from imgx_kit.services.images import crc64, load_image
+
+    oc = ik.oss.Client(emu.demo_bucket, emu.endpoints.oss, emu.demo_oss_credentials, region=emu.oss_region)
+    data = make_png(64, 32, seed=11)
+    path = tmp_path / "cat.png"
+    path.write_bytes(data)
+    put = oc.put("crc/cat.png", str(path))                   # streamed from the file
+    assert put.header("x-oss-hash-crc64ecma") == str(crc64(data)) == str(load_image(str(path)).crc64())
+    assert oc.get("crc/cat.png").data == data
+    # the service reporting another CRC-64 (bytes changed on the way) is an error, never silent
+    monkeypatch.setattr(emulated_oss, "crc64", lambda b: crc64(b) ^ 1)
+    with pytest.raises(ik.UploadError) as up:
+        oc.put("crc/dog.png", data)
+    assert up.value.code == "InconsistentCRC64" and str(crc64(data)) in str(up.value)
+    with pytest.raises(ik.ServiceError) as down:
+        oc.get("crc/cat.png")
+    assert down.value.code == "InconsistentCRC64" and not isinstance(down.value, ik.UploadError)
+    assert oc.get("crc/cat.png", process="image/resize,w_10").image.size == (10, 5)   # processed: no CRC sent
