@@ -37,7 +37,7 @@ from .echo import ServerEcho, parse_echo
 from .errors import DiagnoseError, ImgxError
 from .keys import sign_string
 from .oss_sign import V1_QUERY_AUTH
-from .redact import mask_access_key, redact_text, redact_url, redact_headers
+from .redact import mask_access_key, redact_header_value, redact_text, redact_url, redact_headers, secret_values
 from .request import HttpRequest, body_preview
 from .scheme import AWS4, OSS4, SCHEMES, VOLC, Scheme
 from .signer import (EMPTY_SHA256, ParsedAuth, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
@@ -387,7 +387,8 @@ def _read_sent(req: HttpRequest) -> _Sent:
         p = parse_authorization(a)
         if p is None:
             where = "the Credential= part" if "Credential=" in a else "its overall shape"
-            raise DiagnoseError(f"the Authorization header does not parse ({where}): {a[:80]!r}",
+            raise DiagnoseError(f"the Authorization header does not parse ({where}): "
+                                f"{redact_header_value('Authorization', a)[:80]!r}",
                                 hint="expected 'ALGORITHM Credential=AK/date/region/service/terminator, "
                                      "SignedHeaders=a;b, Signature=hex' (or 'OSS AK:signature' for OSS V1)")
         scheme = _vote(_ALG_SCHEME.get(p.algorithm), _TERM_SCHEME.get(p.terminator), date_vote) \
@@ -1383,7 +1384,8 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
     now_src = "now"
     if now_dt is None and echo is not None and echo.server_time is not None:
         now_dt, now_src = echo.server_time, "the server's time"
-    hidden = tuple(x for x in ((creds.secrets() if creds else ()) + ((s.token,) if s.token else ())) if x)
+    hidden = tuple(x for x in ((creds.secrets() if creds else ()) + ((s.token,) if s.token else ())
+                               + secret_values(sent.headers, sent.url)) if x)
     f = _Findings()
     _static(f, sent, s, exp, creds, now_dt, now_src)
     if echo is not None:
@@ -1410,7 +1412,8 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
               "low", "residual")
     causes = sorted(f.causes, key=lambda c: (_CONF_RANK[c.confidence], _KIND_RANK.get(c.kind, 5),
                                              f.causes.index(c)))
-    return Diagnosis(verdict, tuple(causes), expected, echo, diff, tuple(f.checked), tuple(f.not_checked),
+    return Diagnosis(verdict, tuple(causes), expected, echo.masking(hidden) if echo is not None else None, diff,
+                     tuple(f.checked), tuple(f.not_checked),
                      s.scheme, s.presigned, sent, s.signature, exp.source,
                      (time.perf_counter() - t0) * 1000.0, hidden)
 

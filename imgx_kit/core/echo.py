@@ -21,13 +21,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .errors import DiagnoseError
-from .redact import redact_text
+from .redact import redact_text, scrub
 
 __all__ = ["ServerEcho", "parse_echo", "ECHO_STEPS"]
 
@@ -61,6 +61,7 @@ class ServerEcho(Mapping):
     server_time: datetime | None = None
     details: tuple[tuple[str, str], ...] = ()
     steps_: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    hidden: tuple[str, ...] = field(default=(), compare=False)   # secrets the views mask (values stay raw)
 
     # ---- mapping of step name -> value ------------------------------------------------------
     def __getitem__(self, key: str) -> str:
@@ -90,6 +91,16 @@ class ServerEcho(Mapping):
     def redacted(self, secrets: tuple[str, ...] = ()) -> str:
         return redact_text(repr(self), secrets)
 
+    def masking(self, secrets: Iterable[str | None]) -> "ServerEcho":
+        """The same answer, with views that also mask ``secrets`` (the values stay raw, so
+        ``trace.diff(echo)`` still compares like with like)."""
+        return replace(self, hidden=self.hidden + tuple(s for s in secrets if s))
+
+    def _safe(self, text: str) -> str:
+        """A value as the views show it: the known secrets masked (before any cutting, so no
+        prefix of a token survives), then anything that looks like one (a token header line)."""
+        return scrub(redact_text(text, self.hidden))
+
     def __repr__(self) -> str:
         head = f"ServerEcho({self.source}: {self.code or '-'}"
         if self.code_n:
@@ -98,26 +109,27 @@ class ServerEcho(Mapping):
             head += f" [HTTP {self.status}]"
         head += ")"
         lines = [head]
+        safe = self._safe
         if self.message:
-            lines.append(f"  message: {self.message[:160]}")
+            lines.append(f"  message: {safe(self.message)[:160]}")
         for k in ("region", "service", "scheme", "reason"):
             if getattr(self, k):
-                lines.append(f"  {k}: {getattr(self, k)}")
+                lines.append(f"  {k}: {safe(getattr(self, k))}")
         for k, v in self.details:
-            lines.append(f"  {k}: {v[:120]}")
+            lines.append(f"  {k}: {safe(v)[:120]}")
         for k, v in self.steps_:
-            lines.append(f"  {k}: {v.replace(chr(10), chr(92) + 'n')[:160]}")
+            lines.append(f"  {k}: {safe(v).replace(chr(10), chr(92) + 'n')[:160]}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         from .trace import show_whitespace
         rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"<code>{show_whitespace(v)}</code></td></tr>" for k, v in self.steps_)
+                       f"<code>{show_whitespace(self._safe(v))}</code></td></tr>" for k, v in self.steps_)
         meta = " · ".join(html.escape(f"{k}={v}") for k, v in
                           (("code", self.code), ("HTTP", self.status), ("region", self.region),
                            ("service", self.service)) if v)
         return (f"<div><b>server answer</b> ({html.escape(self.source)}) {meta}"
-                f"<div>{html.escape(self.message)}</div><table>{rows}</table></div>")
+                f"<div>{html.escape(self._safe(self.message))}</div><table>{rows}</table></div>")
 
 
 # ---- parsing ----------------------------------------------------------------------------------------

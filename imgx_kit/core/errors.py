@@ -12,6 +12,8 @@ instead of a deep traceback::
 """
 from __future__ import annotations
 
+from .redact import scrub
+
 __all__ = [
     "ImgxError",
     "RequestError",
@@ -35,11 +37,14 @@ __all__ = [
 
 
 class ImgxError(Exception):
-    """Base of every error imgx-kit raises. ``str(e)`` says what was wrong and how to fix it."""
+    """Base of every error imgx-kit raises. ``str(e)`` says what was wrong and how to fix it.
+
+    Messages often quote the caller's input (a URL, a header line); whatever in them looks like a
+    secret — session tokens, sessionid cookies, upload ``Auth`` values — is masked here, once for all."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.message = message
-        self.hint = hint
+        self.message = message = scrub(message)
+        self.hint = hint = scrub(hint) if hint else hint
         super().__init__(message if not hint else f"{message} — {hint}")
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from typing import Iterable
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 __all__ = ["mask", "mask_access_key", "is_secret_header", "redact_header_value", "redact_headers",
-           "redact_url", "redact_text", "SECRET_QUERY_KEYS", "SECRET_HEADERS"]
+           "redact_url", "redact_text", "secret_values", "scrub", "SECRET_QUERY_KEYS", "SECRET_HEADERS"]
 
 # header names (lower case) whose whole value is a secret
 SECRET_HEADERS = frozenset({
@@ -97,7 +97,70 @@ def _unq(s: str) -> str:
 
 
 def redact_text(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of each secret in ``text`` by its masked form."""
-    for s in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(s, mask(s))
+    """Replace every occurrence of each secret in ``text`` by its masked form — also its
+    percent-encoded forms, as a canonical query or a URL carries it (STS tokens hold ``/+=``)."""
+    forms: dict[str, str] = {}
+    for s in {s for s in secrets if s and len(s) >= 4}:
+        shown = mask(s)
+        for form in (s, quote(s, safe=""), quote(s, safe="/"), quote_plus(s, safe="")):
+            forms.setdefault(form, shown)
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, forms[form])
     return text
+
+
+def secret_values(headers: Iterable[tuple[str, str]], url: str = "") -> tuple[str, ...]:
+    """The secrets a request carries itself: values of secret headers (tokens, non-signing
+    Authorization such as the upload ``Auth``), secret cookies and secret query values.
+
+        >>> secret_values([("Cookie", "a=1; sessionid=0123456789abcdef"), ("X-Security-Token", "STS2x")])
+        ('0123456789abcdef', 'STS2x')
+    """
+    out: list[str] = []
+    for k, v in headers:
+        low = k.lower()
+        if low in ("cookie", "set-cookie"):
+            out += [m.group(2) for m in _COOKIE_SECRET.finditer(v) if m.group(2)]
+        elif is_secret_header(k, v) and v:
+            out.append(v)
+    if url and "?" in url:
+        query = url.split("?", 1)[1].split("#", 1)[0]
+        out += [v for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() in SECRET_QUERY_KEYS and v]
+    return tuple(dict.fromkeys(out))
+
+
+_NAMES = "|".join(re.escape(n) for n in sorted(SECRET_QUERY_KEYS | SECRET_HEADERS, key=len, reverse=True))
+# "name=value" (query), "name: value" / "name value" (header lines) and "'name', 'value'" (pairs)
+_NAMED_SECRET = re.compile(r"(?i)(?<![\w-])(" + _NAMES + r")(=|\s*:\s*|\s+|['\"]?\s*,\s*['\"]?)([^\s&'\",;)\]]+)")
+# "Authorization: <value>" whose value is not a signature (an upload Auth, Basic or Bearer token)
+_LOOSE_AUTH = re.compile(r"(?i)(?<![\w-])(authorization['\"]?\s*[:,]\s*['\"]?)"
+                         r"(?!(?:AWS4-HMAC-SHA256|HMAC-SHA256|OSS4-HMAC-SHA256|OSS2?) )([^'\"\s][^'\"\n]{7,})")
+
+
+_COOKIE_IN_TEXT = re.compile(_COOKIE_SECRET.pattern.replace(r"([^;\s]*)", r"([^;\s'\"]+)"))
+
+
+def _masked(prefix: str, value: str) -> str:
+    return prefix + (value if "…(" in value else mask(value))     # never mask a mask again
+
+
+def _named(m: re.Match) -> str:
+    name, sep, value = m.groups()
+    if not sep.strip() and len(value) < 12:     # "x-security-token header": a word, not a value
+        return m.group(0)
+    return _masked(name + sep, value)
+
+
+def scrub(text: str) -> str:
+    """Mask what looks like a secret in free text (an error message quoting the user's input):
+    secret query parameters, secret cookies, secret header lines and non-signing Authorization.
+
+        >>> scrub("URL 'h/?X-Amz-Security-Token=STS2abcdefgh' is relative")
+        "URL 'h/?X-Amz-Security-Token=STS2…(12 chars)' is relative"
+    """
+    if not text:
+        return text
+    text = _COOKIE_IN_TEXT.sub(lambda m: _masked(m.group(1) + "=", m.group(2)), text)
+    text = _NAMED_SECRET.sub(_named, text)
+    return _LOOSE_AUTH.sub(lambda m: _masked(m.group(1), m.group(2)), text)

@@ -259,7 +259,7 @@ def _check_header(name: object, value: object) -> None:
                            hint="pass header names and values as text")
     if not isinstance(value, str):
         raise RequestError(f"value of header {name!r} is a {type(value).__name__}, not a str",
-                           hint=f"convert it yourself, e.g. str({value!r})")
+                           hint="pass text: decode bytes with .decode(), convert numbers with str()")
     if not _TOKEN.match(name):
         raise RequestError(f"header name {name!r} is not a valid HTTP token",
                            hint="header names are letters, digits and -, without spaces or ':'")

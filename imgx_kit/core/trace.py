@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
-from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url
+from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url, secret_values
 from .request import HttpRequest
 
 __all__ = ["Step", "SigningTrace", "TraceDiff", "show_whitespace", "COMPARABLE_STEPS"]
@@ -155,8 +155,15 @@ class SigningTrace:
     def _show_keys(self) -> bool:
         return self.reveal
 
+    @cached_property
+    def _secrets(self) -> tuple[str, ...]:
+        """The credentials' secrets plus those the signed request carries itself (a token or
+        cookie header it signed, a token in its query)."""
+        req = self.signed_request
+        return self.hidden + secret_values(req.headers, req.url)
+
     def _safe(self, value: str) -> str:
-        return redact_text(value, self.hidden) if self.hidden else value
+        return redact_text(value, self._secrets) if self._secrets else value
 
     def step(self, name: str) -> Step:
         for s in self.steps:

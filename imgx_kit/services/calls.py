@@ -14,7 +14,6 @@ record is made (``imgx_kit.core.redact``), so every view and ``to_har()`` is saf
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 import io
 import json
@@ -31,7 +30,7 @@ from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
 from ..core.errors import ServiceError
-from ..core.redact import mask, redact_headers, redact_text, redact_url
+from ..core.redact import mask, redact_headers, redact_text, redact_url, scrub
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
 
@@ -63,29 +62,9 @@ def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
     return obj
 
 
-class _MaskedEcho(ServerEcho):
-    """A :class:`~imgx_kit.core.echo.ServerEcho` whose views mask the caller's secrets (a server's
-    teaching echo repeats the signed token header); its values stay raw so ``trace.diff(echo)``
-    compares like with like."""
-
-    def __init__(self, echo: ServerEcho, hidden: tuple[str, ...]) -> None:
-        for f in dataclasses.fields(echo):
-            object.__setattr__(self, f.name, getattr(echo, f.name))
-        object.__setattr__(self, "_hidden", hidden)
-
-    def __repr__(self) -> str:
-        return redact_text(super().__repr__(), self._hidden)
-
-    def _repr_html_(self) -> str:
-        return redact_text(super()._repr_html_(), self._hidden)
-
-    def redacted(self, secrets: tuple[str, ...] = ()) -> str:
-        return redact_text(repr(self), tuple(secrets))
-
-
 def safe_echo(response: Any, status: int | None, secrets: Iterable[str]) -> ServerEcho:
     """``parse_echo`` of a server answer, with views that never show ``secrets``."""
-    return _MaskedEcho(parse_echo(response, status), tuple(s for s in secrets if s))
+    return parse_echo(response, status).masking(secrets)
 
 
 def _hdr_pairs(headers: Any) -> list[tuple[str, str]]:
@@ -130,20 +109,25 @@ class CallRecord:
         """Make a record, redacting every field (the only way records should be made)."""
         sec = tuple(s for s in secrets if s)
         if trace is not None:
-            sec += tuple(getattr(trace, "hidden", ()) or ())
+            sec += tuple(getattr(trace, "_secrets", ()) or ())
 
         def clean(text: str) -> str:
             return redact_text(text, sec) if sec else text
 
+        def clean_preview(data: bytes) -> str:
+            # mask the whole text first, then cut: a cut first could leave a token's prefix
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return body_preview(data, _PREVIEW)
+            return body_preview(scrub(clean(text)).encode("utf-8"), _PREVIEW)
+
         raw_body = body.encode("utf-8") if isinstance(body, str) else (body or b"")
         req_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(headers)))
         resp_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(response_headers)))
-        pv = preview if preview is not None else body_preview(raw_body, _PREVIEW)
-        if json is None and content:
-            resp_preview = clean(body_preview(content, _PREVIEW))
-        else:
-            resp_preview = ""
-        return cls(method.upper(), clean(redact_url(url)), req_h, clean(pv),
+        pv = clean(preview) if preview is not None else clean_preview(raw_body)
+        resp_preview = clean_preview(content) if json is None and content else ""
+        return cls(method.upper(), clean(redact_url(url)), req_h, pv,
                    body_size if body_size is not None else len(raw_body), trace, status, resp_h,
                    redact_json(json, sec) if json is not None else None, resp_preview, len(content or b""),
                    float(elapsed), int(attempt), clean(error) if error else None, label,

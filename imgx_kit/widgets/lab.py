@@ -157,7 +157,8 @@ class SignatureLab(widgets.VBox):
                                layout=widgets.Layout(width="auto"))
             b.on_click(lambda _b, fid=f.id: self.break_it(fid))
             buttons.append(b)
-        self._demo = credentials.demo
+        # the demo credentials the lab started with (derived keys are shown for them only)
+        self._demo = credentials if credentials.demo else None
         self.trace: SigningTrace | None = None
         self.changed_steps: tuple[str, ...] = ()
         self.diagnosis: Diagnosis | None = None
@@ -213,8 +214,10 @@ class SignatureLab(widgets.VBox):
                 raise ImgxError(f"headers line {n} {line[:40]!r} is not 'Name: value'")
             headers.append((name.strip(), value.strip()))
         self.request = HttpRequest.build(self.w_method.value, self.w_url.value.strip(), headers, self.w_body.value)
-        self.credentials = Credentials(self.w_ak.value.strip(), self.w_sk.value, self.w_token.value or None,
-                                       demo=self._demo)
+        ak, sk, token = self.w_ak.value.strip(), self.w_sk.value, self.w_token.value or None
+        demo = self._demo is not None and (ak, sk, token) == (self._demo.access_key, self._demo.secret_key,
+                                                              self._demo.session_token)
+        self.credentials = Credentials(ak, sk, token, demo=demo)   # a typed secret is never "demo"
         policy = self.w_policy.value.strip()
         names = None if policy in ("", "default") else tuple(n.strip().lower() for n in policy.split(";") if n.strip())
         self.signer = Signer(scheme_by_name(self.w_scheme.value), self.w_region.value.strip(),
