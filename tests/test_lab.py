@@ -72,3 +72,12 @@ def test_api_module_exports() -> None:
     assert api.SignatureLab is SignatureLab
     from imgx_kit.widgets.painter import MaskPainter
     assert api.MaskPainter is MaskPainter
+
+
+def test_a_typed_secret_is_not_demo_so_derived_keys_stay_masked() -> None:
+    lab = SignatureLab()
+    assert lab.trace.step("k_signing").value == lab.trace.derived_keys[3].hex()   # demo keys: shown
+    lab.set(access_key="AKLTMYREALKEY", secret_key=CANARY_SECRET)
+    assert lab.credentials.demo is False
+    assert lab.trace.step("k_signing").value == "…(64 chars)"
+    assert lab.trace.derived_keys[3].hex() not in lab.w_trace.value and CANARY_SECRET not in lab.w_trace.value

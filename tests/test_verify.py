@@ -111,7 +111,8 @@ def test_presign_expiry_and_tampering(name):
     p = s.presign(_req(b""), CREDS, expires=300, at=AT).signed_request
     assert s.verify(p, LOOKUP, now=AT + timedelta(seconds=300)).ok
     expired = s.verify(p, LOOKUP, now=AT + timedelta(seconds=301))
-    assert expired.code == "RequestExpired" and expired.status == 403
+    # AWS: RequestExpired; the Volcengine gateways answer an expired X-Expires with InvalidTimestamp
+    assert (expired.code, expired.status) == (("RequestExpired", 403) if name == "aws4-default" else ("InvalidTimestamp", 400))
     assert s.verify(_replace_query(p, "ServiceId=x", "ServiceId=z"), LOOKUP, now=AT).code == "SignatureDoesNotMatch"
     assert s.verify(p.with_method("DELETE"), LOOKUP, now=AT).code == "SignatureDoesNotMatch"
 
@@ -166,3 +167,64 @@ def test_volc_never_adds_a_second_content_type():
     t = ik.presets.VOLC_CV.sign(req, CREDS, at=AT)
     assert [k for k, _ in t.signed_request.headers if k.lower() == "content-type"] == ["content-type"]
     assert ik.presets.VOLC_CV.verify(t.signed_request, LOOKUP, now=AT).ok
+
+
+# ---- found by review: expiry arithmetic, the 7-day limit, UNSIGNED-PAYLOAD ---------------------
+@pytest.mark.parametrize("name, expires_key, date_key", [("aws4-default", "X-Amz-Expires", "X-Amz-Date"),
+                                                          ("volc-cv", "X-Expires", "X-Date")])
+def test_absurd_expiry_and_dates_are_answered_not_crashed(name, expires_key, date_key):
+    s = SIGNERS[name]
+    p = s.presign(_req(b""), CREDS, expires=300, at=AT).signed_request
+    huge = _replace_query(p, f"{expires_key}=300", f"{expires_key}=99999999999999")
+    v = s.verify(huge, LOOKUP, now=AT)
+    assert not v.ok and v.code == ("AuthorizationQueryParametersError" if name == "aws4-default" else "InvalidParameter")
+    assert v.status == 400 and "604800" in v.message
+    far = _replace_query(p, f"{date_key}=20250101T120000Z", f"{date_key}=99991231T235959Z")
+    assert s.verify(far, LOOKUP, now=AT).code in ("InvalidTimestamp", "SignatureDoesNotMatch")
+    # a week and a second: refused even when correctly signed (the signer itself refuses to make it)
+    with pytest.raises(ik.SigningError):
+        s.presign(_req(b""), CREDS, expires=604801, at=AT)
+
+
+@pytest.mark.parametrize("name", ["aws4-default", "volc-cv"])
+def test_unsigned_payload_is_refused_outside_s3_and_oss4(name):
+    s = SIGNERS[name]
+    header = s.scheme.content_sha_header
+    t = s.sign(_req().with_header(header, "UNSIGNED-PAYLOAD"), CREDS, at=AT)
+    assert "UNSIGNED-PAYLOAD" in t.canonical_request          # the client signed the literal …
+    swapped = t.signed_request.with_body(b'{"SessionKey":"other"}')
+    for req in (t.signed_request, swapped):                    # … so the body could be swapped: refused
+        v = s.verify(req, LOOKUP, now=AT)
+        assert v.code == "SignatureDoesNotMatch" and "UNSIGNED-PAYLOAD" in v.message
+
+
+def test_oss4_header_signatures_must_say_unsigned_payload():
+    c = ik.Credentials("LTAIexample", "secretexample")
+    req = ik.HttpRequest.build("PUT", "https://oss-cn-hangzhou.aliyuncs.com/bkt/k.txt", body=b"x")
+    t = ik.oss.sign(req, c, "bkt", "k.txt", version=4, region="cn-hangzhou", at=AT)
+    assert ik.oss.verify(t.signed_request, {c.access_key: c}, "bkt", "k.txt", region="cn-hangzhou", now=AT).ok
+    hashed = t.signed_request.with_header("x-oss-content-sha256", "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")
+    v = ik.oss.verify(hashed, {c.access_key: c}, "bkt", "k.txt", region="cn-hangzhou", now=AT)
+    assert (v.code, v.status) == ("InvalidArgument", 400) and "UNSIGNED-PAYLOAD" in v.message
+    v = ik.oss.verify(t.signed_request.without_header("x-oss-content-sha256"), {c.access_key: c}, "bkt", "k.txt",
+                      region="cn-hangzhou", now=AT)
+    assert v.code == "InvalidArgument"
+
+
+def test_oss4_presigned_by_the_generic_signer_verifies():
+    c = ik.Credentials("LTAIexample", "secretexample")
+    so = ik.Signer(ik.OSS4, region="cn-hangzhou", service="oss")
+    tr = so.presign(ik.HttpRequest.build("GET", "http://127.0.0.1:9/bkt/k"), c, at=AT)
+    assert so.verify(tr.signed_request, {c.access_key: c}, now=AT).ok
+    assert ik.oss.verify(tr.signed_request, {c.access_key: c}, "bkt", "k", region="cn-hangzhou", now=AT).ok
+
+
+def test_oss_v1_odd_expires_and_dates_are_answered():
+    c = ik.Credentials("LTAIexample", "secretexample")
+    lookup = {c.access_key: c}
+    sup = ik.HttpRequest.build("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/k?OSSAccessKeyId=LTAIexample&Expires=%C2%B2&Signature=x")
+    assert ik.oss.verify(sup, lookup, "bkt", "k", now=AT).code == "AccessDenied"
+    far = ik.HttpRequest.build("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/k",
+                               {"Date": "Wed, 01 Jan 99999999999 00:00:00 GMT", "Authorization": "OSS LTAIexample:x"})
+    assert ik.oss.verify(far, lookup, "bkt", "k", now=AT).code == "AccessDenied"
+    assert ik.diagnose(far, c, bucket="bkt").verdict in ("mismatch", "cannot-check")

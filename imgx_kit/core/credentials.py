@@ -55,12 +55,28 @@ class Credentials:
             if v is not None and any(c in v for c in "\r\n\x00"):
                 raise CredentialsError(f"{name} contains a line break or NUL",
                                        hint="copy the key again without the line break")
+            if v is not None and any("\ud800" <= c <= "\udfff" for c in v):
+                raise CredentialsError(f"{name} contains a lone surrogate (broken Unicode)",
+                                       hint="copy the key again from its source")
+        if any(c.isspace() or c == "," for c in self.access_key):
+            raise CredentialsError("access_key contains a space, tab or comma",
+                                   hint="access keys are one word (it goes into 'Credential=AK/…,' unquoted)")
+        if self.expires_at is not None:
+            if not isinstance(self.expires_at, datetime):
+                raise CredentialsError(f"expires_at must be a datetime, not {type(self.expires_at).__name__}",
+                                       hint="e.g. datetime(2025, 1, 1, 12, tzinfo=timezone.utc), or None")
+            if self.expires_at.tzinfo is None or self.expires_at.utcoffset() is None:
+                raise CredentialsError("expires_at is a naive datetime (no time zone)",
+                                       hint="use an aware UTC datetime")
 
     @classmethod
     def from_env(cls, prefix: str = "VOLC", environ: dict | None = None) -> "Credentials":
         """Read the conventional variables: ``VOLC`` (VOLC_ACCESSKEY, VOLC_SECRETKEY,
         VOLC_SESSION_TOKEN), ``OSS`` (OSS_ACCESS_KEY_ID, …), ``AWS`` (AWS_ACCESS_KEY_ID, …)."""
         env = os.environ if environ is None else environ
+        if not isinstance(prefix, str):
+            raise CredentialsError(f"prefix must be a str, not {type(prefix).__name__}",
+                                   hint=f"use one of {', '.join(sorted(ENV_PREFIXES))}")
         key = prefix.upper().rstrip("_")
         if key not in ENV_PREFIXES:
             raise CredentialsError(f"unknown credentials prefix {prefix!r}",

@@ -703,7 +703,10 @@ def _time_search(m: _V4, sk: str, base_cr: str, target: str, deadline: float) ->
     fixed_hash = hashlib.sha256(base_cr.encode("utf-8")).hexdigest()
     for delta in range(1, 3601):
         for sgn in (-1, 1):
-            t2 = format_timestamp(ts0 + timedelta(seconds=sgn * delta))
+            try:
+                t2 = format_timestamp(ts0 + timedelta(seconds=sgn * delta))
+            except OverflowError:                      # at the ends of the calendar
+                continue
             h = hashlib.sha256(base_cr.replace(m.ts, t2).encode("utf-8")).hexdigest() if signs_ts else fixed_hash
             if sign_string(key_args, head + t2 + tail_scope + h)[1] == target:
                 cr = base_cr.replace(m.ts, t2)
@@ -1063,13 +1066,16 @@ def _v1_hypotheses(sent: HttpRequest, s: _Sent, bucket: str | None, sk: str, ak:
     if not hits and not s.presigned and date and time.perf_counter() < deadline:
         try:
             d0 = parsedate_to_datetime(date)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             d0 = None
         if d0 is not None:
             from .oss_sign import http_date
             for delta in range(1, 3601):
                 for sgn in (-1, 1):
-                    d2 = http_date(d0 + timedelta(seconds=sgn * delta))
+                    try:
+                        d2 = http_date(d0 + timedelta(seconds=sgn * delta))
+                    except (OverflowError, ValueError, OSError):
+                        continue
                     check("date-header-changed-after-signing",
                           f"the signature matches Date {d2}; the request carries {date} ({-sgn * delta:+d} s)",
                           d=d2, hdrs=[(a, d2 if a.lower() == "date" else bv) for a, bv in headers])
@@ -1145,7 +1151,7 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
         else:
             try:
                 ts_dt = parsedate_to_datetime(s.ts) if s.ts else None
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 ts_dt = None
             if ts_dt is None:
                 f.add("date-format-invalid", f"Date {s.ts!r} is missing or not an RFC 1123 date", "high", "structure")
@@ -1166,13 +1172,14 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
                       "high", "structure")
         f.checked.append("timestamp format and scope date")
         if s.presigned and s.expires is not None:
-            if s.expires > 604800 and s.scheme == "AWS4":
-                f.add("presigned-url-expired", f"{sc.q_expires}={s.expires} is more than 7 days", "high", "structure")
+            if not 1 <= s.expires <= 604800:
+                f.add("presigned-url-expired", f"{sc.q_expires}={s.expires} is outside 1…604800 s (7 days)",
+                      "high", "structure")
             if ts_dt is not None and now is not None:
-                end = ts_dt + timedelta(seconds=s.expires)
-                if now > end:
+                late = (now - ts_dt).total_seconds() - s.expires      # no datetime arithmetic: no overflow
+                if late > 0:
                     f.add("presigned-url-expired", f"signed at {s.ts}, valid {s.expires} s, so it expired "
-                          f"{int((now - end).total_seconds())} s before {now_src}", "high", "expectation")
+                          f"{int(late)} s before {now_src}", "high", "expectation")
                 f.checked.append("expiry")
     if ts_dt is not None and now is not None and not s.presigned:
         skew = (ts_dt - now).total_seconds()
@@ -1374,6 +1381,8 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
     if creds is not None and not isinstance(creds, Credentials):
         raise DiagnoseError(f"creds must be ik.Credentials or None, not {type(creds).__name__}",
                             hint="ik.Credentials(access_key, secret_key, session_token=None)")
+    if isinstance(budget_ms, bool) or not isinstance(budget_ms, (int, float)) or budget_ms < 0:
+        raise DiagnoseError(f"budget_ms must be a number of milliseconds ≥ 0, not {budget_ms!r}", hint="e.g. budget_ms=400")
     try:
         now_dt = check_time(now, "now") if now is not None else None
     except ImgxError as e:

@@ -44,6 +44,8 @@ _ROWS = [
     ("InvalidCredential", None, 400, "Invalid credential in 'Authorization', Pls check credential in authorization header."),
     ("InvalidSecretToken", None, 401, "Invalid secret token, msg: {}."),
     ("RequestExpired", None, 403, "Request has expired."),
+    ("AuthorizationQueryParametersError", None, 400,
+     "X-Amz-Expires must be less than a week (in seconds) that is; 604800"),
     ("InvalidParameter", None, 400, "The parameter {} is invalid."),
 ]
 GATEWAY_ERRORS: dict[str, GatewayError] = {r[0]: GatewayError(*r) for r in _ROWS}

@@ -13,6 +13,7 @@ header and signed-URL forms, and verification for the emulator. Both yield a Sig
 from __future__ import annotations
 
 import hashlib
+import re
 import hmac
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate, parsedate_to_datetime
@@ -30,7 +31,8 @@ from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, 
                      build_trace, _without, check_time, format_authorization, format_timestamp)
 from .trace import SigningTrace
 
-__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
+__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS",
+           "valid_bucket_name", "BUCKET_NAME"]
 
 # oss2 2.19's V1 sub-resource list (oss2.auth.ProviderAuth._subresource_key_set): only these query
 # parameters enter the V1 canonicalized resource. x-oss-process is one of them in oss2.
@@ -83,13 +85,27 @@ def object_url(endpoint: str, bucket: str, key: str, slash_safe: bool = False) -
     return f"{scheme}://{bucket}.{netloc}/{qkey}"
 
 
-@lru_cache(maxsize=64)
 def _endpoint(endpoint: str) -> tuple[str, str, str, bool]:
     """(scheme, netloc, path-style base URL, path style?) of an endpoint, parsed once."""
-    sp = urlsplit(endpoint)
+    if not isinstance(endpoint, str):
+        raise SigningError(f"endpoint must be a str, not {type(endpoint).__name__}",
+                           hint="e.g. 'https://oss-cn-hangzhou.aliyuncs.com'")
+    return _parsed_endpoint(endpoint)
+
+
+@lru_cache(maxsize=64)
+def _parsed_endpoint(endpoint: str) -> tuple[str, str, str, bool]:
+    hint = "e.g. 'https://oss-cn-hangzhou.aliyuncs.com' or the emulator's endpoints.oss"
+    try:
+        sp = urlsplit(endpoint)
+        _ = sp.port                                        # refuses ':abc' and ports over 65535
+    except ValueError:
+        raise SigningError(f"endpoint {endpoint!r} has a bad port", hint=hint) from None
     if sp.scheme not in ("http", "https") or not sp.hostname:
-        raise SigningError(f"endpoint {endpoint!r} is not an http(s) URL",
-                           hint="e.g. 'https://oss-cn-hangzhou.aliyuncs.com' or the emulator's endpoints.oss")
+        raise SigningError(f"endpoint {endpoint!r} is not an http(s) URL", hint=hint)
+    if sp.username is not None or sp.query or sp.fragment or any(c.isspace() for c in sp.netloc):
+        raise SigningError(f"endpoint {endpoint!r} has a user name, a query, a fragment or spaces",
+                           hint="an endpoint is scheme://host[:port] only; " + hint)
     base = f"{sp.scheme}://{sp.netloc}{sp.path.rstrip('/')}"
     return sp.scheme, sp.netloc, base, _is_ip_or_localhost(sp.hostname)
 
@@ -105,13 +121,32 @@ def _is_ip_or_localhost(host: str) -> bool:
         return False
 
 
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]")
+
+
+def valid_bucket_name(name: object) -> bool:
+    """OSS bucket names: 3–63 lower-case letters, digits and '-', starting and ending with a
+    letter or digit.
+
+        >>> valid_bucket_name("examplebucket"), valid_bucket_name("evil.com/x")
+        (True, False)
+    """
+    return isinstance(name, str) and BUCKET_NAME.fullmatch(name) is not None
+
+
 def check_key(bucket: str, key: str | None, required: bool = True) -> None:
     if not isinstance(bucket, str) or not bucket:
         raise SigningError("bucket name is empty", hint="name the bucket, e.g. 'examplebucket'")
+    if not valid_bucket_name(bucket):
+        raise SigningError(f"{bucket!r} is not an OSS bucket name",
+                           hint="3–63 lower-case letters, digits and '-', starting and ending with a letter or digit")
     if key is None and not required:
         return
     if not isinstance(key, str) or not key.strip():
         raise SigningError(f"object key {key!r} is empty", hint="name the object, e.g. 'photos/cat.jpg'")
+    if any("\ud800" <= c <= "\udfff" for c in key):
+        raise SigningError("object key contains a lone surrogate (broken Unicode)",
+                           hint="decode the name it came from with the right encoding")
     if key.startswith(("/", "\\")):
         raise SigningError(f"object key {key!r} starts with '/' or '\\'", hint="OSS keys never start with a slash: drop it")
     if len(key.encode("utf-8")) > 1023:
@@ -119,8 +154,10 @@ def check_key(bucket: str, key: str | None, required: bool = True) -> None:
 
 
 def check_version(version: int, region: str | None) -> None:
-    if version not in (1, 4):
+    if version not in (1, 4) or isinstance(version, bool):
         raise SigningError(f"OSS signature version {version!r} is not 1 or 4", hint="use version=1 or version=4")
+    if region is not None and (not isinstance(region, str) or not region.strip() or "/" in region):
+        raise SigningError(f"region {region!r} is not a region name", hint="e.g. region='cn-hangzhou'")
     if version == 4 and not region:
         raise SigningError("OSS V4 needs the bucket's region", hint="e.g. region='cn-hangzhou'")
 
@@ -230,7 +267,7 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
         if not text:
             raise SigningError("process is empty", hint="pass None for no processing, or e.g. 'image/resize,w_100'")
         plist.append(("x-oss-process", text))
-    plist += list(params.items()) if isinstance(params, dict) else list(params or ())
+    plist += _params(params)
     url = object_url(endpoint, bucket, key, slash_safe)
     req = HttpRequest.build(method, url, headers) if headers else _bodiless(method, url)
     if version == 1:
@@ -266,6 +303,9 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
 def verify(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, region: str | None = None,
            now: datetime | None = None, max_skew: int = 900) -> Verification:
     """Check a received OSS request (V1 or V4, header or URL) as OSS does; codes are OSS's."""
+    if not isinstance(req, HttpRequest):
+        raise SigningError(f"verify needs an HttpRequest, not {type(req).__name__}",
+                           hint="rebuild what arrived with ik.HttpRequest.build(method, url, headers, body)")
     now_dt = check_time(now, "now")
     auth = req.header("Authorization") or ""
     q = dict(C.parse_query(req.query))
@@ -288,7 +328,7 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
     presigned = not auth
     if presigned:
         ak, sig, date = q.get("OSSAccessKeyId", ""), q.get("Signature", ""), q.get("Expires", "")
-        if not date.isdigit():
+        if not (date.isascii() and date.isdigit()):
             return Verification(False, "AccessDenied", "Expires must be a Unix time in seconds.", None, 403)
         if now_dt.timestamp() > int(date):
             return Verification(False, "AccessDenied", "Request has expired.", None, 403)
@@ -301,7 +341,7 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
         date = req.header("x-oss-date") or req.header("Date") or ""
         try:
             when = parsedate_to_datetime(date)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return Verification(False, "AccessDenied", f"Date header {date!r} is not an HTTP date.", None, 403)
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
@@ -338,7 +378,25 @@ def _path_style(req: HttpRequest, bucket: str) -> HttpRequest:
     return req.with_url(f"{sp.scheme}://{sp.netloc}/{bucket}{sp.path or '/'}" + (f"?{sp.query}" if sp.query else ""))
 
 
+def _params(params: Iterable[tuple[str, str]] | dict | None) -> list[tuple[str, str]]:
+    """Extra query parameters as (name, value) text pairs."""
+    if params is None:
+        return []
+    if isinstance(params, (str, bytes)) or not isinstance(params, (dict, Iterable)):
+        raise SigningError(f"params must be a dict or (name, value) pairs, not {type(params).__name__}",
+                           hint="e.g. params={'response-content-type': 'image/png'}")
+    pairs = [tuple(p) if isinstance(p, list) else p for p in (params.items() if isinstance(params, dict) else params)]
+    for pair in pairs:
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise SigningError(f"a query parameter must be a (name, value) pair of text, not {type(pair).__name__}",
+                               hint="convert values yourself, e.g. {'x-oss-traffic-limit': str(819200)}")
+    return pairs
+
+
 def _additional(names: Iterable[str] | None) -> list[str]:
+    if names is not None and (isinstance(names, str) or not all(isinstance(n, str) and n for n in names)):
+        raise SigningError("additional_headers must be a list of header names",
+                           hint="e.g. additional_headers=['host']")
     out = sorted({n.lower() for n in (names or ())
                   if not (n.lower().startswith("x-oss-") or n.lower() in ("content-type", "content-md5"))})
     return out

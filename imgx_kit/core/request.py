@@ -26,12 +26,13 @@ __all__ = ["HttpRequest", "HeadersLike"]
 HeadersLike = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(r"[\r\n\x00]").search
-_BAD_URL = re.compile(r"[\r\n\t\x00]").search
+_BAD_VALUE = re.compile(r"[\r\n\x00\ud800-\udfff]").search      # (lone surrogates cannot be sent)
+_BAD_URL = re.compile(r"[\r\n\t\x00\ud800-\udfff]").search
 # the usual absolute http(s) URL: scheme, authority (host[:port], no userinfo), path, query
 # (no control characters anywhere: a URL this matches needs no _BAD_URL check)
-_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]{1,5})?)((?:/[^?#\r\n\t\x00]*)?)"
-                         r"(?:\?([^#\r\n\t\x00]*))?(?:#([^\r\n\t\x00]*))?").fullmatch
+_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9][A-Za-z0-9.\-]*(?::(?:[0-5]?[0-9]{1,4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}"
+                         r"|655[0-2][0-9]|6553[0-5]))?)((?:/[^?#\r\n\t\x00\ud800-\udfff]*)?)"
+                         r"(?:\?([^#\r\n\t\x00\ud800-\udfff]*))?(?:#([^\r\n\t\x00\ud800-\udfff]*))?").fullmatch
 _new_split = tuple.__new__
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -65,7 +66,11 @@ class HttpRequest:
         if body is None:
             body = b""
         if isinstance(body, str):
-            body = body.encode("utf-8")
+            try:
+                body = body.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise RequestError(f"the body text has a lone surrogate at character {e.start} (broken Unicode)",
+                                   hint="decode the text it came from with the right encoding, or pass bytes") from None
         elif isinstance(body, (bytearray, memoryview)):
             body = bytes(body)
         elif not isinstance(body, bytes):
@@ -130,14 +135,14 @@ class HttpRequest:
     # ---- headers --------------------------------------------------------------------------
     def header(self, name: str, default: str | None = None) -> str | None:
         """Value of a header (case-insensitive); repeated headers are joined with ``,``."""
-        low = name.lower()
+        low = _header_name(name)
         vals = [v for k, v in self.headers if k.lower() == low]
         if not vals:
             return default
         return vals[0] if len(vals) == 1 else ",".join(vals)
 
     def has_header(self, name: str) -> bool:
-        low = name.lower()
+        low = _header_name(name)
         return any(k.lower() == low for k, _ in self.headers)
 
     def with_header(self, name: str, value: str) -> "HttpRequest":
@@ -165,7 +170,7 @@ class HttpRequest:
         return req
 
     def without_header(self, name: str) -> "HttpRequest":
-        low = name.lower()
+        low = _header_name(name)
         return replace(self, headers=tuple((k, v) for k, v in self.headers if k.lower() != low))
 
     def with_url(self, url: str) -> "HttpRequest":
@@ -232,8 +237,8 @@ def _check_url(url: object) -> SplitResult:
     elif not isinstance(url, str):
         raise RequestError(f"URL must be a str, not {type(url).__name__}")
     if _BAD_URL(url):
-        raise RequestError("URL contains a control character (CR, LF, TAB or NUL)",
-                           hint="remove line breaks from the URL")
+        raise RequestError("URL contains a control character (CR, LF, TAB or NUL) or a lone surrogate",
+                           hint="remove line breaks from the URL; text must be valid Unicode")
     try:
         sp = urlsplit(url)
         _ = sp.port
@@ -248,6 +253,9 @@ def _check_url(url: object) -> SplitResult:
     if not sp.hostname:
         raise RequestError(f"URL {url!r} has no host",
                            hint="give an absolute URL such as 'https://host/path?query'")
+    if any(c.isspace() or c in '<>"{}|\\^`' for c in sp.netloc):
+        raise RequestError(f"the host of URL {url!r} contains a space or a character hosts cannot have",
+                           hint="percent-encoding does not apply to host names; check the URL")
     return sp
 
 
@@ -266,6 +274,16 @@ def _check_header(name: object, value: object) -> None:
     if "\r" in value or "\n" in value or "\x00" in value:
         raise RequestError(f"value of header {name!r} contains CR, LF or NUL",
                            hint="header values must be a single line; remove the line breaks")
+    if _BAD_VALUE(value):
+        raise RequestError(f"value of header {name!r} contains a lone surrogate (broken Unicode)",
+                           hint="decode the text it came from with the right encoding")
+
+
+def _header_name(name: object) -> str:
+    """A header name to look up, lower case."""
+    if not isinstance(name, str):
+        raise RequestError(f"a header name must be a str, not {type(name).__name__}", hint="e.g. req.header('Content-Type')")
+    return name.lower()
 
 
 def _normalise_headers(headers: HeadersLike) -> tuple[tuple[str, str], ...]:
@@ -280,8 +298,8 @@ def _normalise_headers(headers: HeadersLike) -> tuple[tuple[str, str], ...]:
             return tuple(headers)
     if isinstance(headers, Mapping):
         items = list(headers.items())
-    elif isinstance(headers, (str, bytes)):
-        raise RequestError("headers must be a mapping or a list of (name, value) pairs, not text",
+    elif isinstance(headers, (str, bytes)) or not isinstance(headers, Iterable):
+        raise RequestError(f"headers must be a mapping or a list of (name, value) pairs, not {type(headers).__name__}",
                            hint="e.g. [('Content-Type', 'application/json')]")
     else:
         items = []

@@ -61,7 +61,11 @@ def check_time(at: datetime | None, what: str = "at") -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise SigningError(f"{what}={at!r} is a naive datetime (no time zone)",
                            hint="use an aware UTC datetime, e.g. datetime(2025, 1, 1, tzinfo=timezone.utc)")
-    return at.astimezone(timezone.utc)
+    try:
+        return at.astimezone(timezone.utc)
+    except OverflowError:
+        raise SigningError(f"{what}={at!r} is outside the years 1…9999 in UTC",
+                           hint="use an aware UTC datetime, e.g. datetime(2025, 1, 1, tzinfo=timezone.utc)") from None
 
 
 def format_timestamp(at: datetime) -> str:
@@ -194,8 +198,11 @@ class Signer:
         if self.signed_headers is not None:
             if isinstance(self.signed_headers, str):
                 names = tuple(n for n in self.signed_headers.split(";") if n)
-            else:
+            elif isinstance(self.signed_headers, Iterable):
                 names = tuple(self.signed_headers)
+            else:
+                raise SigningError(f"signed_headers must be a list of names or 'a;b', not {type(self.signed_headers).__name__}",
+                                   hint="e.g. signed_headers=['host', 'x-amz-date']")
             for n in names:
                 if not isinstance(n, str) or n != n.lower() or not n or " " in n:
                     raise SigningError(f"signed header name {n!r} must be lower case without spaces",
@@ -341,7 +348,11 @@ class Signer:
         :class:`Credentials` (a dict or a callable). ``accept_regions`` lists further regions the
         scope may name; ``required`` further header names that must be signed."""
         if not isinstance(req, HttpRequest):
-            raise SigningError(f"verify needs an HttpRequest, not {type(req).__name__}")
+            raise SigningError(f"verify needs an HttpRequest, not {type(req).__name__}",
+                               hint="rebuild what arrived with ik.HttpRequest.build(method, url, headers, body)")
+        if isinstance(max_skew, bool) or not isinstance(max_skew, (int, float)) or max_skew < 0:
+            raise SigningError(f"max_skew must be a number of seconds ≥ 0, not {max_skew!r}", hint="e.g. max_skew=900")
+        accept_regions, required = _names(accept_regions, "accept_regions"), _names(required, "required")
         sc = self.scheme
         now_dt = check_time(now, "now")
         parsed, problem = self._parse_received(req)
@@ -352,6 +363,9 @@ class Signer:
             return _fail("InvalidAuthorization" if not parsed.presigned else "SignatureDoesNotMatch",
                          f"algorithm {parsed.algorithm!r} is not {sc.algorithm!r}", parsed=parsed)
         creds = _lookup(lookup, parsed.access_key)
+        if creds is not None and not isinstance(creds, Credentials):
+            raise CredentialsError(f"the lookup returned a {type(creds).__name__} for an access key, not Credentials",
+                                   hint="lookup maps an access key to ik.Credentials (a dict or a callable), or None")
         if creds is None:
             return _fail("InvalidAccessKey", f"The accesskey [{parsed.access_key}] included in the request is invalid.", parsed=parsed)
         ts_text = parsed.timestamp if parsed.presigned else req.header(sc.date_header)
@@ -360,9 +374,18 @@ class Signer:
         ts = parse_timestamp(ts_text)
         if ts is None:
             return _fail("InvalidTimestamp", f"{sc.date_header} {ts_text!r} is not YYYYMMDDTHHMMSSZ (UTC).", parsed=parsed)
-        if parsed.presigned and parsed.expires is not None and now_dt > ts + timedelta(seconds=parsed.expires):
-            return _fail("RequestExpired", f"The presigned URL expired at {ts + timedelta(seconds=parsed.expires):%Y-%m-%dT%H:%M:%SZ}.", parsed=parsed)
-        if abs((now_dt - ts).total_seconds()) > max_skew and not (parsed.presigned and ts <= now_dt):
+        age = (now_dt - ts).total_seconds()
+        if parsed.presigned and parsed.expires is not None:
+            if not 1 <= parsed.expires <= MAX_EXPIRES:
+                return _fail("AuthorizationQueryParametersError" if sc is AWS4 else "InvalidParameter",
+                             f"{sc.q_expires} must be 1…{MAX_EXPIRES} seconds (7 days); the URL says {parsed.expires}.",
+                             parsed=parsed)
+            if age > parsed.expires:
+                # the Volcengine gateways answer an expired X-Expires with InvalidTimestamp (protocols.md §2.1)
+                return _fail("InvalidTimestamp" if sc is VOLC else "RequestExpired",
+                             f"The presigned URL has expired: signed at {ts_text}, valid {parsed.expires} s, "
+                             f"{age - parsed.expires:.0f} s ago.", parsed=parsed)
+        if abs(age) > max_skew and not (parsed.presigned and ts <= now_dt):
             return _fail("InvalidTimestamp", f"The Signature of the request is expired: {ts_text} is more than {max_skew} s from the server time {format_timestamp(now_dt)}.", parsed=parsed)
         if creds.expires_at is not None and now_dt > creds.expires_at.astimezone(timezone.utc):
             return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token has expired.", parsed=parsed)
@@ -391,6 +414,13 @@ class Signer:
                 exp = self._expected(req, creds, parsed, region, ts_text)
                 return _fail("SignatureDoesNotMatch", f"SignedHeaders lists {', '.join(absent)} but the request does not carry it.", exp, parsed)
             sha = req.header(sc.content_sha_header)
+            if sc.payload == "unsigned" and sha != "UNSIGNED-PAYLOAD":
+                return _fail("InvalidParameter", f"{sc.content_sha_header} must be UNSIGNED-PAYLOAD: "
+                             f"{sc.name} signs no body hash (OSS EC 0002-00000214).", parsed=parsed)
+            if sha == "UNSIGNED-PAYLOAD" and sc.payload != "unsigned":
+                exp = self._expected(req, creds, parsed, region, ts_text)
+                return _fail("SignatureDoesNotMatch", f"{sc.content_sha_header}: UNSIGNED-PAYLOAD is accepted only "
+                             "by S3; this gateway signs the SHA-256 of the body.", exp, parsed)
             if sha is not None and sha != "UNSIGNED-PAYLOAD" and sha != sha256_hex(req.body):
                 exp = self._expected(req, creds, parsed, region, ts_text)
                 return _fail("SignatureDoesNotMatch", f"{sc.content_sha_header} does not match the SHA-256 of the body that arrived.", exp, parsed)
@@ -541,15 +571,16 @@ def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
 def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> tuple[dict[str, list[str]], str | None]:
     """Headers to recompute with, from what the request says it signed. OSS4 signs its default set
     plus the listed additional headers, and lists only the additional ones."""
+    listed = None
     if sc.auth_list_label == "AdditionalHeaders":
         selected = C.select_headers(req.headers, sc, None)
-        extra = C.select_headers(req.headers, sc, set(names))
-        selected.update(extra)
-        return selected, ";".join(sorted(names))
-    selected = C.select_headers(req.headers, sc, set(names))
+        selected.update(C.select_headers(req.headers, sc, set(names)))
+        listed = ";".join(sorted(names))
+    else:
+        selected = C.select_headers(req.headers, sc, set(names))
     if "host" in names and "host" not in selected:
         selected["host"] = [req.host]
-    return selected, None
+    return selected, listed
 
 
 def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
@@ -594,10 +625,24 @@ def _get(headers: list[tuple[str, str]], lower_name: str) -> str | None:
     return None
 
 
+def _names(value: Iterable[str] | str | None, what: str) -> tuple[str, ...]:
+    """Header or region names given as a list (a single str is one name, not its characters)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+        raise SigningError(f"{what} must be a list of names", hint=f"e.g. {what}=['x-date']")
+    return tuple(value)
+
+
 def _lookup(lookup: Lookup, ak: str) -> Credentials | None:
     if callable(lookup) and not isinstance(lookup, Mapping):
         return lookup(ak)
-    return lookup.get(ak)  # type: ignore[union-attr]
+    if not isinstance(lookup, Mapping):
+        raise CredentialsError(f"lookup must be a mapping or a callable, not {type(lookup).__name__}",
+                               hint="e.g. {'AKID…': ik.Credentials('AKID…', 'secret')}")
+    return lookup.get(ak)
 
 
 def _query_value(req: HttpRequest, key: str) -> str | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
+from .errors import SigningError
 from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url, secret_values
 from .request import HttpRequest
 
@@ -192,6 +193,9 @@ class SigningTrace:
     def diff(self, other: "SigningTrace | Mapping[str, str]") -> "TraceDiff":
         """Find the first step that differs from ``other`` (a trace, or a server's echo as a
         mapping of step name to value, e.g. ``{"canonical_request": …, "string_to_sign": …}``)."""
+        if not isinstance(other, (SigningTrace, Mapping)):
+            raise SigningError(f"diff needs a SigningTrace or a mapping of step values, not {type(other).__name__}",
+                               hint="e.g. trace.diff(other_trace) or trace.diff(e.echo)")
         theirs = _values_of(other)
         ours = _values_of(self)
         common = [n for n in COMPARABLE_STEPS if n in ours and n in theirs]
