@@ -122,6 +122,7 @@ def _is_ip_or_localhost(host: str) -> bool:
 
 
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]")
+_SURROGATE = re.compile("[\ud800-\udfff]").search
 
 
 def valid_bucket_name(name: object) -> bool:
@@ -137,14 +138,14 @@ def valid_bucket_name(name: object) -> bool:
 def check_key(bucket: str, key: str | None, required: bool = True) -> None:
     if not isinstance(bucket, str) or not bucket:
         raise SigningError("bucket name is empty", hint="name the bucket, e.g. 'examplebucket'")
-    if not valid_bucket_name(bucket):
+    if BUCKET_NAME.fullmatch(bucket) is None:
         raise SigningError(f"{bucket!r} is not an OSS bucket name",
                            hint="3–63 lower-case letters, digits and '-', starting and ending with a letter or digit")
     if key is None and not required:
         return
     if not isinstance(key, str) or not key.strip():
         raise SigningError(f"object key {key!r} is empty", hint="name the object, e.g. 'photos/cat.jpg'")
-    if any("\ud800" <= c <= "\udfff" for c in key):
+    if _SURROGATE(key):
         raise SigningError("object key contains a lone surrogate (broken Unicode)",
                            hint="decode the name it came from with the right encoding")
     if key.startswith(("/", "\\")):
