@@ -8,10 +8,12 @@ import zlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
-from imgx_kit.core.errors import ImageInputError, ProcessSyntaxError
-from imgx_kit.core.oss_process import Process
+from imgx_kit.core.errors import ImageInputError, ImgxError, ProcessSyntaxError
+from imgx_kit.core.oss_process import ACTIONS, FONTS, Action, Process, b64url_encode
 from imgx_kit.services.oss_apply import apply, load_source, render, run
 
 
@@ -301,6 +303,17 @@ def test_rotate_input_over_4096():
     assert "4096" in str(info.value)
 
 
+def test_styles_must_be_a_mapping():
+    with pytest.raises(ProcessSyntaxError, match="mapping"):
+        apply("style/small", SRC, styles=["small"])
+
+
+def test_a_hand_built_process_is_validated_before_it_runs():
+    with pytest.raises(ProcessSyntaxError) as info:
+        apply(Process((Action("circle"),)), SRC)
+    assert info.value.parameter == "r" and info.value.code == "MissingArgument"
+
+
 def test_result_views():
     r = run("image/resize,w_10", SRC)
     assert repr(r) == "OssResult(size=(10, 7), mode='RGB', format='jpg', quality=75, progressive=False)"
@@ -406,3 +419,150 @@ def test_without_pillow_heif_heic_is_a_clear_error(monkeypatch):
             assert "pillow-heif" in str(e.value) and "imgx-kit[heic]" in str(e.value)
     finally:
         oss_apply._register_heif.cache_clear()
+
+
+# ---- every Pillow mode; 16-bit, 32-bit and float samples --------------------------------------
+def encoded(im: Image.Image, fmt: str = "PNG", **save) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+def grey16(value: int, fmt: str = "PNG") -> bytes:
+    return encoded(Image.fromarray(np.full((8, 8), value, np.uint16)), fmt)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_16_bit_sources_are_scaled_not_clipped(fmt):
+    assert apply("image/resize,w_4", grey16(32768, fmt)).getpixel((0, 0)) == (128, 128, 128)
+    assert apply("image/resize,w_4", grey16(100, fmt)).getpixel((0, 0)) == (0, 0, 0)
+    assert apply("image/average-hue", grey16(32768, fmt)) == {"RGB": "0x808080"}
+    assert apply("image/average-hue", grey16(65535, fmt)) == {"RGB": "0xffffff"}
+    info = apply("image/info", grey16(32768, fmt))
+    assert info["Format"] == {"value": fmt.lower()} and info["ImageWidth"] == {"value": "8"}
+    assert info["FileSize"] == {"value": str(len(grey16(32768, fmt)))}
+
+
+@pytest.mark.parametrize("mode,value,grey", [
+    ("I;16", 32768, 128), ("I;16B", 65535, 255), ("I;16L", 257, 1),
+    ("I", 32768, 128),                      # fits 16 bits: a 16-bit sample
+    ("I", 2 ** 30, 128), ("I", -5, 0),      # otherwise scaled from 0..2³¹−1
+    ("F", 0.5, 128), ("F", 1.0, 255),       # 0..1
+    ("F", 128.0, 128), ("F", 300.0, 255),   # over 1: Pillow's 0..255
+    ("F", float("nan"), 0),
+])
+def test_wide_pil_modes_are_scaled_from_their_range(mode, value, grey):
+    out = apply("image/resize,w_2", Image.new(mode, (4, 2), value))
+    assert out.mode == "RGB" and out.getpixel((0, 0)) == (grey, grey, grey)
+    assert apply("image/info", Image.new(mode, (4, 2), value))["ImageWidth"] == {"value": "4"}
+
+
+def test_a_16_bit_transparent_value_becomes_alpha():
+    im = Image.new("I;16", (2, 1), 7)
+    im.putpixel((1, 0), 40000)
+    im.info["transparency"] = 7
+    out = apply("image/format,png", im)
+    assert out.mode == "RGBA" and out.getpixel((0, 0))[3] == 0
+    assert out.getpixel((1, 0)) == (156, 156, 156, 255)
+
+
+@pytest.mark.parametrize("mode,value,expected", [
+    ("1", 1, (255, 255, 255)), ("L", 200, (200, 200, 200)), ("CMYK", (0, 255, 255, 0), (255, 0, 0)),
+    ("YCbCr", (76, 85, 255), (254, 0, 0)), ("LAB", (138, 208, 195), (251, 9, 11)),
+    ("HSV", (0, 255, 255), (255, 0, 0)), ("RGBX", (255, 0, 0, 0), (255, 0, 0)),
+    ("RGBa", (128, 0, 0, 128), (255, 0, 0, 128)), ("LA", (100, 50), (100, 100, 100, 50)),
+    ("La", (64, 128), (127, 127, 127, 128)), ("PA", (0, 128), (0, 0, 0, 128)),
+])
+def test_every_pillow_mode_without_a_format_is_converted(mode, value, expected):
+    im = Image.new(mode, (4, 4), value)
+    out = apply("image/rotate,90", im)
+    assert out.mode == ("RGBA" if len(expected) == 4 else "RGB") and out.format == "PNG"
+    assert out.getpixel((1, 1)) == expected
+    assert int(apply("image/info", im)["FileSize"]["value"]) > 0
+    assert apply("image/format,jpg", im).mode == "RGB"
+
+
+def test_a_cropped_cmyk_jpeg_has_no_format_and_still_works():
+    cmyk = Image.open(io.BytesIO(encoded(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG")))
+    cropped = cmyk.crop((0, 0, 20, 20))
+    assert cropped.format is None
+    out = apply("image/resize,w_10", cropped)
+    assert out.size == (10, 10)
+    assert max(abs(a - b) for a, b in zip(out.getpixel((5, 5)), (255, 0, 0))) < 8
+    assert apply("image/info", cropped)["Format"] == {"value": "png"}
+
+
+@pytest.mark.parametrize("size", [(0, 5), (5, 0), (0, 0)])
+@pytest.mark.parametrize("process", ["image/info", "image/average-hue", "image/resize,w_10"])
+def test_an_empty_pil_image_is_an_input_error(size, process):
+    with pytest.raises(ImageInputError) as info:
+        apply(process, Image.new("RGB", size))
+    assert "empty" in str(info.value) and info.value.code == "BadRequest" and info.value.hint
+
+
+# ---- whatever the lenient parser accepts runs or fails cleanly (Hypothesis) ---------------------
+def _value(ps) -> st.SearchStrategy[str]:
+    """Valid text for one parameter, kept small so the images stay small."""
+    if ps.kind == "int":
+        lo = max(ps.lo, -20)
+        return st.integers(lo, max(lo, min(ps.hi, 60))).map(str)
+    if ps.kind == "choice":
+        return st.sampled_from(ps.choices)
+    if ps.kind == "color":
+        return st.sampled_from(["FF0000", "00ff00"])
+    if ps.kind == "b64text":
+        return st.sampled_from(["Hi", "图片"]).map(b64url_encode)
+    if ps.kind == "b64font":
+        return st.sampled_from(FONTS).map(b64url_encode)
+    return st.sampled_from(["wm.png", "wm.png?x-oss-process=image/resize,P_50/rotate,30",
+                            "wm.png?x-oss-process=image/indexcrop,x_2,i_1/rounded-corners,r_2"]
+                           ).map(b64url_encode)
+
+
+@st.composite
+def lenient_action(draw) -> str:
+    """An action with any of its parameters, repeated or missing, plus unknown keys."""
+    spec = ACTIONS[draw(st.sampled_from(sorted(ACTIONS)))]
+    args = []
+    for _ in range(draw(st.integers(0, 4))):
+        if not spec.params or draw(st.integers(0, 5)) == 0:
+            args.append(draw(st.sampled_from(["zz_1", "P_5", "a_b"])))
+            continue
+        ps = draw(st.sampled_from(spec.params))
+        value = draw(_value(ps))
+        args.append(f"{ps.key}_{value}" if ps.key else value)
+    return ",".join([spec.name, *args])
+
+
+def _exif_jpeg(w: int, h: int, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encoded(Image.new("RGB", (w, h), (10, 200, 30)), "JPEG", exif=exif)
+
+
+def _palette_with_transparency() -> bytes:
+    im = Image.new("P", (5, 3), 0)
+    im.putpalette([255, 0, 0, 0, 255, 0] * 128)
+    im.info["transparency"] = 0
+    return encoded(im)
+
+
+SMALL = [make(6, 4), _palette_with_transparency(), grey16(30000),
+         make(1, 1, "PNG", "RGBA", (1, 2, 3, 4)), _exif_jpeg(1, 300, 6),
+         animated_gif(6, 4, (50, 60, 70)), Image.new("CMYK", (4, 4)), Image.new("La", (3, 2)),
+         Image.new("F", (2, 3), 0.25)]
+WATERMARK = make(5, 5, "PNG", "RGBA", (0, 0, 255, 128))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(lenient_action(), min_size=1, max_size=4), st.integers(0, len(SMALL) - 1))
+def test_whatever_the_lenient_parser_accepts_runs_or_fails_cleanly(actions, i):
+    try:
+        p = Process.parse("image/" + "/".join(actions), strict=False)
+    except ProcessSyntaxError:
+        return
+    assert Process.parse(str(p)) == p            # the canonical text is strictly valid
+    try:
+        run(p, SMALL[i], fetch=lambda key: WATERMARK).encode()
+    except ImgxError:
+        pass                                     # anything else fails the test

@@ -242,6 +242,50 @@ def test_lenient_mode_last_key_wins_and_unknown_dropped():
     assert p.actions[0].params == (Param("w", 200),)
 
 
+@pytest.mark.parametrize("text,parameter", [("image/circle", "r"), ("image/rounded-corners", "r"),
+                                            ("image/circle,zz_1", "r"), ("image/blur,r_3", "s"),
+                                            ("image/blur,s_3", "r")])
+def test_lenient_mode_keeps_required_parameters(text, parameter):
+    e = err(text, strict=False)
+    assert e.code == "MissingArgument" and e.parameter == parameter and e.column == 7
+
+
+@pytest.mark.parametrize("text", ["image/circle,r_5,r_9,zz_1", "image/blur,s_2,r_3,s_4,q_1",
+                                  "image/resize,w_100,P_5,w_200", "image/quality,q_80,q_90"])
+def test_lenient_results_parse_strictly_to_themselves(text):
+    p = Process.parse(text, strict=False)
+    assert Process.parse(str(p)) == p
+
+
+@pytest.mark.parametrize("text,column", [("image/\udc80", 7), ("image/resize,w_1\udc80", 17),
+                                         ("image/watermark,text_SGk\udc80", 25),
+                                         ("style/\udc80x", 7),
+                                         ("image/resize,w_1|sys/saveas,o_\udc80", 31)])
+def test_lone_surrogate_is_a_syntax_error_with_its_column(text, column):
+    e = err(text)
+    assert e.column == column and "surrogate" in str(e) and "UTF-8" in e.hint
+
+
+@pytest.mark.parametrize("build,action,parameter", [
+    (lambda: Process().watermark(text="a\udc80"), "watermark", "text"),
+    (lambda: Process().watermark(image="k\udc80.png"), "watermark", "image"),
+    (lambda: Process().resize(w=1).saveas("\udc80"), "sys/saveas", "o"),
+    (lambda: Process().resize(w=1).saveas("k", "\udcff"), "sys/saveas", "b"),
+])
+def test_builder_refuses_lone_surrogates(build, action, parameter):
+    with pytest.raises(ProcessSyntaxError) as info:
+        build()
+    assert (info.value.action, info.value.parameter) == (action, parameter)
+    assert "surrogate" in str(info.value)
+
+
+def test_b64url_encode_refuses_lone_surrogates():
+    with pytest.raises(ProcessSyntaxError, match="surrogate"):
+        b64url_encode("\udc80")
+    with pytest.raises(ProcessSyntaxError, match="surrogate"):
+        str(Process((Action("watermark", (Param("text", "\ud800"),)),)))
+
+
 def test_crop_r_is_accepted_for_oss2_compat():
     assert Process.parse("image/crop,w_100,h_100,x_100,y_100,r_1").actions[0]["r"] == 1
 

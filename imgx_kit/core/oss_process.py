@@ -21,10 +21,12 @@ in upper case, base64 values as unpadded URL-safe base64 (the form the docs ask 
 
 **Strict vs lenient.** ``parse(text)`` is strict: unknown keys, repeated keys, spaces, upper-case
 action names are rejected. ``parse(text, strict=False)`` lets the last repeated key win and drops
-unknown keys (oss-process.md §1.2). Errors are :class:`ProcessSyntaxError` carrying ``action``,
-``parameter``, ``column`` (1-based), ``allowed`` and ``suggestion``; they also carry ``ec`` (the
-OSS error code, e.g. ``"0040-00000312"``, or ``None``), ``code`` (``InvalidArgument``,
-``BadRequest``, ``MissingArgument``) and ``status`` (400) for the emulator.
+unknown keys (oss-process.md §1.2); nothing else is relaxed, so a required parameter
+(``circle,r_``, ``blur,r_…,s_…``) stays required and ``parse(str(p))`` accepts every lenient
+result. Errors are :class:`ProcessSyntaxError` carrying ``action``, ``parameter``, ``column``
+(1-based), ``allowed`` and ``suggestion``; they also carry ``ec`` (the OSS error code, e.g.
+``"0040-00000312"``, or ``None``), ``code`` (``InvalidArgument``, ``BadRequest``,
+``MissingArgument``) and ``status`` (400) for the emulator.
 """
 from __future__ import annotations
 
@@ -67,6 +69,8 @@ def b64url_encode(data: str | bytes) -> str:
         >>> b64url_encode("Hello 图片服务!")
         'SGVsbG8g5Zu-54mH5pyN5YqhIQ'
     """
+    if isinstance(data, str):
+        _check_surrogates(data, "text to base64-encode")
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
@@ -86,6 +90,20 @@ def b64url_decode(text: str) -> bytes:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError) as e:  # pragma: no cover - the checks above catch these
         raise ValueError(str(e)) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_HINT = "decode the bytes as UTF-8 (not with errors='surrogateescape') first"
+
+
+def _check_surrogates(text: str, what: str, *, action: str | None = None,
+                      parameter: str | None = None) -> None:
+    """Refuse a lone surrogate (text decoded with ``errors='surrogateescape'``): it has no UTF-8."""
+    m = _SURROGATE.search(text)
+    if m:
+        raise _error(f"{what} contains the lone surrogate {m.group()!r} (character "
+                     f"{m.start() + 1}), which is not valid Unicode text", action=action,
+                     parameter=parameter, allowed="valid Unicode text", hint=_SURROGATE_HINT)
 
 
 # ---- specification tables -----------------------------------------------------------------
@@ -155,7 +173,7 @@ class ActionSpec:
     bare: bool = False                       # takes one bare value (rotate,90)
     bare_optional: bool = False              # quality: bare value or key/value pairs
     required_any: tuple[str, ...] = ()       # at least one of these keys
-    required_all: tuple[str, ...] = ()       # all of these keys (strict mode)
+    required_all: tuple[str, ...] = ()       # all of these keys (lenient mode too)
     missing_ec: str | None = None
     too_many_ec: str | None = "0040-00000203"
     alone: bool = False                      # info / average-hue: the only action
@@ -575,7 +593,7 @@ def _finish_action(spec: ActionSpec, values: dict[str, Any], *, text: str, col: 
         raise _error(f"{name} needs at least one of " + ", ".join(f"{k}_" for k in keys),
                      text=text, column=col, action=name, allowed=_allowed_params(spec, False),
                      ec=spec.missing_ec, code="MissingArgument", hint=f"e.g. {_example(spec)}")
-    if strict and spec.required_all:
+    if spec.required_all:
         missing = [k for k in spec.required_all if k not in values]
         if missing:
             raise _error(f"{name} needs " + " and ".join(f"{k}_" for k in missing), text=text,
@@ -713,6 +731,10 @@ def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> "
     if not isinstance(text, str):
         raise ProcessSyntaxError(f"a process must be a str, not {type(text).__name__}",
                                  hint="pass text such as 'image/resize,w_100' or build a Process")
+    m = _SURROGATE.search(text)
+    if m:
+        raise _error(f"the process contains the lone surrogate {m.group()!r}", text=text,
+                     column=m.start() + 1, allowed="valid Unicode text", hint=_SURROGATE_HINT)
     n = len(text.encode("utf-8"))
     if n > max_length:
         raise _error(f"process is {n} bytes long, over the limit of {max_length}", text=text,
@@ -874,6 +896,7 @@ class Process:
                                          action=name, parameter=key or None,
                                          allowed=ps.allowed(),
                                          hint="give the plain text; the builder base64-encodes it")
+            _check_surrogates(value, label, action=name, parameter=key or None)
             return b64url_encode(value)
         if isinstance(value, bool):
             value = int(value)
@@ -1004,6 +1027,9 @@ class Process:
         if not isinstance(object, str) or (bucket is not None and not isinstance(bucket, str)):
             raise ProcessSyntaxError("saveas object and bucket must be str",
                                      hint="saveas('dest.jpg', 'examplebucket')")
+        for key, value in (("o", object), ("b", bucket or "")):
+            _check_surrogates(value, f"sys/saveas parameter {key}_", action="sys/saveas",
+                              parameter=key)
         tail = "sys/saveas,o_" + b64url_encode(object) + (
             ",b_" + b64url_encode(bucket) if bucket is not None else "")
         main = replace(self, save_as=None).text

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import html
+import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,7 +21,23 @@ from ..core.request import HttpRequest
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Emulator
 
-__all__ = ["Ctx", "LogEntry", "RequestLog"]
+__all__ = ["Ctx", "LogEntry", "RequestLog", "json_body"]
+
+
+def json_body(data: bytes) -> Any:
+    """A request body parsed as JSON; ``ValueError`` for anything that is not, including bytes
+    that are not UTF-8 and nesting too deep for Python's parser (``[[[[…``).
+
+        >>> json_body(b'{"a": 1}')
+        {'a': 1}
+        >>> json_body(b"[" * 100000)
+        Traceback (most recent call last):
+        ValueError: the JSON is nested too deeply
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 @dataclass

@@ -9,13 +9,12 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-import json
 import re
 
 from werkzeug.wrappers import Response
 
 from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
-from .context import Ctx
+from .context import Ctx, json_body
 from .envelopes import gateway_ok, json_response, request_id
 from .faults import Fault
 from .state import normalise_key
@@ -133,8 +132,8 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
     raw = ctx.req.body
     if raw.strip():
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            body = json_body(raw)
+        except ValueError:
             return gateway_answer(ctx, call, "InvalidParameter", "The parameter body is invalid: not JSON.")
         if not isinstance(body, dict):
             return gateway_answer(ctx, call, "InvalidParameter", "The parameter body is invalid: not a JSON object.")

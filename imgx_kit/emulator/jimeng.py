@@ -5,13 +5,12 @@ The ``sessionid`` cookie (or ``sessionid_ss`` / ``sid_tt``) must be known; the a
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta, timezone
 
 from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Response
 
-from .context import Ctx
+from .context import Ctx, json_body
 from .envelopes import json_response, jimeng_ret
 from .faults import Fault
 
@@ -52,6 +51,16 @@ def too_large(ctx: Ctx) -> Response:
     return _ret(ctx, "4002", "param error")
 
 
+def _session_id(cookie: str) -> str | None:
+    """The ``sessionid`` (or ``sessionid_ss`` / ``sid_tt``) cookie; ``None`` when there is none
+    or the header's bytes are not UTF-8 (then it names no session: a login error)."""
+    try:
+        cookies = parse_cookie(cookie)
+    except UnicodeDecodeError:
+        return None
+    return cookies.get("sessionid") or cookies.get("sessionid_ss") or cookies.get("sid_tt")
+
+
 def handle(ctx: Ctx) -> Response:
     req = ctx.req
     path = ctx.path if ctx.path.startswith("/mweb/") else req.path
@@ -61,8 +70,7 @@ def handle(ctx: Ctx) -> Response:
     if req.method != "POST":
         ctx.verdict("MethodNotAllowed", f"{req.method} on {PATH}")
         return json_response(405, {"ret": "405", "errmsg": "method not allowed"})
-    cookies = parse_cookie(req.header("Cookie") or "")
-    sid = cookies.get("sessionid") or cookies.get("sessionid_ss") or cookies.get("sid_tt")
+    sid = _session_id(req.header("Cookie") or "")
     state = ctx.emu.state
     if sid:
         ctx.secrets = (sid,)
@@ -71,8 +79,8 @@ def handle(ctx: Ctx) -> Response:
     if not known:
         return _ret(ctx, "1015", "login error")
     try:
-        body = json.loads(req.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        body = json_body(req.body or b"{}")
+    except ValueError:
         return _ret(ctx, "4002", "param error")
     scene = body.get("scene") if isinstance(body, dict) else None
     if isinstance(scene, bool) or not isinstance(scene, (int, str)) or str(scene) not in ("1", "2", "3", "video_cover"):

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 from email.utils import formatdate
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
 from werkzeug.http import parse_range_header
@@ -205,29 +205,63 @@ def _list_buckets(ctx: Ctx) -> Response:
 
 
 def _list_objects(ctx: Ctx, bucket: Bucket) -> Response:
-    prefix = ctx.q("prefix") or ""
-    try:
-        max_keys = int(ctx.q("max-keys") or 100)
-    except ValueError:
-        return _err(ctx, "InvalidArgument", "max-keys must be a number.", bucket=bucket.name)
-    marker = ctx.q("marker") or ""
+    """ListObjects (V1): keys after ``marker`` under ``prefix``; with a ``delimiter``, the keys
+    that have it after the prefix roll up into one ``CommonPrefixes`` entry each. Keys and
+    prefixes together count against ``max-keys`` (1..1000, default 100); a truncated answer's
+    ``NextMarker`` is the last entry given (a key or a common prefix). ``encoding-type=url``
+    percent-encodes every key, prefix, marker and delimiter in the answer, as oss2 asks."""
+    prefix, marker, delimiter = ctx.q("prefix") or "", ctx.q("marker") or "", ctx.q("delimiter") or ""
+    raw_max = ctx.q("max-keys") or "100"
+    if not (raw_max.isascii() and raw_max.isdigit() and len(raw_max) <= 4 and 1 <= int(raw_max) <= 1000):
+        return _err(ctx, "InvalidArgument", "max-keys must be an integer between 1 and 1000.",
+                    bucket=bucket.name, extra={"ArgumentName": "max-keys", "ArgumentValue": raw_max})
+    encoding = ctx.q("encoding-type")
+    if encoding not in (None, "url"):
+        return _err(ctx, "InvalidArgument", "encoding-type must be url.", bucket=bucket.name,
+                    extra={"ArgumentName": "encoding-type", "ArgumentValue": encoding})
     with ctx.emu.state.lock:
         keys = sorted(k for k in bucket.objects if k.startswith(prefix) and k > marker)
-        objs = [(k, bucket.objects[k]) for k in keys[:max_keys]]
-    truncated = len(keys) > max_keys
-    items = "".join(f"<Contents><Key>{escape(k)}</Key><LastModified>{o.last_modified:%Y-%m-%dT%H:%M:%S.000Z}"
+        entries, truncated = _list_entries(keys, prefix, marker, delimiter, int(raw_max))
+        objs = {k: bucket.objects[k] for k, rolled in entries if not rolled}
+    enc = (lambda t: escape(quote(t, safe=""))) if encoding == "url" else escape
+    items = "".join(f"<Contents><Key>{enc(k)}</Key><LastModified>{o.last_modified:%Y-%m-%dT%H:%M:%S.000Z}"
                     f"</LastModified><ETag>{escape(o.etag)}</ETag><Type>Normal</Type><Size>{len(o.data)}</Size>"
-                    f"<StorageClass>Standard</StorageClass></Contents>" for k, o in objs)
-    nxt = f"<NextMarker>{escape(objs[-1][0])}</NextMarker>" if truncated and objs else ""
+                    f"<StorageClass>Standard</StorageClass></Contents>" for k, o in objs.items())
+    items += "".join(f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p, rolled in entries if rolled)
+    nxt = f"<NextMarker>{enc(entries[-1][0])}</NextMarker>" if truncated else ""
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult>'
-           f"<Name>{escape(bucket.name)}</Name><Prefix>{escape(prefix)}</Prefix><Marker>{escape(marker)}</Marker>"
-           f"<MaxKeys>{max_keys}</MaxKeys><Delimiter></Delimiter><IsTruncated>{str(truncated).lower()}</IsTruncated>"
-           f"{nxt}{items}</ListBucketResult>")
+           f"<Name>{escape(bucket.name)}</Name><Prefix>{enc(prefix)}</Prefix><Marker>{enc(marker)}</Marker>"
+           f"<MaxKeys>{int(raw_max)}</MaxKeys><Delimiter>{enc(delimiter)}</Delimiter>"
+           + ("<EncodingType>url</EncodingType>" if encoding else "")
+           + f"<IsTruncated>{str(truncated).lower()}</IsTruncated>{nxt}{items}</ListBucketResult>")
     ctx.verdict(None, "list objects")
     resp = xml_response(200, xml, {"x-oss-request-id": oss_request_id()})
     if ctx.req.method == "HEAD":
         resp.set_data(b"")
     return resp
+
+
+def _list_entries(keys: list[str], prefix: str, marker: str, delimiter: str,
+                  max_keys: int) -> tuple[list[tuple[str, bool]], bool]:
+    """(up to ``max_keys`` entries ``(name, is common prefix)`` in order, whether more follow)
+    from the sorted ``keys`` after ``marker``. A common prefix at or before the marker was
+    already given on an earlier page, so it is not repeated.
+
+        >>> _list_entries(["a/1", "a/2", "b", "c/x"], "", "", "/", 1)
+        ([('a/', True)], True)
+        >>> _list_entries(["a/1", "a/2", "b", "c/x"], "", "a/", "/", 2)     # the next page
+        ([('b', False), ('c/', True)], False)
+    """
+    entries: list[tuple[str, bool]] = []
+    for k in keys:
+        cut = k.find(delimiter, len(prefix)) if delimiter else -1
+        name = k[:cut + len(delimiter)] if cut >= 0 else k
+        if cut >= 0 and (name <= marker or (entries and entries[-1] == (name, True))):
+            continue
+        if len(entries) == max_keys:
+            return entries, True
+        entries.append((name, cut >= 0))
+    return entries, False
 
 
 # ---- objects ---------------------------------------------------------------------------------------
@@ -347,7 +381,10 @@ def _process_error(ctx: Ctx, bucket: Bucket, e: Exception) -> Response:
 
 
 def _save_as(ctx: Ctx, bucket: Bucket, key: str) -> Response:
-    body = ctx.req.body.decode("utf-8", "replace")
+    try:
+        body = ctx.req.body.decode("utf-8")
+    except UnicodeDecodeError:
+        body = ""
     if not body.startswith("x-oss-process="):
         return _err(ctx, "InvalidArgument", "The body must be x-oss-process=<process>|sys/saveas,o_…",
                     bucket=bucket.name)
@@ -370,6 +407,7 @@ def _save_as(ctx: Ctx, bucket: Bucket, key: str) -> Response:
         return _err(ctx, "InvalidObjectName", bucket=target_name)
     ctx.emu.state.put_object(target, tkey, data, ctype, ctx.now)
     ctx.verdict(None, f"saved as {target_name}/{tkey}")
-    out = json.dumps({"bucket": target_name, "fileSize": len(data), "object": tkey, "status": "OK"})
+    # "bucket" echoes b_ only: it is "" when the target defaulted to the source bucket (§1.4)
+    out = json.dumps({"bucket": proc.save_as.bucket or "", "fileSize": len(data), "object": tkey, "status": "OK"})
     return Response(out.encode(), status=200, content_type="application/json",
                     headers={"x-oss-request-id": oss_request_id()})

@@ -13,7 +13,9 @@ Routing on the one port (path prefix first, then ``Host`` virtual hosts, then th
 """
 from __future__ import annotations
 
+import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -40,10 +42,16 @@ IMAGEX_ACTIONS = frozenset({"ApplyImageUpload", "CommitImageUpload"})
 _PREFIXES = ("jimeng", "imagex", "visual")
 _HOST_ROUTES = ("jimeng", "imagex", "visual", "upload", "oss")
 _DRAIN_LIMIT = 1 << 30
+_HANDSHAKE_TIMEOUT = 10.0       # seconds a TLS client may take to say hello
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class _Drop(ConnectionResetError):
     """Raised inside the app to drop the connection (a fault)."""
+
+
+class _BadFraming(Exception):
+    """The body's framing (Content-Length, chunked encoding) is broken; the text says how."""
 
 
 def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple[str, str]:
@@ -81,6 +89,21 @@ def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple
 class _Handler(WSGIRequestHandler):
     """werkzeug's handler, plus: the headers exactly as received (order, case, duplicates),
     a real TCP reset when a fault drops the connection, and no access log on stderr."""
+
+    def handle(self) -> None:
+        """Finish the TLS handshake here, in this connection's own thread (the listening socket
+        accepts without it), within :data:`_HANDSHAKE_TIMEOUT`; a client that never says hello
+        or fails the handshake is closed without holding up anyone else."""
+        conn = self.connection
+        if isinstance(conn, ssl.SSLSocket):
+            try:
+                conn.settimeout(_HANDSHAKE_TIMEOUT)
+                conn.do_handshake()
+                conn.settimeout(None)
+            except (OSError, ValueError):       # ssl.SSLError, timeout, reset
+                self.close_connection = True
+                return
+        super().handle()
 
     def make_environ(self):  # type: ignore[override]
         env = super().make_environ()
@@ -161,8 +184,7 @@ class App:
 
     def _context(self, environ: dict) -> tuple[Ctx, Response | None]:
         emu = self.emu
-        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or (
-            environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
+        raw, bad_target = _raw_target(environ)
         if raw.startswith(("http://", "https://")):          # absolute-form request target
             raw = "/" + raw.split("://", 1)[1].partition("/")[2]
         headers = environ.get("imgx.headers")
@@ -177,16 +199,22 @@ class App:
         mod = self.handlers[route]
         scheme = environ.get("wsgi.url_scheme", "http")
         url = f"{scheme}://{host}{raw if raw.startswith('/') else '/' + raw}"
-        body, too_large = self._body(environ, mod.max_body(emu))  # type: ignore[attr-defined]
+        method = environ.get("REQUEST_METHOD", "GET").upper()
         try:
-            req = HttpRequest(environ.get("REQUEST_METHOD", "GET").upper(), url, tuple(headers), body)
+            body, too_large = self._body(environ, mod.max_body(emu))  # type: ignore[attr-defined]
+            problem = "the request target is not UTF-8" if bad_target else None
+        except _BadFraming as e:
+            body, too_large, problem = b"", False, str(e)
+        try:
+            if problem is not None:
+                raise ValueError(problem)
+            req = HttpRequest(method, url, tuple(headers), body).with_url(url)   # checks Host and target
             _ = req.host, req.path           # parse once; a bad Host or target fails here
         except ValueError:
-            req = HttpRequest(environ.get("REQUEST_METHOD", "GET").upper(),
-                              f"{scheme}://127.0.0.1{raw if raw.startswith('/') else '/'}",
+            req = HttpRequest(method, f"{scheme}://127.0.0.1{raw if raw.startswith('/') else '/'}",
                               tuple(headers), body)
             ctx = Ctx(emu, environ, req, route, sub, parse_query(query), emu.now())
-            return ctx, mod.bad_request(ctx, "the Host header or request target does not parse")  # type: ignore[attr-defined]
+            return ctx, mod.bad_request(ctx, problem or "the Host header or request target does not parse")  # type: ignore[attr-defined]
         ctx = Ctx(emu, environ, req, route, sub, parse_query(query), emu.now())
         if too_large:
             return ctx, mod.too_large(ctx)  # type: ignore[attr-defined]
@@ -194,13 +222,35 @@ class App:
 
     @staticmethod
     def _body(environ: dict, cap: int) -> tuple[bytes, bool]:
+        """(body, over the cap). Raises :class:`_BadFraming` for a Content-Length that is not a
+        number, differs from another one or is longer than the body, or a chunked body that breaks
+        its framing; a client that drops the connection raises :class:`_Drop`."""
+        try:
+            return App._read_body(environ, cap)
+        except _BadFraming:
+            raise
+        except ConnectionError:
+            raise _Drop("the client went away while sending the body") from None
+        except (OSError, ValueError) as e:      # werkzeug's dechunker: bad size line, terminator, EOF
+            raise _BadFraming(f"the chunked body is malformed ({e})") from None
+
+    @staticmethod
+    def _read_body(environ: dict, cap: int) -> tuple[bytes, bool]:
         stream = environ["wsgi.input"]
-        length = environ.get("CONTENT_LENGTH")
+        if environ.get("wsgi.input_terminated"):            # chunked: it wins over Content-Length
+            data = stream.read(cap + 1)
+            if len(data) > cap:
+                while stream.read(1 << 20):
+                    pass
+                return b"", True
+            return data, False
+        length = (environ.get("CONTENT_LENGTH") or "").strip()
+        if len({v.strip() for k, v in environ.get("imgx.headers", ()) if k.lower() == "content-length"}) > 1:
+            raise _BadFraming("Content-Length is given twice, with different values")
         if length:
-            try:
-                n = int(length)
-            except ValueError:
-                return b"", False
+            if not _DIGITS.fullmatch(length):
+                raise _BadFraming(f"Content-Length {length[:40]!r} is not a non-negative number")
+            n = int(length)
             if n > cap:
                 left = n if n <= _DRAIN_LIMIT else 0       # drain, so the client reads our answer
                 while left > 0:
@@ -209,15 +259,27 @@ class App:
                         break
                     left -= len(chunk)
                 return b"", True
-            return (stream.read(n) if n else b""), False
-        if environ.get("wsgi.input_terminated"):            # chunked transfer encoding
-            data = stream.read(cap + 1)
-            if len(data) > cap:
-                while stream.read(1 << 20):
-                    pass
-                return b"", True
+            data = stream.read(n) if n else b""
+            if len(data) < n:
+                raise _BadFraming(f"the body ended after {len(data)} of its {n} bytes (Content-Length)")
             return data, False
         return b"", False
+
+
+def _raw_target(environ: dict) -> tuple[str, bool]:
+    """(the request target as sent, whether its raw bytes fail to be UTF-8). The stdlib reads
+    the request line as Latin-1 and werkzeug re-encodes that as UTF-8 read as Latin-1 (PEP 3333),
+    so raw non-ASCII bytes arrive encoded twice: undo both, then read the bytes as UTF-8."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is None:
+        return environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""), False
+    if raw.isascii():
+        return raw, False
+    data = raw.encode("latin-1").decode("utf-8").encode("latin-1")
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), True
 
 
 def _degrade(resp: Response, fault: Fault) -> Response:
@@ -249,9 +311,12 @@ class ServerThread:
     """A werkzeug threaded server on ``host:port`` (0 = a free port), served from a daemon
     thread, so it works inside a running Jupyter kernel; ``stop()`` shuts it down cleanly."""
 
-    def __init__(self, app: App, host: str, port: int, ssl_context=None) -> None:
-        self.server = make_server(host, port, app, threaded=True, request_handler=_Handler,
-                                  ssl_context=ssl_context)
+    def __init__(self, app: App, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.server = make_server(host, port, app, threaded=True, request_handler=_Handler)
+        if ssl_context is not None:      # handshakes in each connection's thread, not in accept()
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True,
+                                                         do_handshake_on_connect=False)
+            self.server.ssl_context = ssl_context
         self.port = self.server.server_port
         self.host = host
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -261,7 +326,8 @@ class ServerThread:
         self._thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self._thread.is_alive():              # shutdown() waits for a serve_forever() to end
+            self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import json
 import threading
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import numpy as np
+import requests
+import urllib3
 from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
+from ..core.redact import redact_url
 from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
-from .context import Ctx
+from .context import Ctx, json_body
 from .envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
 from .faults import Fault
 from .inpaint import InpaintParams, run_backend
@@ -40,6 +42,7 @@ REQ_KEYS = {"CVProcess": ("i2i_inpainting", "i2i_inpainting_edit"),
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4096
 _INPUT_INVALID = 50215
+_FETCH_TIMEOUT = 10.0           # seconds to download one image_urls entry
 
 
 class _Invalid(Exception):
@@ -126,8 +129,8 @@ def handle(ctx: Ctx) -> Response:
     if ctype != "application/json":
         return _cv(ctx, _INPUT_INVALID, f"Content-Type {ctype or '(none)'!r} is not application/json")
     try:
-        body = json.loads(req.body)
-    except (ValueError, UnicodeDecodeError):
+        body = json_body(req.body)
+    except ValueError:
         return _cv(ctx, _INPUT_INVALID, "the body is not JSON")
     if not isinstance(body, dict):
         return _cv(ctx, _INPUT_INVALID, "the body is not a JSON object")
@@ -244,24 +247,29 @@ def _b64(text: str, i: int) -> bytes:
 
 
 def _fetch(ctx: Ctx, url: str) -> bytes:
-    """Only URLs of this emulator's own OSS objects or results can be fetched (offline)."""
+    """Download an image URL as the service does, over HTTP, but only from this emulator
+    (offline): OSS judges the GET as any other, so a private object needs a signed URL. Any
+    failure (refused, not 200, unreachable, too slow) is an input the service rejects; the first
+    ``MAX_IMAGE_BYTES + 1`` bytes are read, so ``_decode`` sees an oversized image as such."""
+    shown = redact_url(url)[:120]
     try:
         sp = urlsplit(url)
     except ValueError:
-        raise _Invalid(f"image URL {url[:80]!r} does not parse") from None
+        raise _Invalid(f"image URL {shown!r} does not parse") from None
+    if sp.scheme not in ("http", "https"):
+        raise _Invalid(f"image URL {shown!r} is not http or https")
     if sp.netloc != ctx.emu.upload_host:
         raise _Invalid(f"image URL host {sp.netloc!r} is not reachable from the emulator")
-    path = unquote(sp.path)
-    if path.startswith("/visual/results/"):
-        data = ctx.emu.results.get(path[len("/visual/results/"):].removesuffix(".png"))
-    else:
-        bucket, _, key = path[1:].partition("/")
-        b = ctx.emu.state.bucket(bucket)
-        obj = b.objects.get(key) if b is not None else None
-        data = obj.data if obj is not None else None
-    if data is None:
-        raise _Invalid(f"image URL {path!r} does not name a stored object")
-    return data
+    try:
+        with requests.Session() as session:
+            session.trust_env = False           # loopback: no proxies from the environment
+            with session.get(url, stream=True, timeout=_FETCH_TIMEOUT, allow_redirects=False,
+                             verify=ctx.emu.ca_bundle or True) as resp:
+                if resp.status_code != 200:
+                    raise _Invalid(f"downloading image URL {shown!r} answered HTTP {resp.status_code}")
+                return resp.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+        raise _Invalid(f"downloading image URL {shown!r} failed: {type(e).__name__}") from None
 
 
 def _decode(data: bytes, what: str) -> tuple[Image.Image, str]:

@@ -132,6 +132,9 @@ def load_source(image: Any) -> SourceImage:
                                ec="0040-00000005", code="BadRequest",
                                hint="OSS reads JPG, PNG, BMP, GIF, WebP, TIFF and HEIC")
     w, h = im.size
+    if not w or not h:
+        raise _image_error(f"the source image is empty ({w}×{h} pixels)", ec="0040-00000005",
+                           code="BadRequest", hint="pass an image at least 1×1 pixel")
     frames = int(getattr(im, "n_frames", 1) or 1)
     if w > MAX_SOURCE_SIDE or h > MAX_SOURCE_SIDE:
         raise _image_error(f"source is {w}×{h}, over the {MAX_SOURCE_SIDE} px per side limit",
@@ -177,12 +180,13 @@ def _register_heif() -> None:
 
 
 def _encoded_size(im: Image.Image, fmt: str) -> int:
+    """Bytes of a PIL source saved as ``fmt`` (8-bit PNG when ``fmt`` cannot hold its mode)."""
     buf = io.BytesIO()
     try:
         im.save(buf, _TO_PIL.get(fmt, "PNG"))
     except Exception:  # noqa: BLE001
         buf = io.BytesIO()
-        im.save(buf, "PNG")
+        _working_copy(im).save(buf, "PNG")
     return buf.tell()
 
 
@@ -493,13 +497,25 @@ def run(process: Process | str, image: Any, *, fetch: Fetch | None = None,
     return OssResult(im, fmt, quality, bool(progressive) and fmt == "jpg")
 
 
+def _checked(process: Process | str) -> Process:
+    """The parsed process; a ``Process`` built from ``Action``/``Param`` by hand is validated
+    too, so every step sees the parameters it requires."""
+    if isinstance(process, Process) and not process.text:
+        return process
+    return Process.parse(process)
+
+
 def _makes_still(a: Action) -> bool:
     """OSS turns an animated GIF into a still for these (oss-process.md §1.5, GIF row)."""
     return a.name in ("rotate", "rounded-corners") or (a.name == "resize" and "p" in a)
 
 
 def _resolve(process: Process | str, styles: Mapping[str, Process | str] | None) -> Process:
-    proc = process if isinstance(process, Process) else Process.parse(process)
+    proc = _checked(process)
+    if styles is not None and not isinstance(styles, Mapping):
+        raise ProcessSyntaxError(f"styles must be a mapping of style names to processes, not "
+                                 f"{type(styles).__name__}",
+                                 hint="styles={'small': 'image/resize,w_100'}")
     if proc.style_name is not None:
         target = (styles or {}).get(proc.style_name)
         if target is None:
@@ -507,7 +523,7 @@ def _resolve(process: Process | str, styles: Mapping[str, Process | str] | None)
                                      action="style", parameter=proc.style_name,
                                      hint="pass styles={'name': 'image/…'} (a bucket holds at "
                                           "most 50 styles)", code="NoSuchStyle", status=404)
-        proc = target if isinstance(target, Process) else Process.parse(target)
+        proc = _checked(target)
         if proc.style_name is not None:
             raise ProcessSyntaxError("a style cannot refer to another style",
                                      hint="define the style as image/… actions")
@@ -526,9 +542,33 @@ class _Ctx:
 
 
 def _working_copy(im: Image.Image) -> Image.Image:
-    """RGB, or RGBA when the source has any transparency."""
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+    """RGB, or RGBA when the source has any transparency, from any Pillow mode (CMYK, YCbCr,
+    LAB, HSV, premultiplied La/RGBa, palettes; 16-bit, 32-bit and float samples are scaled)."""
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        im = _eight_bit(im)
+    elif im.mode == "La":
+        im = im.convert("LA")             # Pillow converts premultiplied La only to LA
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in im.info
     return im.convert("RGBA" if has_alpha else "RGB")
+
+
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """A wide greyscale image as 8-bit ``L`` (``LA`` when it names a transparent value), scaled
+    from its full range: 0..65535 for ``I;16`` and for ``I`` whose values all fit 16 bits (how
+    Pillow holds 16-bit PNG/TIFF samples), else 0..2³¹−1 for ``I``; 0.0..1.0 for ``F``, or
+    Pillow's 0..255 when a value is over 1. NaN is 0; values outside the range are clipped."""
+    raw = np.asarray(im)
+    arr = np.nan_to_num(raw.astype(np.float64), nan=0.0)
+    if im.mode == "F":
+        top = 1.0 if arr.max() <= 1.0 else 255.0
+    else:
+        top = 65535.0 if im.mode != "I" or arr.max() <= 65535 else float(2 ** 31 - 1)
+    out = Image.fromarray(np.clip(np.rint(arr * (255 / top)), 0, 255).astype(np.uint8))
+    transparent = im.info.get("transparency")
+    if isinstance(transparent, int) and not isinstance(transparent, bool):
+        alpha = np.where(raw == transparent, 0, 255).astype(np.uint8)
+        out = Image.merge("LA", (out, Image.fromarray(alpha)))
+    return out
 
 
 def _orientation(im: Image.Image) -> int:
@@ -923,6 +963,6 @@ def _info(src: SourceImage) -> dict:
 
 
 def _average_hue(im: Image.Image) -> dict:
-    arr = np.asarray(im.convert("RGB"), dtype=np.float64).reshape(-1, 3)
+    arr = np.asarray(_working_copy(im).convert("RGB"), dtype=np.float64).reshape(-1, 3)
     mean = np.floor(arr.mean(axis=0) + 0.5).astype(int)
     return {"RGB": "0x{:02x}{:02x}{:02x}".format(*mean)}

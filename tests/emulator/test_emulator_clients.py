@@ -1,7 +1,7 @@
 """Real clients nobody here wrote, unmodified except for the endpoint: botocore (AWS4 with STS
 token credentials), the volcengine SDK (VisualService.cv_process over http, ImageXService
 .upload_image_data over https with the emulator's CA), and oss2 (V1 and V4, put/get/sign_url,
-with and without x-oss-process)."""
+with and without x-oss-process, listings, saveas)."""
 from __future__ import annotations
 
 import base64
@@ -18,9 +18,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from PIL import Image
 
+import imgx_kit as ik
 from imgx_kit.emulator.api import running
 
-from .helpers import crc, inpaint_inputs, png_bytes, upload_token
+from .helpers import crc, inpaint_inputs, png_bytes, send, upload_token
 
 pytestmark = pytest.mark.oracle
 
@@ -209,3 +210,76 @@ def test_oss2_range_downloads_follow_oss_rules(emu, tmp_path):
     assert target.read_bytes() == big
     parts = [e for e in emu.log if "big.bin" in e.raw_target and e.status == 206]
     assert len(parts) >= 2                                         # oss2 picks the part count; all ranged
+
+
+def _oss2_bucket(emu, name: str | None = None) -> oss2.Bucket:
+    c = emu.demo_oss_credentials
+    return oss2.Bucket(oss2.Auth(c.access_key, c.secret_key), emu.endpoints.oss, name or emu.demo_bucket)
+
+
+def test_oss2_lists_with_delimiter_prefix_and_pages(emu):
+    emu.create_bucket("imgx-list")
+    bucket = _oss2_bucket(emu, "imgx-list")
+    keys = ["a/1.png", "a/2.png", "a/b/3.png", "top.png", "z z/ü&<.png", "zz.png"]
+    for k in keys:
+        bucket.put_object(k, b"x")
+    r = bucket.list_objects(delimiter="/")
+    assert ([o.key for o in r.object_list], r.prefix_list) == (["top.png", "zz.png"], ["a/", "z z/"])
+    r = bucket.list_objects(prefix="a/", delimiter="/")
+    assert ([o.key for o in r.object_list], r.prefix_list) == (["a/1.png", "a/2.png"], ["a/b/"])
+    r = bucket.list_objects(prefix="z z/")
+    assert [o.key for o in r.object_list] == ["z z/ü&<.png"]          # encoding-type=url round trip
+    # pages of one: every key or common prefix exactly once, in order, NextMarker = the last entry
+    walked = [(o.key, o.is_prefix()) for o in oss2.ObjectIterator(bucket, delimiter="/", max_keys=1)]
+    assert walked == [("a/", True), ("top.png", False), ("z z/", True), ("zz.png", False)]
+    assert [o.key for o in oss2.ObjectIterator(bucket, max_keys=2)] == sorted(keys)
+    page = bucket.list_objects(max_keys=2)
+    assert page.is_truncated and page.next_marker == "a/2.png"
+    last = bucket.list_objects(marker="top.png", max_keys=2)
+    assert not last.is_truncated and [o.key for o in last.object_list] == ["z z/ü&<.png", "zz.png"]
+    for bad in (0, -1, 1001, "x"):
+        with pytest.raises(oss2.exceptions.OssError) as e:
+            bucket.list_objects(max_keys=bad)
+        assert (e.value.status, e.value.code) == (400, "InvalidArgument")
+    assert len(bucket.list_objects(max_keys=1000).object_list) == len(keys)
+
+
+def test_oss2_saveas_echoes_the_target_bucket_only_when_given(emu):
+    emu.create_bucket("imgx-saved")
+    bucket = _oss2_bucket(emu)
+    bucket.put_object("sv/src.png", png_bytes(40, 20))
+
+    def b64(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    r = bucket.process_object("sv/src.png", f"image/resize,w_10|sys/saveas,o_{b64('sv/out.png')}")
+    assert (r.status, r.bucket, r.object) == (200, "", "sv/out.png")
+    r = bucket.process_object("sv/src.png", f"image/resize,w_10|sys/saveas,o_{b64('sv/out.png')},b_{b64('imgx-saved')}")
+    assert (r.status, r.bucket, r.object) == (200, "imgx-saved", "sv/out.png")
+    assert "sv/out.png" in emu.state.bucket("imgx-saved").objects
+
+
+def test_cv_image_urls_are_downloaded_as_oss_judges_them(emu):
+    bucket = _oss2_bucket(emu)
+    ib, mb, _, _ = inpaint_inputs(32, 32)
+    bucket.put_object("cv/img.png", base64.b64decode(ib))
+    bucket.put_object("cv/mask.png", base64.b64decode(mb))
+
+    def cv(urls: list[str]) -> requests.Response:
+        body = json.dumps({"req_key": "i2i_inpainting", "image_urls": urls}).encode()
+        req = ik.HttpRequest.build("POST", emu.endpoints.visual + "/?Action=CVProcess&Version=2022-08-31",
+                                   [("Content-Type", "application/json")], body)
+        return send(ik.presets.VOLC_CV.sign(req, emu.demo_volc_credentials).signed_request)
+
+    emu.log.clear()
+    unsigned = [f"{emu.url}/{emu.demo_bucket}/cv/img.png", f"{emu.url}/{emu.demo_bucket}/cv/mask.png"]
+    assert requests.get(unsigned[0], timeout=10).status_code == 403           # the objects are private
+    r = cv(unsigned)
+    assert (r.status_code, r.json()["code"], r.json()["data"]) == (400, 50215, None)
+    r = cv([bucket.sign_url("GET", "cv/img.png", 600), bucket.sign_url("GET", "cv/mask.png", 600)])
+    assert (r.status_code, r.json()["code"]) == (200, 10000)
+    out = Image.open(io.BytesIO(base64.b64decode(r.json()["data"]["binary_data_base64"][0])))
+    assert out.size == (32, 32)
+    fetches = [(e.method, e.status) for e in emu.log if e.route == "oss" and e.raw_target.startswith("/imgx-demo/cv")]
+    assert fetches == [("GET", 403), ("GET", 403), ("GET", 200), ("GET", 200)]    # real GETs, judged by OSS
+    assert emu.errors == []
