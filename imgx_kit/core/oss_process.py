@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
 from .errors import ProcessSyntaxError
+from .oss_names import valid_bucket_name
 
 __all__ = ["Process", "Action", "Param", "SaveAs", "ParamSpec", "ActionSpec", "ACTIONS",
            "MAX_LENGTH", "FONTS", "b64url_encode", "b64url_decode", "split_watermark_image"]
@@ -56,7 +57,6 @@ FONTS = ("wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fa
 GRAVITIES = ("nw", "north", "ne", "west", "center", "east", "sw", "south", "se")
 FORMATS = ("jpg", "png", "webp", "bmp", "gif", "tiff", "heic", "avif")
 _STYLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]$")
 _INT = re.compile(r"^-?[0-9]+$")
 _HEX6 = re.compile(r"^[0-9A-Fa-f]{6}$")
 _B64URL = re.compile(r"^[A-Za-z0-9_\-]*={0,2}$")
@@ -715,7 +715,7 @@ def _parse_saveas(text: str, start: int) -> SaveAs:
             raise _error("sys/saveas: the target object key must be 1..1023 bytes", text=text,
                          column=col + 2, action="sys/saveas", parameter="o",
                          allowed="an object key of 1..1023 bytes")
-        if key == "b" and not _BUCKET.match(decoded):
+        if key == "b" and not valid_bucket_name(decoded):
             raise _error(f"sys/saveas: {decoded!r} is not a bucket name", text=text,
                          column=col + 2, action="sys/saveas", parameter="b",
                          allowed="3..63 lower-case letters, digits and '-'")

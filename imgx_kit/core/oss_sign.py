@@ -25,6 +25,7 @@ from . import canonical as C
 from .credentials import Credentials
 from .errors import SigningError
 from .keys import hmac_sha1_base64
+from .oss_names import BUCKET_NAME, valid_bucket_name
 from .request import HttpRequest
 from .scheme import OSS4
 from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, compute_signature, _lookup,
@@ -121,18 +122,7 @@ def _is_ip_or_localhost(host: str) -> bool:
         return False
 
 
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9\-]{1,61}[a-z0-9]")
 _SURROGATE = re.compile("[\ud800-\udfff]").search
-
-
-def valid_bucket_name(name: object) -> bool:
-    """OSS bucket names: 3–63 lower-case letters, digits and '-', starting and ending with a
-    letter or digit.
-
-        >>> valid_bucket_name("examplebucket"), valid_bucket_name("evil.com/x")
-        (True, False)
-    """
-    return isinstance(name, str) and BUCKET_NAME.fullmatch(name) is not None
 
 
 def check_key(bucket: str, key: str | None, required: bool = True) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..core.credentials import Credentials
+from ..core import oss_names
 from ..core.errors import EmulatorError
 
 __all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Bucket",
@@ -30,11 +31,10 @@ __all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Buc
 
 RESERVED_BUCKETS = frozenset({"jimeng", "imagex", "visual", "upload", "mweb", "oss"})
 _ALNUM = str.maketrans("+/=", "xyz")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
 def valid_bucket_name(name: str) -> bool:
-    return bool(_BUCKET.match(name)) and name not in RESERVED_BUCKETS and not name.startswith("tos-")
+    return oss_names.valid_bucket_name(name) and name not in RESERVED_BUCKETS and not name.startswith("tos-")
 
 
 def normalise_key(key: str) -> str | None:
