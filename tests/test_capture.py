@@ -488,6 +488,129 @@ def test_har_listing_masks_tokens():
     assert TOKEN not in str(ei.value) and "[1] GET https://h/2" in str(ei.value)
 
 
+def test_har_lone_surrogate_is_refused_where_it_is():
+    """A browser cuts long bodies, sometimes between the halves of an emoji, and writes the half
+    as valid JSON ("\\ud83d"). Half a character has no bytes: any reading (U+FFFD, dropping it,
+    surrogatepass) would sign a body the browser never sent. The choice: a CaptureError naming
+    the entry, the field and the position, with a hint."""
+    har = ('{"log":{"entries":[{"request":{"method":"POST","url":"https://h/","headers":[],'
+           '"postData":{"mimeType":"text/plain","text":"truncated \\ud83d"}}}]}}')
+    with pytest.raises(CaptureError, match=r"HAR entry 0: postData.text holds a lone surrogate "
+                                           r"\(U\+D83D\) at character 10 of 11") as ei:
+        from_har(har)
+    assert "export the HAR again" in ei.value.hint
+    url = '{"log":{"entries":[{"request":{"method":"GET","url":"https://h/\\udc80","headers":[]}}]}}'
+    with pytest.raises(CaptureError, match=r"request.url holds a lone surrogate \(U\+DC80\)"):
+        from_har(url)
+    hdr = {"log": {"entries": [{"request": {"method": "GET", "url": "https://h/",
+                                            "headers": [{"name": "x-a", "value": "a\ud83d"}]}}]}}
+    with pytest.raises(CaptureError, match=r"request.headers\[0\].value holds a lone surrogate"):
+        from_har(hdr)
+
+
+def test_curl_and_raw_text_with_a_lone_surrogate_are_refused_with_line_and_column():
+    for parse, text in ((parse_curl, "curl https://h/ \\\n  -d 'x\ud83d'"),
+                        (parse_curl, 'curl ^"https://h/^" ^\n -d "\ud83d"'),
+                        (parse_raw_http, "POST / HTTP/1.1\nHost: h\n\n\ud83d")):
+        with pytest.raises(CaptureError, match=r"line \d, column \d+ holds a lone surrogate \(U\+D83D\)"):
+            parse(text)
+    with pytest.raises(CaptureError, match=r"body= holds a lone surrogate \(U\+DC00\) at character 1"):
+        parse_raw_http("POST / HTTP/1.1\nHost: h\n\n", body="a\udc00")
+
+
+def test_undecodable_command_bytes_are_kept_and_urls_are_sent_as_curl_sends_them():
+    # bytes that are not UTF-8 (given as bytes, or as their surrogateescape text) keep their value
+    for text in (b"curl https://h/a\xffb -d \xfe", "curl https://h/a\udcffb -d \udcfe"):
+        p = parse_curl(text)
+        assert (p.request.url, p.request.body) == ("https://h/a%ffb", b"\xfe")
+        assert any("URL is not valid UTF-8" in n for n in p.notes)
+    cmd = parse_curl(b'curl ^"https://h/\xe9^" -d ^"\xff^"', shell="cmd").request
+    assert (cmd.url, cmd.body) == ("https://h/%e9", b"\xff")
+    # $'\ud83d' is bytes ED A0 BD in bash; past U+10FFFF bash writes the RFC 2279 forms
+    assert from_curl("curl $'https://h/\\ud83d'").url == "https://h/%ed%a0%bd"
+    assert from_curl("curl https://h/ --data-binary $'\\U110000\\U7FFFFFFF\\U80000000'").body == \
+        bytes.fromhex("f4908080 fdbfbfbfbfbf")
+
+
+def test_raw_http_host_must_be_host_and_port():
+    for host in ("h?x=1", "h/x", "u@h", "h#f", "[::1", "h x"):
+        with pytest.raises(CaptureError, match=r"the Host header .* is not host\[:port\]") as ei:
+            from_raw_http(f"GET /upload HTTP/1.1\r\nHost: {host}\r\n\r\n")
+        assert "request line" in ei.value.hint
+    assert from_raw_http("GET /a HTTP/1.1\nHost: [::1]:8080\n\n").url == "https://[::1]:8080/a"
+    with pytest.raises(CaptureError, match=r"2 Host headers \('h', 'g'\)"):
+        from_raw_http("GET / HTTP/1.1\r\nHost: h\r\nHost: g\r\n\r\n")
+
+
+def test_raw_http_content_length_and_chunked_bodies():
+    p = parse_raw_http("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: \u00b2\r\n\r\nab")
+    assert p.request.body == b"ab" and any("Content-Length '\u00b2' is not a number" in n for n in p.notes)
+    chunked = ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n")
+    p = parse_raw_http(chunked)
+    assert p.request.body == b"abc0123456789" and p.request.header("transfer-encoding") == "chunked"
+    assert any("chunked transfer coding was decoded" in n and "trailer" in n for n in p.notes)
+    assert from_raw_http(chunked, body=b"given").body == b"given"       # body= is taken as it is
+    for bad, match in (("zz\r\nabc\r\n0\r\n\r\n", r"has 'zz' at byte 0 where a hex chunk size"),
+                       ("\u0663\r\nabc\r\n0\r\n\r\n", r"has '\u0663' at byte 0"),
+                       ("ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n", r"chunk of \d+ bytes at byte 22 is cut off"),
+                       ("3\r\nabc\r\n", r"ends at byte 8 without its last \(size 0\) chunk")):
+        with pytest.raises(CaptureError, match=match):
+            from_raw_http("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + bad)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"scheme": "ftp"}, r"scheme='ftp' is not 'http' or 'https'"),
+    ({"scheme": 5}, r"scheme=5 is not"),
+    ({"body": 5}, r"body= must be bytes or str, not int"),
+])
+def test_raw_http_arguments(kw, match):
+    with pytest.raises(CaptureError, match=match):
+        from_raw_http("GET / HTTP/1.1\r\nHost: h\r\n\r\n", **kw)
+
+
+def _har(**request):
+    return {"log": {"entries": [{"request": {"method": "GET", "url": "https://h/", "headers": [], **request}}]}}
+
+
+@pytest.mark.parametrize("har, kw, match", [
+    ({"log": {"entries": [{"request": []}]}}, {}, r"HAR entry 0 has no request with a method and url"),
+    ({"log": {"entries": [{"request": []}, {"request": [], "response": [1]}]}}, {}, r"2 entries; say which one:\n  \[0\] \? \?"),
+    (_har(headers=1), {}, r"HAR entry 0: request.headers is int 1, not a list of \{name, value\} objects"),
+    (_har(headers=["X-A: 1"]), {}, r"request.headers\[0\] is not a \{name, value\} object: 'X-A: 1'"),
+    (_har(headers=[{"name": "x", "value": None}]), {}, r"request.headers\[0\].value is NoneType None, not a string"),
+    (_har(cookies=5), {}, r"request.cookies is int 5"),
+    (_har(cookies=["a=1"]), {}, r"request.cookies\[0\] is not a \{name, value\} object"),
+    (_har(method=None), {}, r"request.method is NoneType None, not a string"),
+    (_har(url=5), {}, r"request.url is int 5, not a string"),
+    (_har(method="POST", postData="abc"), {}, r"HAR entry 0: postData is str 'abc', not an object"),
+    (_har(method="POST", postData=5), {}, r"postData is int 5, not an object"),
+    (_har(method="POST", postData={"mimeType": "text/plain", "text": 5}), {}, r"postData.text is int 5, not a string"),
+    (_har(method="POST", postData={"mimeType": "x", "text": "a", "encoding": "gzip"}), {}, r"postData.encoding 'gzip' is not 'base64'"),
+    (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded", "params": 5}), {},
+     r"postData.params is int 5, not a list"),
+    (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded", "params": ["a"]}), {},
+     r"postData.params\[0\] is not a \{name, value\} object: 'a'"),
+    (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded",
+                                   "params": [{"name": "a", "value": 1}]}), {}, r"postData.params\[0\].value is int 1"),
+    (_har(), {"url_contains": 5}, r"url_contains must be a str, not int"),
+    (_har(), {"index": "0"}, r"index must be an int, not str"),
+    (b"\xff\xfe{}", {}, r"the HAR is not UTF-8 text \(byte 0xff at offset 0\)"),
+    ("x" * 5000, {}, r"is neither HAR JSON nor an existing file"),
+])
+def test_har_fields_of_the_wrong_shape(har, kw, match):
+    with pytest.raises(CaptureError, match=match) as ei:
+        from_har(har, **kw)
+    assert ei.value.hint
+
+
+def test_har_unreadable_file(tmp_path):
+    p = tmp_path / "latin1.har"
+    p.write_bytes(b'{"log": "\xe9"}')
+    with pytest.raises(CaptureError, match=r"not UTF-8 text \(byte 0xe9 at offset 9\)"):
+        from_har(p)
+
+
 # ============================================================================================
 # requests.PreparedRequest
 # ============================================================================================
@@ -573,6 +696,7 @@ ORACLE_COMMANDS = [
     "curl 'http://127.0.0.1:PORT/j' --json '{\"a\":1}' --json '{\"b\":2}'",
     "curl -X PUT 'http://127.0.0.1:PORT/k' --data-binary $'\\x01\\x02\\r\\nbin' -H 'Content-Type:'",
     "curl 'http://127.0.0.1:PORT/h' -r 0-9 --oauth2-bearer tok -H $'X-U: \\u00e9'",
+    "curl $'http://127.0.0.1:PORT/a\\xffb\\ud83d' --data-binary $'\\U110000\\U7FFFFFFF' -H 'Content-Type:'",
 ]
 
 

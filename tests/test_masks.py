@@ -416,3 +416,39 @@ def test_png_encoder_round_trips_any_shape(shape):
     assert np.array_equal(np.asarray(img), a)
     with pytest.raises(PainterError):
         encode_gray_png(a.astype(np.uint16))
+
+
+def test_premultiplied_and_lab_images():
+    la = Image.merge("La", [Image.new("L", (4, 3), 200), Image.new("L", (4, 3), 255)])
+    p = load_painter_image(la)
+    assert p.display.mode == "RGB" and p.display.getpixel((0, 0)) == (200, 200, 200)
+    assert mask_from_any(la, (4, 3)).all()                      # L channel 200 ≥ 128
+    with pytest.raises(PainterError, match="mode LAB cannot be shown without a colour conversion"):
+        load_painter_image(Image.new("LAB", (4, 3)))
+    lab = Image.merge("LAB", [Image.new("L", (4, 3), v) for v in (255, 128, 128)])
+    assert mask_from_any(lab, (4, 3)).all()                     # lightness decides
+
+
+@pytest.mark.parametrize("call, needle", [
+    (lambda: load_painter_image("x" * 5000), "does not exist"),
+    (lambda: mask_from_any("x" * 5000, (4, 3)), "does not exist"),
+    (lambda: load_painter_image(np.zeros((3, 4), np.uint8), max_display="x"), "max_display must be a number, not str"),
+    (lambda: load_painter_image(np.zeros((3, 4), np.uint8), max_display=math.nan), "max_display must be a whole number"),
+    (lambda: mask_from_any(np.zeros((3, 4), bool), 5), "size=5 is not a (width, height) pair"),
+    (lambda: mask_from_any(np.zeros((3, 4), bool), "43"), "size='43' is not a (width, height) pair"),
+    (lambda: MaskModel("x", 3), "width must be a number, not str 'x'"),
+    (lambda: MaskModel(10.5, 3), "width must be a whole number, not 10.5"),
+    (lambda: MaskModel(10, 3, max_undo="many"), "max_undo must be a number"),
+    (lambda: MaskModel(10, 10).stroke([("a", 1)], size=3), "stroke point x must be a number, not str 'a'"),
+    (lambda: MaskModel(10, 10).stroke([(1, 1)], size="20"), "brush size must be a number, not str '20'"),
+])
+def test_odd_arguments_raise_painter_error(call, needle):
+    with pytest.raises(PainterError) as ei:
+        call()
+    assert needle in str(ei.value) and ei.value.hint
+
+
+def test_numpy_numbers_are_accepted():
+    m = MaskModel(np.int64(10), np.float64(8.0))
+    assert (m.width, m.height) == (10, 8)
+    assert m.stroke([(np.float32(2.5), np.int32(2))], size=np.float64(3)) is not None

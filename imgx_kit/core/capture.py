@@ -98,6 +98,35 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
     return line, col
 
 
+def _b(text: str) -> bytes:
+    """The bytes of command text; U+DC80–U+DCFF stand for the undecodable bytes of a command
+    that was given as bytes (``surrogateescape``)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(text: str, *, escaped_bytes: bool = False) -> int | None:
+    """Where ``text`` first holds half of a UTF-16 surrogate pair, or ``None``. With
+    ``escaped_bytes``, U+DC80–U+DCFF are undecodable input bytes (see :func:`_b`), not halves."""
+    for m in _SURROGATE.finditer(text):
+        if not (escaped_bytes and "\udc80" <= m.group() <= "\udcff"):
+            return m.start()
+    return None
+
+
+def _refuse_lone_surrogate(text: str, what: str) -> None:
+    """Refuse command or raw HTTP text holding half a character: it has no bytes to send."""
+    pos = _lone_surrogate(text, escaped_bytes=True)
+    if pos is not None:
+        line, col = _line_col(text, pos)
+        raise CaptureError(f"{what}: line {line}, column {col} holds a lone surrogate "
+                           f"(U+{ord(text[pos]):04X}), half of a character, which has no UTF-8 bytes",
+                           hint="the text was cut in the middle of a character (an emoji?); copy it "
+                                "again in full, or remove that character")
+
+
 _ANSI_SIMPLE = {"a": b"\a", "b": b"\b", "e": b"\x1b", "E": b"\x1b", "f": b"\f", "n": b"\n",
                 "r": b"\r", "t": b"\t", "v": b"\v", "\\": b"\\", "'": b"'", '"': b'"', "?": b"?"}
 _HEX = "0123456789abcdefABCDEF"
@@ -111,7 +140,7 @@ def _ansi_c(text: str, i: int, out: bytearray) -> int:
         if c == "'":
             return i + 1
         if c != "\\" or i + 1 >= n:
-            out += c.encode("utf-8")
+            out += _b(c)
             i += 1
             continue
         e = text[i + 1]
@@ -130,20 +159,30 @@ def _ansi_c(text: str, i: int, out: bytearray) -> int:
             while j < n and j < i + 2 + width and text[j] in _HEX:
                 j += 1
             if j == i + 2:                    # no digits: kept as written
-                out += ("\\" + e).encode()
+                out += _b("\\" + e)
             elif e == "x":
                 out.append(int(text[i + 2:j], 16))
             else:
                 cp = int(text[i + 2:j], 16)
-                out += chr(cp).encode("utf-8", "surrogatepass") if cp < 0x110000 else b"?"
+                out += chr(cp).encode("utf-8", "surrogatepass") if cp < 0x110000 else _utf8_beyond(cp)
             i = j
         elif e == "c" and i + 2 < n:
             out.append(ord(text[i + 2].upper()) & 0x1F)
             i += 3
         else:
-            out += ("\\" + e).encode("utf-8")
+            out += _b("\\" + e)
             i += 2
     raise _Unterminated("$'")
+
+
+def _utf8_beyond(cp: int) -> bytes:
+    """What bash writes for ``\\U`` past U+10FFFF: the 4–6 byte forms of the original UTF-8
+    (RFC 2279); nothing from U+80000000 up."""
+    if cp >= 0x80000000:
+        return b""
+    n = 4 if cp < 1 << 21 else 5 if cp < 1 << 26 else 6
+    lead = (0xF0, 0xF8, 0xFC)[n - 4] | cp >> 6 * (n - 1)
+    return bytes([lead] + [0x80 | (cp >> 6 * i) & 0x3F for i in range(n - 2, -1, -1)])
 
 
 class _Unterminated(Exception):
@@ -189,7 +228,7 @@ def _bash_words(text: str) -> tuple[list[_Word], list[str]]:
                 i += 2 if text[i + 1] == "\n" else 3        # line continuation
                 continue
             if i + 1 < n:
-                begin(i).extend(text[i + 1].encode("utf-8"))
+                begin(i).extend(_b(text[i + 1]))
                 i += 2
             else:
                 begin(i).extend(b"\\")
@@ -216,7 +255,7 @@ def _bash_words(text: str) -> tuple[list[_Word], list[str]]:
                 line, col = _line_col(text, i)
                 raise CaptureError(f"unterminated single quote opened at line {line}, column {col}",
                                    hint="close the quote, or copy the command again in full")
-            begin(i).extend(text[i + 1:j].encode("utf-8"))
+            begin(i).extend(_b(text[i + 1:j]))
             i = j + 1
             continue
         if c == "$" and text.startswith("'", i + 1):
@@ -243,13 +282,13 @@ def _bash_words(text: str) -> tuple[list[_Word], list[str]]:
                     break
                 if d == "\\" and i + 1 < n and text[i + 1] in '$`"\\\n':
                     if text[i + 1] != "\n":
-                        buf.extend(text[i + 1].encode("utf-8"))
+                        buf.extend(_b(text[i + 1]))
                     i += 2
                     continue
                 if d in "$`":
                     expansion_note(i) if d == "$" else notes.append(
                         "a backtick command substitution was not performed; kept literally")
-                buf.extend(d.encode("utf-8"))
+                buf.extend(_b(d))
                 i += 1
             continue
         if c in "|;&":
@@ -278,7 +317,7 @@ def _bash_words(text: str) -> tuple[list[_Word], list[str]]:
             expansion_note(i)
         if c == "`":
             notes.append("a backtick command substitution was not performed; kept literally")
-        begin(i).extend(c.encode("utf-8"))
+        begin(i).extend(_b(c))
         i += 1
     finish()
     return words, notes
@@ -375,7 +414,7 @@ def _cmd_words(text: str) -> tuple[list[_Word], list[str]]:
         value = "".join(buf)
         if re.search(r"%[A-Za-z_][A-Za-z0-9_]*%", value):
             notes.append(f"line {line}, column {col}: %VARIABLE% expansion was not performed")
-        words.append(_Word(value.encode("utf-8"), line, col))
+        words.append(_Word(_b(value), line, col))
     return words, notes
 
 
@@ -531,6 +570,7 @@ def parse_curl(text: str, *, shell: str = "auto") -> CaptureParse:
                            hint="pass the string you copied with 'Copy as cURL'")
     if shell not in ("auto", "bash", "cmd"):
         raise CaptureError(f"shell {shell!r} is unknown", hint="use 'auto', 'bash' or 'cmd'")
+    _refuse_lone_surrogate(text, "the curl command")
     stripped = text.lstrip()
     if stripped.startswith("$ "):                  # a shell prompt copied along
         stripped = stripped[2:]
@@ -621,9 +661,18 @@ class _CurlBuilder:
                 else:
                     i += 1
                 continue
-            self.urls.append((t, w))
+            self.urls.append((self._url_text(w), w))
             i += 1
         return self.finish()
+
+    def _url_text(self, w: _Word) -> str:
+        """A URL word; bytes that are not UTF-8 are percent-encoded, as curl sends them."""
+        try:
+            return w.value.decode("utf-8")
+        except UnicodeDecodeError:
+            self.notes.append(f"{w.where}: the URL is not valid UTF-8; its bytes from 0x80 up were "
+                              "percent-encoded, as curl sends them")
+            return "".join(chr(b) if b < 0x80 else "%%%02x" % b for b in w.value)
 
     def switch(self, name: str, written: str) -> None:
         on = not name.startswith("no-")
@@ -649,7 +698,7 @@ class _CurlBuilder:
         v = arg.value
         where = arg.where
         if name == "url":
-            self.urls.append((arg.text(), arg))
+            self.urls.append((self._url_text(arg), arg))
         elif name == "request":
             self.method = (arg.text(), arg)
         elif name == "header":
@@ -968,6 +1017,55 @@ def to_curl(req: HttpRequest, *, redact: bool = False) -> str:
 # ============================================================================================
 # raw HTTP (curl -v, proxies, scripts)
 # ============================================================================================
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:]+)(:[0-9]*)?")
+
+
+def _digits(value: str) -> int | None:
+    """A header value that is a plain decimal number (ASCII digits only), else ``None``."""
+    v = value.strip()
+    return int(v) if v.isascii() and v.isdigit() else None
+
+
+def _body_arg(body: Any) -> bytes | None:
+    """The ``body=`` of :func:`parse_raw_http` as bytes (text is encoded as UTF-8)."""
+    if body is None or isinstance(body, (bytes, bytearray, memoryview)):
+        return None if body is None else bytes(body)
+    if not isinstance(body, str):
+        raise CaptureError(f"body= must be bytes or str, not {type(body).__name__}",
+                           hint="pass the body's bytes, e.g. open(path, 'rb').read()")
+    pos = _lone_surrogate(body)
+    if pos is not None:
+        raise CaptureError(f"body= holds a lone surrogate (U+{ord(body[pos]):04X}) at character {pos}, "
+                           "half of a character, which has no UTF-8 bytes",
+                           hint="the text was cut in the middle of a character; pass the body's bytes")
+    return body.encode("utf-8")
+
+
+def _dechunk(data: bytes) -> tuple[bytes, bool]:
+    """The content of a ``Transfer-Encoding: chunked`` body, and whether trailer fields followed."""
+    out, i = bytearray(), 0
+    while True:
+        j = data.find(b"\n", i)
+        if j < 0:
+            raise CaptureError(f"the chunked body ends at byte {i} without its last (size 0) chunk",
+                               hint="pass the decoded body with body=..., or copy the request again in full")
+        size = data[i:j].rstrip(b"\r").split(b";", 1)[0].strip(b" \t")
+        if not re.fullmatch(rb"[0-9A-Fa-f]+", size):
+            raise CaptureError(f"the chunked body has {size[:20].decode('utf-8', 'replace')!r} at byte {i} "
+                               "where a hex chunk size line should be",
+                               hint="pass the decoded body with body=..., or copy the request again in full")
+        n, i = int(size, 16), j + 1
+        if n == 0:
+            return bytes(out), bool(data[i:].strip(b"\r\n"))
+        end = i + n
+        if data[end:end + 2] != b"\r\n" and data[end:end + 1] != b"\n":
+            raise CaptureError(f"the chunk of {n} bytes at byte {i} is cut off or not followed by a "
+                               "line break",
+                               hint="pass the decoded body with body=..., or copy the request again in full")
+        out += data[i:end]
+        i = end + (2 if data[end:end + 2] == b"\r\n" else 1)
+
+
 _REQUEST_LINE = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(\S.*?)(?:[ \t]+(HTTP/\S+))?[ \t]*$")
 
 
@@ -985,12 +1083,17 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
     """
     notes: list[str] = []
     if isinstance(text, str):
-        data = text.encode("utf-8", "surrogateescape")
+        _refuse_lone_surrogate(text, "the raw request")
+        data = _b(text)
     elif isinstance(text, (bytes, bytearray, memoryview)):
         data = bytes(text)
     else:
         raise CaptureError(f"parse_raw_http takes text or bytes, not {type(text).__name__}",
                            hint="pass the request as printed, e.g. open(path, 'rb').read()")
+    if scheme not in (None, "http", "https"):
+        raise CaptureError(f"scheme={scheme!r} is not 'http' or 'https'",
+                           hint="pass scheme='http' or scheme='https' (the default)")
+    given_body = _body_arg(body)
     lines = data.split(b"\n")
     verbose = any(ln.startswith((b"> ", b"* ", b"< ")) or ln.rstrip(b"\r") == b">" for ln in lines)
     head: list[tuple[int, str]] = []
@@ -1015,8 +1118,8 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
             elif started and not s.startswith((b"* ", b"} ", b"{ ")):
                 break
         notes.append("curl -v does not print the request body; pass body=... if there was one")
-        if body is not None:
-            raw_body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        if given_body is not None:
+            raw_body = given_body
     else:
         # skip blank lines before the request line
         offset = len(data) - len(data.lstrip(b"\r\n"))
@@ -1028,8 +1131,8 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
             head_bytes, raw_body = data[offset:], b""
         for k, ln in enumerate(head_bytes.split(b"\n")):
             head.append((first_no + k, _decode(ln.rstrip(b"\r"), f"line {first_no + k}", notes)))
-        if body is not None:
-            raw_body = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        if given_body is not None:
+            raw_body = given_body
     if not head or not head[0][1].strip():
         raise CaptureError("no request line found",
                            hint="the text should start with a line like 'GET /path HTTP/1.1' "
@@ -1059,7 +1162,11 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
                                hint="every line between the request line and the blank line must "
                                     "be a header; put the body after one empty line")
         headers.append((name, value[1:] if value.startswith(" ") else value))
-    host = next((v for k, v in headers if k.lower() == "host"), None)
+    hosts = [v for k, v in headers if k.lower() == "host"]
+    if len(hosts) > 1:
+        raise CaptureError(f"the request has {len(hosts)} Host headers ({', '.join(map(repr, hosts))[:80]})",
+                           hint="an HTTP/1.1 request has exactly one Host header; keep the one it was sent with")
+    host = hosts[0] if hosts else None
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", target):
         url = target
     elif method.upper() == "CONNECT":
@@ -1077,10 +1184,21 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
         if not target.startswith("/"):
             raise CaptureError(f"line {head[0][0]}: the target {target[:40]!r} does not start with '/'",
                                hint="use an origin-form target such as '/path?query'")
+        if not _HOST_PORT.fullmatch(host.strip()):
+            raise CaptureError(f"the Host header {host.strip()[:60]!r} is not host[:port]",
+                               hint="the Host header names the server and port only, e.g. 'Host: "
+                                    "example.com:8080'; the path and query belong in the request line")
         url = f"{scheme or 'https'}://{host.strip()}{target}"
-    clen = next((v.strip() for k, v in headers if k.lower() == "content-length"), None)
-    if clen is not None and clen.isdigit() and not verbose:
-        n = int(clen)
+    clen = next((v for k, v in headers if k.lower() == "content-length"), None)
+    chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers)
+    if chunked and given_body is None and not verbose:
+        raw_body, trailers = _dechunk(raw_body)
+        notes.append("the chunked transfer coding was decoded: the body is the chunks' content"
+                     + ("; the trailer fields after the last chunk were dropped" if trailers else ""))
+    elif clen is not None and _digits(clen) is None:
+        notes.append(f"Content-Length {clen.strip()[:30]!r} is not a number; the body was kept as written")
+    elif clen is not None and not verbose:
+        n = _digits(clen)
         if len(raw_body) > n and not raw_body[n:].strip(b"\r\n"):
             notes.append(f"{len(raw_body) - n} trailing line-break byte(s) after the "
                          f"{n}-byte body (Content-Length) were dropped")
@@ -1112,14 +1230,20 @@ def from_raw_http(text: str | bytes, *, scheme: str | None = None,
 def _load_har(har: Any) -> dict:
     if isinstance(har, dict):
         return har
-    if isinstance(har, (bytes, bytearray)):
-        har = bytes(har).decode("utf-8-sig")
-    if isinstance(har, os.PathLike) or (isinstance(har, str) and not har.lstrip().startswith(("{", "["))):
-        path = Path(har)
-        if not path.is_file():
-            raise CaptureError(f"{str(har)[:80]!r} is neither HAR JSON nor an existing file",
-                               hint="pass the HAR as a dict, its JSON text, or the path of the .har file")
-        har = path.read_text(encoding="utf-8-sig")
+    try:
+        if isinstance(har, (bytes, bytearray)):
+            har = bytes(har).decode("utf-8-sig")
+        if isinstance(har, os.PathLike) or (isinstance(har, str) and not har.lstrip().startswith(("{", "["))):
+            if not _is_file(har):
+                raise CaptureError(f"{str(har)[:80]!r} is neither HAR JSON nor an existing file",
+                                   hint="pass the HAR as a dict, its JSON text, or the path of the .har file")
+            har = Path(har).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise CaptureError(f"the HAR is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})",
+                           hint="export it again: a HAR file is UTF-8 JSON") from None
+    except OSError as e:
+        raise CaptureError(f"the HAR file {str(har)[:80]!r} cannot be read: {e.strerror or e}",
+                           hint="check the path and the file's permissions") from None
     if not isinstance(har, str):
         raise CaptureError(f"from_har takes a dict, JSON text or a path, not {type(har).__name__}",
                            hint="e.g. from_har('session.har', url_contains='ApplyImageUpload')")
@@ -1134,6 +1258,13 @@ def _load_har(har: Any) -> dict:
     return doc
 
 
+def _is_file(path: Any) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):          # a name too long for the file system, a NUL …
+        return False
+
+
 def _entries(doc: dict) -> list:
     log = doc.get("log")
     entries = log.get("entries") if isinstance(log, dict) else None
@@ -1146,13 +1277,19 @@ def _entries(doc: dict) -> list:
     return entries
 
 
+def _request_of(entry: Any) -> dict:
+    """The ``request`` object of a HAR entry, or ``{}`` when it has none."""
+    req = entry.get("request") if isinstance(entry, dict) else None
+    return req if isinstance(req, dict) else {}
+
+
 def _describe(k: int, entry: Any) -> str:
-    req = entry.get("request", {}) if isinstance(entry, dict) else {}
-    url = str(req.get("url", "?"))
-    url = redact_url(url)
-    status = (entry.get("response") or {}).get("status") if isinstance(entry, dict) else None
+    req = _request_of(entry)
+    url = redact_url(str(req.get("url", "?"))).encode("utf-8", "backslashreplace").decode("utf-8")
+    resp = entry.get("response") if isinstance(entry, dict) else None
+    status = resp.get("status") if isinstance(resp, dict) else None
     short = url if len(url) <= 100 else url[:97] + "…"
-    return f"[{k}] {req.get('method', '?')} {short}" + (f" → {status}" if status else "")
+    return f"[{k}] {str(req.get('method', '?'))[:20]} {short}" + (f" → {status}" if status else "")
 
 
 def har_entries(har: Any) -> list[str]:
@@ -1186,18 +1323,21 @@ def parse_har(har: Any, index: int | None = None, url_contains: str | None = Non
         >>> r.headers, r.body
         ((('x-a', '1'),), b'hi')
     """
+    if url_contains is not None and not isinstance(url_contains, str):
+        raise CaptureError(f"url_contains must be a str, not {type(url_contains).__name__}",
+                           hint="e.g. url_contains='ApplyImageUpload'")
     entries = _entries(_load_har(har))
     candidates = list(enumerate(entries))
     if url_contains is not None:
-        candidates = [(k, e) for k, e in candidates
-                      if url_contains in str(((e or {}).get("request") or {}).get("url", ""))]
+        candidates = [(k, e) for k, e in candidates if url_contains in str(_request_of(e).get("url", ""))]
         if not candidates:
             raise CaptureError(f"no HAR entry has a URL containing {url_contains!r}; the entries are:"
                                + _listing(enumerate(entries)),
                                hint="pass another url_contains, or index=N")
     if index is not None:
         if not isinstance(index, int) or isinstance(index, bool):
-            raise CaptureError(f"index must be an int, not {type(index).__name__}")
+            raise CaptureError(f"index must be an int, not {type(index).__name__}",
+                               hint="e.g. index=0 (the first entry; har_entries(har) lists them)")
         if not -len(candidates) <= index < len(candidates):
             what = f"entries matching {url_contains!r}" if url_contains is not None else "entries"
             raise CaptureError(f"index {index} is out of range: the HAR has {len(candidates)} {what}:"
@@ -1226,9 +1366,46 @@ def from_har(har: Any, index: int | None = None, url_contains: str | None = None
 def _declared_length(headers: list[tuple[str, str]]) -> int | None:
     """The Content-Length the request declared, if it is a plain number."""
     for name, value in headers:
-        if name.lower() == "content-length" and value.strip().isdigit():
-            return int(value.strip())
+        if name.lower() == "content-length" and _digits(value) is not None:
+            return _digits(value)
     return None
+
+
+def _har_str(k: int, obj: dict, key: str, what: str, default: str | None = None) -> str:
+    """A string field of HAR entry ``k`` (``default`` when absent): a JSON string, whole characters."""
+    if key not in obj and default is not None:
+        return default
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise CaptureError(f"HAR entry {k}: {what} is {type(value).__name__} {value!r:.40}, not a string",
+                           hint="export the HAR again; HAR 1.2 writes it as a JSON string")
+    pos = _lone_surrogate(value)
+    if pos is not None:
+        # a browser cuts long bodies, sometimes between the two halves of an emoji: the half has
+        # no bytes, so any reading of it would be a guess; say where it is instead
+        raise CaptureError(f"HAR entry {k}: {what} holds a lone surrogate (U+{ord(value[pos]):04X}) at "
+                           f"character {pos} of {len(value)}, half of a character, which has no UTF-8 bytes",
+                           hint="the browser cut the text in the middle of a character (a truncated "
+                                "body?); export the HAR again with full content, or fix that character")
+    return value
+
+
+def _har_pairs(k: int, obj: dict, key: str, what: str) -> list[tuple[str, str]]:
+    """The ``[{name, value}, …]`` list ``key`` of HAR entry ``k`` (headers, cookies, params)."""
+    items = obj.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise CaptureError(f"HAR entry {k}: {what} is {type(items).__name__} {items!r:.40}, not a list of "
+                           "{name, value} objects", hint="export the HAR again")
+    pairs = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict) or "name" not in item:
+            raise CaptureError(f"HAR entry {k}: {what}[{n}] is not a {{name, value}} object: {item!r:.60}",
+                               hint="export the HAR again")
+        pairs.append((_har_str(k, item, "name", f"{what}[{n}].name"),
+                      _har_str(k, item, "value", f"{what}[{n}].value", "")))
+    return pairs
 
 
 def _har_request(k: int, entry: Any) -> CaptureParse:
@@ -1237,12 +1414,10 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
     if not isinstance(req, dict) or "url" not in req or "method" not in req:
         raise CaptureError(f"HAR entry {k} has no request with a method and url",
                            hint="export the HAR again; each entry needs request.method and request.url")
+    method, url = _har_str(k, req, "method", "request.method"), _har_str(k, req, "url", "request.url")
     headers: list[tuple[str, str]] = []
     skipped = []
-    for h in req.get("headers") or []:
-        if not isinstance(h, dict) or not isinstance(h.get("name"), str):
-            raise CaptureError(f"HAR entry {k}: a header is not a {{name, value}} object: {h!r:.60}")
-        name, value = h["name"], str(h.get("value", ""))
+    for name, value in _har_pairs(k, req, "headers", "request.headers"):
         if name.startswith(":"):
             skipped.append(name)
             continue
@@ -1250,64 +1425,75 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
     if skipped:
         notes.append("HTTP/2 pseudo-headers " + ", ".join(skipped) + " were skipped (they are "
                      "the request line, not headers)")
-    cookies = [c for c in req.get("cookies") or [] if isinstance(c, dict) and "name" in c]
+    cookies = _har_pairs(k, req, "cookies", "request.cookies")
     if cookies and not any(n.lower() == "cookie" for n, _ in headers):
-        headers.append(("Cookie", "; ".join(f"{c['name']}={c.get('value', '')}" for c in cookies)))
+        headers.append(("Cookie", "; ".join(f"{name}={value}" for name, value in cookies)))
         notes.append("the HAR lists cookies but no Cookie header (a sanitized export?); a Cookie "
                      "header was rebuilt from them at the end")
     if not headers:
         notes.append("the entry has no request headers (Chrome shows 'provisional headers' for "
                      "cached or blocked requests); the capture may be incomplete")
-    body = b""
     post = req.get("postData")
-    if isinstance(post, dict):
-        text = post.get("text")
-        if isinstance(text, str):
-            if post.get("encoding") == "base64":
-                try:
-                    body = base64.b64decode(text, validate=True)
-                except ValueError:
-                    raise CaptureError(f"HAR entry {k}: postData.text is marked base64 but does not "
-                                       "decode", hint="export the HAR again") from None
-            else:
-                body = text.encode("utf-8")
-                if len(body) != len(text) and max(text) <= "\xff":
-                    # Firefox writes a body that is not text in the page's charset one character
-                    # per byte (U+0000–U+00FF); Content-Length tells which reading is right
-                    declared = _declared_length(headers)
-                    if declared == len(text):
-                        body = text.encode("latin-1")
-                        notes.append("postData.text holds one character per byte (Firefox's export of a "
-                                     "binary body); read as Latin-1 to match Content-Length")
-                    elif declared is None:
-                        notes.append("postData.text has characters U+0080–U+00FF and there is no "
-                                     "Content-Length: read as UTF-8; if the body was binary (Firefox "
-                                     "writes one character per byte) the bytes were its Latin-1 encoding")
-        elif post.get("params"):
-            mime = str(post.get("mimeType", ""))
-            if "multipart" in mime:
-                raise CaptureError(f"HAR entry {k}: the multipart body was exported as params only, so "
-                                   "its exact bytes are unknown",
-                                   hint="export with content (Chrome: 'Export HAR (with sensitive "
-                                        "data)'), or capture it with curl -v --trace-ascii")
-            body = "&".join(f"{quote_plus(str(p.get('name', '')))}={quote_plus(str(p.get('value', '')))}"
-                            for p in post["params"]).encode("utf-8")
-            notes.append("the body was rebuilt from postData.params (form encoding, spaces as '+'); "
-                         "the original percent-encoding may have differed")
+    if post is not None and not isinstance(post, dict):
+        raise CaptureError(f"HAR entry {k}: postData is {type(post).__name__} {post!r:.40}, not an object",
+                           hint='HAR 1.2 writes {"mimeType": …, "text": …}; export the HAR again')
+    body = _har_body(k, post or {}, headers, notes)
     size = req.get("bodySize")
     if isinstance(size, int) and size > 0 and size != len(body):
         # Firefox's bodySize counts characters of postData.text, not bytes
-        text = post.get("text") if isinstance(post, dict) else None
+        text = (post or {}).get("text")
         chars = len(text) if isinstance(text, str) and post.get("encoding") != "base64" else None
         declared = _declared_length(headers)
         if not (size == chars and declared in (None, len(body))):
             notes.append(f"bodySize is {size} but the exported body has {len(body)} bytes")
     try:
-        r = HttpRequest.build(str(req["method"]), str(req["url"]), headers, body)
+        r = HttpRequest.build(method, url, headers, body)
     except RequestError as e:
         raise CaptureError(f"HAR entry {k} is not a valid request: {e.message}",
                            hint=e.hint or "check that entry's URL and headers") from None
     return CaptureParse(r, (), tuple(notes), f"HAR entry {k}")
+
+
+def _har_body(k: int, post: dict, headers: list[tuple[str, str]], notes: list[str]) -> bytes:
+    """The body bytes of HAR entry ``k``: ``postData.text`` (plain or base64), else its ``params``."""
+    if post.get("text") is not None:
+        text = _har_str(k, post, "text", "postData.text")
+        encoding = post.get("encoding")
+        if encoding not in (None, "", "base64"):
+            raise CaptureError(f"HAR entry {k}: postData.encoding {encoding!r:.40} is not 'base64'",
+                               hint="HAR files mark a binary body with encoding 'base64' or leave it out; "
+                                    "export the HAR again")
+        if encoding == "base64":
+            try:
+                return base64.b64decode(text, validate=True)
+            except ValueError:
+                raise CaptureError(f"HAR entry {k}: postData.text is marked base64 but does not "
+                                   "decode", hint="export the HAR again") from None
+        body = text.encode("utf-8")
+        if len(body) != len(text) and max(text) <= "\xff":
+            # Firefox writes a body that is not text in the page's charset one character
+            # per byte (U+0000–U+00FF); Content-Length tells which reading is right
+            declared = _declared_length(headers)
+            if declared == len(text):
+                body = text.encode("latin-1")
+                notes.append("postData.text holds one character per byte (Firefox's export of a "
+                             "binary body); read as Latin-1 to match Content-Length")
+            elif declared is None:
+                notes.append("postData.text has characters U+0080–U+00FF and there is no "
+                             "Content-Length: read as UTF-8; if the body was binary (Firefox "
+                             "writes one character per byte) the bytes were its Latin-1 encoding")
+        return body
+    params = _har_pairs(k, post, "params", "postData.params")
+    if not params:
+        return b""
+    if "multipart" in str(post.get("mimeType", "")):
+        raise CaptureError(f"HAR entry {k}: the multipart body was exported as params only, so "
+                           "its exact bytes are unknown",
+                           hint="export with content (Chrome: 'Export HAR (with sensitive "
+                                "data)'), or capture it with curl -v --trace-ascii")
+    notes.append("the body was rebuilt from postData.params (form encoding, spaces as '+'); "
+                 "the original percent-encoding may have differed")
+    return "&".join(f"{quote_plus(name)}={quote_plus(value)}" for name, value in params).encode("utf-8")
 
 
 # ============================================================================================

@@ -43,9 +43,14 @@ class ImgxError(Exception):
     secret — session tokens, sessionid cookies, upload ``Auth`` values — is masked here, once for all."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.message = message = scrub(message)
-        self.hint = hint = scrub(hint) if hint else hint
+        self.message = message = _printable(scrub(message))
+        self.hint = hint = _printable(scrub(hint)) if hint else hint
         super().__init__(message if not hint else f"{message} — {hint}")
+
+
+def _printable(text: str) -> str:
+    """Quoted input may hold lone surrogates, which ``print(e)`` cannot encode: show them escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if not text.isascii() else text
 
 
 class RequestError(ImgxError, ValueError):

@@ -38,7 +38,7 @@ from ..core.redact import redact_url
 from .calls import CountingReader
 
 __all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
-           "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
+           "valid_timeout", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
 
 DEFAULT_CHUNK = 1 << 20             # bytes per read
 DEFAULT_MAX_DOWNLOAD = 100 << 20    # URL download cap
@@ -178,8 +178,17 @@ def load_image(src: Any, *, chunk_size: int = DEFAULT_CHUNK, max_download: int =
     """Normalise any supported input into an :class:`ImageSource`; raises
     :class:`~imgx_kit.ImageInputError` saying what was wrong and what to pass instead."""
     if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1024:
-        raise ImageInputError(f"chunk_size={chunk_size!r} must be a whole number of bytes ≥ 1024",
+        raise ImageInputError(f"chunk_size={chunk_size!r:.40} must be a whole number of bytes ≥ 1024",
                               hint="e.g. chunk_size=1 << 20 (1 MiB)")
+    if not isinstance(max_download, int) or isinstance(max_download, bool) or max_download < 1:
+        raise ImageInputError(f"max_download={max_download!r:.40} must be a whole number of bytes ≥ 1",
+                              hint="e.g. max_download=100 << 20 (100 MiB)")
+    if not valid_timeout(timeout):
+        raise ImageInputError(f"timeout={timeout!r:.40} is not a timeout in seconds",
+                              hint="seconds > 0, None (wait forever), or a (connect, read) pair, e.g. (10, 120)")
+    if session is not None and not callable(getattr(session, "get", None)):
+        raise ImageInputError(f"session must be a requests.Session, not {type(session).__name__}",
+                              hint="leave it out, or pass requests.Session()")
     if isinstance(src, ImageSource):
         return src
     if isinstance(src, os.PathLike):
@@ -193,7 +202,7 @@ def load_image(src: Any, *, chunk_size: int = DEFAULT_CHUNK, max_download: int =
             return _from_bytes(_data_uri(s), "data URI", chunk_size)
         if not s:
             raise ImageInputError("the image path is empty", hint=f"pass {INPUT_KINDS}")
-        return _from_path(Path(src).expanduser(), chunk_size)
+        return _from_path(_expand(src), chunk_size)
     if isinstance(src, (bytes, bytearray, memoryview)):
         return _from_bytes(bytes(src), "bytes", chunk_size)
     if isinstance(src, Image.Image):
@@ -205,28 +214,59 @@ def load_image(src: Any, *, chunk_size: int = DEFAULT_CHUNK, max_download: int =
     raise ImageInputError(f"cannot use a {type(src).__name__} as an image", hint=f"pass {INPUT_KINDS}")
 
 
+def valid_timeout(timeout: Any) -> bool:
+    """Whether ``requests`` takes ``timeout``: seconds in (0, 1 day], ``None`` (no limit), or a
+    ``(connect, read)`` tuple of those.
+
+        >>> valid_timeout(30), valid_timeout((10, None)), valid_timeout("30"), valid_timeout(0)
+        (True, True, False, False)
+    """
+    parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    return all(t is None or (isinstance(t, (int, float)) and not isinstance(t, bool) and 0 < t <= 86400)
+               for t in parts)
+
+
+def _expand(path: str) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:                       # ~user of an unknown user, or no home directory
+        raise ImageInputError(f"{path[:80]!r} starts with a home directory that does not exist",
+                              hint="write the full path, or check the user name after '~'") from None
+
+
 def _from_path(p: Path, chunk_size: int) -> ImageSource:
     name = p.name or str(p)
-    if not p.exists():
-        raise ImageInputError(f"no such file: {p}", hint="check the path (relative paths start from the current directory)")
-    if p.is_dir():
-        raise ImageInputError(f"{p} is a directory, not an image file", hint="pass the path of one image file")
+    shown = str(p) if len(str(p)) <= 200 else str(p)[:100] + "…" + str(p)[-60:]
     try:
-        size = p.stat().st_size
-        crc, head, tail = 0, b"", b""
+        if not p.exists():
+            raise ImageInputError(f"no such file: {shown}",
+                                  hint="check the path (relative paths start from the current directory)")
+        if p.is_dir():
+            raise ImageInputError(f"{shown} is a directory, not an image file", hint="pass the path of one image file")
+        if not p.is_file():
+            raise ImageInputError(f"{shown} is not a regular file (a device, pipe or socket)",
+                                  hint="pass the path of an image file, or its bytes")
+    except OSError as e:                       # a name too long for the file system, a loop of links …
+        raise ImageInputError(f"{shown} cannot be used as a path: {e.strerror or e}",
+                              hint="check the path; a very long text is not a file name") from None
+    try:
+        size, crc, head, tail = 0, 0, b"", b""
         with open(p, "rb") as f:
             while True:
                 b = f.read(chunk_size)
                 if not b:
                     break
+                size += len(b)                 # what was read, not st_size (0 for /proc files)
                 crc = zlib.crc32(b, crc)
                 if len(head) < 32:
                     head += b[:32 - len(head)]
                 tail = (tail + b)[-_TAIL:]
     except PermissionError:
-        raise ImageInputError(f"{p} cannot be read (permission denied)", hint="check the file's permissions") from None
+        raise ImageInputError(f"{shown} cannot be read (permission denied)", hint="check the file's permissions") from None
     except OSError as e:
-        raise ImageInputError(f"{p} cannot be read: {e.strerror or e}") from None
+        raise ImageInputError(f"{shown} cannot be read: {e.strerror or e}",
+                              hint="check that the file is complete and readable") from None
     fmt, w, h = _inspect(name, head, tail, size, lambda: open(p, "rb"))
     return ImageSource(name, size, crc & 0xFFFFFFFF, fmt, w, h, None, str(p), chunk_size)
 
@@ -298,6 +338,9 @@ def _from_stream(f: Any, chunk_size: int) -> ImageSource:
             break
         if isinstance(b, str):
             raise ImageInputError(f"{name} returned text, not bytes", hint="open the file with open(path, 'rb')")
+        if not isinstance(b, (bytes, bytearray, memoryview)):
+            raise ImageInputError(f"{name}.read() returned {type(b).__name__}, not bytes",
+                                  hint="pass an open binary file, or the image's bytes")
         sp.write(bytes(b))
     return sp.finish(name, chunk_size)
 
@@ -344,7 +387,12 @@ def _data_uri(text: str) -> bytes:
             raise ImageInputError("the data URI's base64 does not decode",
                                   hint="check that the data was not cut or changed") from None
     else:
-        data = unquote_to_bytes(payload)
+        try:
+            data = unquote_to_bytes(payload)
+        except UnicodeEncodeError as e:       # half of a character: no bytes to decode
+            raise ImageInputError(f"the data URI holds a lone surrogate (U+{ord(e.object[e.start]):04X}) "
+                                  f"at character {len(head) + 1 + e.start}",
+                                  hint="the text was cut in the middle of a character; use a base64 data URI") from None
     if not data:
         raise ImageInputError("the data URI holds no data")
     return data
@@ -391,11 +439,36 @@ def _inspect(name: str, head: bytes, tail: bytes, size: int, opener: Callable[[]
 def _encode_pil(im: Image.Image) -> bytes:
     if im.width <= 0 or im.height <= 0:
         raise ImageInputError(f"the PIL image is {im.width}x{im.height}", hint="an image needs at least one pixel")
-    if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I"):
-        im = im.convert("RGBA" if "A" in im.mode else "RGB")
     buf = io.BytesIO()
-    im.save(buf, "PNG", compress_level=1)
+    _pngable(im).save(buf, "PNG", compress_level=1)
     return buf.getvalue()
+
+
+_PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA", "PA": "RGBA"}
+
+
+def _pngable(im: Image.Image) -> Image.Image:
+    """``im`` in a mode PNG stores, with the same pixel values (never clipped or guessed)."""
+    mode = im.mode
+    if mode in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"):
+        return im
+    if mode in _PREMULTIPLIED:
+        return im.convert(_PREMULTIPLIED[mode])
+    if mode.startswith("I"):                   # 32-bit or other-endian 16-bit integers: 16-bit PNG
+        a = np.asarray(im)
+        lo, hi = int(a.min()), int(a.max())
+        if 0 <= lo and hi <= 0xFFFF:
+            return Image.fromarray(a.astype(np.uint16))
+        raise ImageInputError(f"the PIL image (mode {mode}) has values {lo}…{hi}, which a PNG cannot hold",
+                              hint="scale it to 0…65535 (16 bit) or 0…255 (8 bit) first")
+    if mode in ("F", "LAB"):
+        raise ImageInputError(f"a PIL image in mode {mode} has no PNG form, and converting it would "
+                              "change its values", hint="convert it to 'RGB' or 'L' yourself first")
+    try:
+        return im.convert("RGB")               # CMYK, YCbCr, HSV, RGBX …
+    except ValueError:
+        raise ImageInputError(f"a PIL image in mode {mode} cannot be converted to RGB",
+                              hint="convert it to 'RGB' or 'L' yourself first") from None
 
 
 def _array_to_pil(a: np.ndarray, what: str) -> Image.Image:
@@ -423,7 +496,7 @@ def load_pil(src: Any, **kw) -> tuple[Image.Image, ImageSource]:
         if src.width <= 0 or src.height <= 0:
             raise ImageInputError(f"the PIL image is {src.width}x{src.height}", hint="an image needs at least one pixel")
         source = load_image(src, **kw)
-        return src, source
+        return _pngable(src), source
     source = load_image(src, **kw)
     try:
         with source.open() as f, warnings.catch_warnings():
@@ -441,6 +514,10 @@ def load_pil(src: Any, **kw) -> tuple[Image.Image, ImageSource]:
 def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
     """A ``bool`` H×W mask (True = repaint) from a bool/0–255 array, PIL image, path, bytes or
     data URI, checked against the image ``size`` (width, height) and for binarity."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise ImageInputError(f"size={size!r:.40} is not a (width, height) pair of whole numbers",
+                              hint="pass the image's size, e.g. load_mask(mask, image.size)")
     w, h = size
     if isinstance(mask, np.ndarray):
         arr = mask
@@ -462,25 +539,34 @@ def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
                                   hint="pass a bool or 0/255 numpy array, a PIL image, a path or PNG bytes")
         if im.width <= 0 or im.height <= 0:
             raise ImageInputError(f"the mask is {im.width}x{im.height}", hint="a mask needs at least one pixel")
-        if im.mode in ("RGB", "RGBA", "P"):
-            arr = _gray_of(np.asarray(im.convert("RGB")), "mask image")
-        elif im.mode == "LA":
-            arr = np.asarray(im.getchannel("L"))
-        else:
-            arr = np.asarray(im.convert("L") if im.mode not in ("L", "1") else im)
+        arr = _mask_pixels(im)
     if arr.shape != (h, w):
         raise ImageInputError(f"the mask is {arr.shape[1]}x{arr.shape[0]} but the image is {w}x{h}",
                               hint="draw the mask on the same image, or resize it with nearest-neighbour")
     if arr.dtype == bool:
         return arr.copy()
-    vals = np.unique(arr)
-    if set(vals.tolist()) <= {0, 255}:
-        return arr == 255
-    if set(vals.tolist()) <= {0, 1}:
-        return arr == 1
+    vals = set(np.unique(arr).tolist())
+    for on in (255, 1, 0xFFFF):                # 8-bit, 0/1 and 16-bit masks
+        if vals <= {0, on}:
+            return arr == on
     bad = int(np.count_nonzero((arr != 0) & (arr != 255)))
     raise ImageInputError(f"the mask is not binary: {bad} pixels are neither 0 nor 255",
                           hint="threshold it, e.g. mask > 127 (white = area to repaint)")
+
+
+def _mask_pixels(im: Image.Image) -> np.ndarray:
+    """The single channel of a mask image (colour masks must be grey; alpha is ignored)."""
+    if im.mode in ("RGB", "RGBA", "RGBa", "RGBX", "P", "PA"):
+        return _gray_of(np.asarray(im.convert("RGB")), "mask image")
+    if im.mode in ("LA", "La"):
+        return np.asarray(im.getchannel("L"))
+    if im.mode in ("L", "1") or im.mode.startswith("I") or im.mode == "F":
+        return np.asarray(im)                  # the values as they are: 0/255, 0/1 or bool
+    try:
+        return np.asarray(im.convert("L"))     # CMYK, YCbCr, HSV
+    except ValueError:
+        raise ImageInputError(f"a mask in mode {im.mode} cannot be read",
+                              hint="give the mask as an 'L' image or a bool array (white = repaint)") from None
 
 
 def _gray_of(rgb: np.ndarray, what: str) -> np.ndarray:

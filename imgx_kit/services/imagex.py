@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import secrets as _secrets
 import string
 import threading
@@ -30,12 +31,13 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (ClientConfigError, CredentialsError, ImgxError, LoginError, ServiceError,
-                           SignatureMismatchError, ThrottledError, UploadError)
+from ..core.errors import (ClientConfigError, CredentialsError, ImgxError, LoginError,
+                           ServiceError, SignatureMismatchError, ThrottledError, UploadError)
 from ..core.redact import mask
 from ..core.request import HttpRequest
 from ..core.signer import Signer
 from .calls import Calls, Exchange, Transport, TransportError, calls_html, safe_echo
+from .client_args import check_endpoint, check_transport_args
 from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after
 
@@ -256,6 +258,14 @@ class ImageXClient:
                  chunk_size: int = DEFAULT_CHUNK, max_download: int = DEFAULT_MAX_DOWNLOAD,
                  chunk_threshold: int = CHUNK_THRESHOLD, part_size: int = PART_SIZE,
                  commit_restarts: int = 3, pool: int = 16, timeout: Any = (10.0, 120.0)) -> None:
+        check_transport_args(retry, transport, verify, timeout)
+        _whole("pool", pool, 1, 256, "connections kept open, e.g. pool=16")
+        _whole("chunk_size", chunk_size, 1024, None, "bytes per read, e.g. chunk_size=1 << 20 (1 MiB)")
+        _whole("max_download", max_download, 1, None, "the URL download cap in bytes, e.g. 100 << 20")
+        _whole("part_size", part_size, 1 << 16, None, "bytes per part of a chunked upload, e.g. 20 << 20")
+        _whole("chunk_threshold", chunk_threshold, part_size, None,
+               "uploads larger than this many bytes are chunked; at least part_size")
+        _whole("commit_restarts", commit_restarts, 0, 100, "how often an unconfirmed commit is redone, e.g. 3")
         self.flavour = flavour
         self.region = region
         self.imagex = imagex.rstrip("/")
@@ -273,9 +283,6 @@ class ImageXClient:
         self.pool = pool
         self.chunk_size = chunk_size
         self.max_download = max_download
-        if part_size < 1 << 16 or chunk_threshold < part_size:
-            raise ClientConfigError(f"part_size={part_size} / chunk_threshold={chunk_threshold} are not usable",
-                                    hint="part_size ≥ 64 KiB and chunk_threshold ≥ part_size")
         self.chunk_threshold = chunk_threshold
         self.part_size = part_size
         self.commit_restarts = commit_restarts
@@ -295,9 +302,7 @@ class ImageXClient:
             raise CredentialsError("sessionid must be a non-empty str" if isinstance(sessionid, str)
                                    else f"sessionid must be a str, not {type(sessionid).__name__}",
                                    hint="copy the sessionid cookie of jimeng.jianying.com (or the emulator's demo_sessionid)")
-        if sessionid != sessionid.strip() or any(c in sessionid for c in ";\r\n "):
-            raise CredentialsError("sessionid contains spaces, ';' or line breaks",
-                                   hint="pass only the cookie's value, not 'sessionid=…; …'")
+        _check_cookie_value(sessionid)
         web = _region(WEB_REGIONS, region)
         sreg = us_signing_region if web.name == "us" else web.signing_region
         jimeng_base, imagex, upload = web.web_base, web.imagex, None
@@ -366,9 +371,11 @@ class ImageXClient:
         ``ApplyImageUpload`` and one ``CommitImageUpload`` per group; ``group=1`` turns this off).
         An item whose group step fails is uploaded again on its own, as :meth:`upload` does."""
         from tqdm.auto import tqdm
-        srcs = list(sources)
-        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
-            raise ClientConfigError(f"concurrency={concurrency!r} must be 1…64", hint="e.g. concurrency=8")
+        srcs = _inputs(sources)
+        _whole("concurrency", concurrency, 1, 64, "e.g. concurrency=8")
+        if group is not None:
+            _whole("group", group, 1, 10, "inputs per ApplyImageUpload (UploadNum is 1…10); group=1 "
+                                          "uploads each input on its own")
         if concurrency > self.pool:
             self._grow_pool(concurrency)
         t0 = time.perf_counter()
@@ -821,6 +828,45 @@ _GATEWAY_HINTS = {
 }
 
 
+def _whole(name: str, value: Any, lo: int, hi: int | None, hint: str) -> int:
+    """``value`` when it is a whole number in ``lo…hi`` (no upper bound when ``hi`` is None)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi is not None and value > hi):
+        bounds = f"{lo}…{hi}" if hi is not None else f"≥ {lo}"
+        raise ClientConfigError(f"{name}={value!r:.40} must be a whole number {bounds}", hint=hint)
+    return value
+
+
+#: the characters of a cookie value (RFC 6265 cookie-octet): printable ASCII but space " , ; and \
+_COOKIE_OCTETS = frozenset(map(chr, range(0x21, 0x7F))) - set('",;\\')
+
+
+def _check_cookie_value(sessionid: str) -> None:
+    """A sessionid is sent as a cookie value: refuse what a Cookie header cannot carry."""
+    bad = next((i for i, c in enumerate(sessionid) if c not in _COOKIE_OCTETS), None)
+    if bad is not None:
+        c = sessionid[bad]                       # not a character of any real sessionid
+        raise CredentialsError(f"sessionid contains {c!r} (U+{ord(c):04X}) at position {bad}, which a "
+                               "cookie value cannot hold",
+                               hint="pass only the cookie's value (printable ASCII without spaces, quotes, "
+                                    "',', ';' or '\\'), not the whole Cookie header")
+    if sessionid.lower().startswith("sessionid="):
+        raise CredentialsError("sessionid starts with 'sessionid='",
+                               hint="pass only the cookie's value, the part after 'sessionid='")
+
+
+def _inputs(sources: Any) -> list:
+    """The inputs of a batch; one input given alone is refused, not taken apart."""
+    if isinstance(sources, (str, bytes, bytearray, memoryview, os.PathLike)) or hasattr(sources, "read") \
+            or getattr(sources, "ndim", 4) < 4:
+        raise ClientConfigError(f"upload_many takes a list of inputs, not one {type(sources).__name__}",
+                                hint="upload_many([a, b, …]); for one image use upload(x)")
+    try:
+        return list(iter(sources))
+    except TypeError:
+        raise ClientConfigError(f"upload_many takes a list of inputs, not {type(sources).__name__}",
+                                hint="upload_many([a, b, …]); for one image use upload(x)") from None
+
+
 def _region(table: dict, region: Any) -> Any:
     if not isinstance(region, str) or region.lower() not in table:
         raise ClientConfigError(f"unknown region {region!r}", hint=f"use one of {', '.join(table)}")
@@ -832,7 +878,7 @@ def _endpoint(endpoints: Any, name: str) -> str:
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         raise ClientConfigError(f"endpoints has no http(s) URL for {name!r}",
                                 hint="pass emu.endpoints, or a dict with jimeng, imagex and upload base URLs")
-    return value.rstrip("/")
+    return check_endpoint(value, f"the {name} endpoint")
 
 
 def _rand(n: int) -> str:
@@ -854,7 +900,6 @@ def _parse_expiry(value: Any) -> datetime | None:
 
 
 def _name_of(source: Any, i: int) -> str:
-    import os
     if isinstance(source, os.PathLike):
         return os.fspath(source).rsplit("/", 1)[-1]
     if isinstance(source, str):

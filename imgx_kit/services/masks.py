@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 import os
 import warnings
 import zlib
@@ -52,6 +53,28 @@ MAX_PIXELS = 150_000_000
 
 _TILE = 64              # undo bookkeeping granularity (pixels)
 _MIN_RADIUS = 0.7072    # a stamp always covers at least the pixel under the point
+
+
+def _number(value: Any, what: str, hint: str) -> float:
+    """``value`` as a float if it is a real number (numpy scalars too; not bool or text)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise PainterError(f"{what} must be a number, not {type(value).__name__} {value!r:.30}", hint=hint)
+    return float(value)
+
+
+def _count(value: Any, what: str, hint: str) -> int:
+    """``value`` as an int if it is a whole number (``10`` or ``10.0``, not ``10.5``)."""
+    v = _number(value, what, hint)
+    if not v.is_integer():
+        raise PainterError(f"{what} must be a whole number, not {value!r:.30}", hint=hint)
+    return int(v)
+
+
+def _is_file(path: Any) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):          # a name too long for the file system, a NUL …
+        return False
 
 
 def bbox_union(a: BBox | None, b: BBox | None) -> BBox | None:
@@ -128,7 +151,8 @@ class MaskModel:
 
     def __init__(self, width: int, height: int, *, max_undo: int = 100,
                  max_undo_bytes: int = 64 << 20) -> None:
-        width, height = int(width), int(height)
+        hint = "pass the width and height of the image you paint on"
+        width, height = _count(width, "width", hint), _count(height, "height", hint)
         if width <= 0 or height <= 0:
             raise PainterError(f"a mask needs a positive size, got {width}×{height}",
                                hint="pass the width and height of the image you paint on")
@@ -136,8 +160,8 @@ class MaskModel:
         self.width, self.height = width, height
         self._mask = np.zeros((height, width), dtype=bool)
         self.count = 0
-        self.max_undo = max(1, int(max_undo))
-        self.max_undo_bytes = int(max_undo_bytes)
+        self.max_undo = max(1, _count(max_undo, "max_undo", "e.g. max_undo=100"))
+        self.max_undo_bytes = _count(max_undo_bytes, "max_undo_bytes", "e.g. max_undo_bytes=64 << 20")
         self._undo: list[_Step] = []
         self._redo: list[_Step] = []
         self._history_bytes = 0
@@ -189,7 +213,7 @@ class MaskModel:
         """Start a stroke of brush diameter ``size`` (image px); ends any stroke in progress."""
         if self._stroke is not None:
             self.end_stroke()
-        size = float(size)
+        size = _number(size, "brush size", "use e.g. size=20")
         if not math.isfinite(size) or size <= 0:
             raise PainterError(f"brush size must be a positive number of pixels, got {size!r}",
                                hint="use e.g. size=20")
@@ -202,7 +226,8 @@ class MaskModel:
         if st is None:
             raise PainterError("stroke_to() called outside a stroke",
                                hint="call begin_stroke(size) first (or use stroke(points, size))")
-        x, y = float(x), float(y)
+        hint = "pass numeric image coordinates"
+        x, y = _number(x, "stroke point x", hint), _number(y, "stroke point y", hint)
         if not (math.isfinite(x) and math.isfinite(y)):
             raise PainterError(f"stroke point ({x}, {y}) is not finite",
                                hint="pass numeric image coordinates")
@@ -670,6 +695,11 @@ def _pil_to_8bit(img: Image.Image) -> Image.Image:
     mode = img.mode
     if mode in ("RGB", "RGBA"):
         return img
+    if mode == "LAB":
+        raise PainterError("a PIL image in mode LAB cannot be shown without a colour conversion",
+                           hint="convert it to RGB first (PIL.ImageCms)")
+    if mode in ("La", "RGBa"):                 # premultiplied alpha
+        return img.convert(mode.upper()).convert("RGBA")
     if mode.startswith("I") or mode == "F":
         a = np.asarray(img)
         if mode == "F":
@@ -708,7 +738,7 @@ def load_painter_image(src: Any, *, max_display: int = 2048) -> PainterImage:
     """
     if isinstance(src, PainterImage):
         return src
-    max_display = max(1, min(int(max_display), DISPLAY_LIMIT))
+    max_display = max(1, min(_count(max_display, "max_display", "e.g. max_display=2048"), DISPLAY_LIMIT))
     if isinstance(src, Image.Image):
         img, source = src, f"PIL {src.mode} image"
         if img.width == 0 or img.height == 0:
@@ -723,8 +753,8 @@ def load_painter_image(src: Any, *, max_display: int = 2048) -> PainterImage:
         img, source = _open_pil(io.BytesIO(bytes(src)), "the given bytes"), "bytes"
     elif isinstance(src, (str, os.PathLike)):
         p = Path(src)
-        if not p.is_file():
-            raise PainterError(f"image file {str(p)!r} does not exist", hint=_hint_inputs())
+        if not _is_file(p):
+            raise PainterError(f"image file {str(p)[:200]!r} does not exist", hint=_hint_inputs())
         img, source = _open_pil(p, f"file {p.name!r}"), f"file {p.name}"
     elif hasattr(src, "read"):
         img, source = _open_pil(src, "the given file object"), "file object"
@@ -769,10 +799,14 @@ def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
         >>> mask_from_any(np.array([[0, 255]], np.uint8), (2, 1)).tolist()
         [[False, True]]
     """
+    if not (isinstance(size, (tuple, list)) and len(size) == 2
+            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise PainterError(f"size={size!r:.40} is not a (width, height) pair of whole numbers",
+                           hint="pass the image's size, e.g. mask_from_any(mask, image.size)")
     w, h = size
     if isinstance(mask, (bytes, bytearray, memoryview, str, os.PathLike)) or hasattr(mask, "read"):
-        if isinstance(mask, (str, os.PathLike)) and not Path(mask).is_file():
-            raise PainterError(f"mask file {str(mask)!r} does not exist", hint="pass a path to a PNG mask")
+        if isinstance(mask, (str, os.PathLike)) and not _is_file(mask):
+            raise PainterError(f"mask file {str(mask)[:200]!r} does not exist", hint="pass a path to a PNG mask")
         mask = _open_pil(io.BytesIO(bytes(mask)) if isinstance(mask, (bytes, bytearray, memoryview)) else mask,
                          "the mask")
     if isinstance(mask, Image.Image):
@@ -783,6 +817,10 @@ def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
         if mask.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
             a = np.asarray(mask)
             return a >= (0.5 if mask.mode == "F" else (32768 if a.max() > 255 else 128))
+        if mask.mode in ("LA", "La"):
+            return np.asarray(mask.getchannel("L")) >= 128
+        if mask.mode == "LAB":
+            return np.asarray(mask.getchannel("L")) >= 128     # lightness: white = masked
         return np.asarray(mask.convert("L")) >= 128
     if not isinstance(mask, np.ndarray):
         try:

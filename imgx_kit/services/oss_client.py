@@ -21,10 +21,11 @@ from urllib.parse import quote
 from ..core import oss_sign
 from ..core.credentials import Credentials
 from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
-                           SigningError, ThrottledError, UploadError)
+                           ThrottledError, UploadError)
 from ..core.oss_process import Process
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
+from .client_args import check_transport_args
 from .images import crc64, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, parse_retry_after
 
@@ -89,9 +90,9 @@ class Client:
             raise CredentialsError(f"creds must be ik.Credentials, not {type(creds).__name__}",
                                    hint="e.g. ik.Credentials.from_env('OSS') or emu.demo_oss_credentials")
         oss_sign.check_version(version, region)
-        oss_sign.object_url(endpoint, bucket or "x", "k")       # validates the endpoint
-        if not isinstance(bucket, str) or not bucket:
-            raise SigningError("bucket name is empty", hint="name the bucket, e.g. 'examplebucket'")
+        check_transport_args(retry, transport, verify, timeout)
+        oss_sign.check_key(bucket, None, required=False)         # a valid bucket name
+        oss_sign.object_url(endpoint, bucket, "k")                # validates the endpoint
         self.bucket, self.endpoint, self.creds = bucket, endpoint.rstrip("/"), creds
         self.version, self.region = version, region
         self.retry = retry or DEFAULT_POLICY

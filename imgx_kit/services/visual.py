@@ -17,6 +17,7 @@ import base64
 import html
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +26,12 @@ from PIL import Image
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (CredentialsError, ImageInputError, InpaintError, ServiceError,
+from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, InpaintError, ServiceError,
                            SignatureMismatchError, ThrottledError)
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
 from .images import load_mask, load_pil, mask_png
+from .client_args import check_endpoint, check_transport_args
 from .retry import DEFAULT_POLICY, RetryPolicy, parse_retry_after
 
 __all__ = ["VisualClient", "InpaintResult", "CV_VERSION", "DEFAULT_VISUAL", "MAX_SIDE", "MAX_BYTES"]
@@ -83,12 +85,14 @@ class VisualClient:
             raise CredentialsError(f"credentials must be ik.Credentials, not {type(credentials).__name__}",
                                    hint="e.g. ik.Credentials.from_env('VOLC') or emu.demo_volc_credentials")
         if endpoint is not None and (not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://"))):
-            raise ImageInputError(f"endpoint {endpoint!r} is not an http(s) URL",
-                                  hint="e.g. emu.endpoints.visual or https://visual.volcengineapi.com")
+            raise ClientConfigError(f"endpoint {endpoint!r:.80} is not an http(s) URL",
+                                    hint="e.g. emu.endpoints.visual or https://visual.volcengineapi.com")
         if action not in ("CVProcess", "Img2ImgInpainting"):
-            raise ImageInputError(f"action {action!r} is not CVProcess or Img2ImgInpainting")
+            raise ClientConfigError(f"action {action!r:.40} is not CVProcess or Img2ImgInpainting",
+                                    hint="leave it out (CVProcess) or pass action='Img2ImgInpainting'")
+        check_transport_args(retry, transport, verify, timeout)
         self.credentials = credentials
-        self.endpoint = (endpoint or DEFAULT_VISUAL).rstrip("/")
+        self.endpoint = check_endpoint(endpoint or DEFAULT_VISUAL, "endpoint")
         self.signer = presets.VOLC_CV.with_(region=region)
         self.retry = retry or DEFAULT_POLICY
         self.transport = transport or Transport(timeout=timeout, verify=verify)
@@ -101,6 +105,7 @@ class VisualClient:
                 scale: float = 7, *, return_url: bool = False, extra: dict | None = None) -> InpaintResult:
         """Repaint the white (True) area of ``mask`` in ``image``; returns an :class:`InpaintResult`."""
         _check_params(seed, steps, strength, scale)
+        _check_extra(extra)
         im, src = load_pil(image)
         w, h = im.size
         if max(w, h) > MAX_SIDE:
@@ -187,10 +192,48 @@ class VisualClient:
         return InpaintResult(out, calls, rid, doc.get("time_elapsed"), mask)
 
 
+#: body fields inpaint() fills from its own arguments; ``extra`` may not replace them
+_OWN_FIELDS = ("req_key", "binary_data_base64", "return_url", "seed", "steps", "strength", "scale")
+
+
+def _check_extra(extra: Any) -> None:
+    """``extra`` is more JSON fields for the body: a dict of str keys to JSON values."""
+    if extra is None:
+        return
+    if not isinstance(extra, dict):
+        raise ClientConfigError(f"extra must be a dict of body fields, not {type(extra).__name__}",
+                                hint='e.g. extra={"logo_info": {"add_logo": False}}')
+    own = [k for k in _OWN_FIELDS if k in extra]
+    if own:
+        raise ClientConfigError(f"extra sets {', '.join(own)}, which inpaint() fills from its arguments",
+                                hint="pass them as arguments: inpaint(image, mask, seed=…, steps=…, "
+                                     "strength=…, scale=…, return_url=…)")
+    _check_json(extra, "extra")
+
+
+def _check_json(value: Any, where: str) -> None:
+    """Refuse what ``json.dumps`` would change or reject: non-str keys, NaN/inf, other types."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ClientConfigError(f"{where} has the key {k!r:.40}, which is not a str",
+                                        hint="JSON object keys are strings")
+            _check_json(v, f"{where}[{k!r:.40}]")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_json(v, f"{where}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ClientConfigError(f"{where} is {value}, which JSON cannot hold", hint="use a finite number")
+    elif value is not None and not isinstance(value, (str, int, float)):
+        raise ClientConfigError(f"{where} is of type {type(value).__name__}, which is not a JSON value",
+                                hint="use str, int, float, bool, None, lists and dicts")
+
+
 def _check_params(seed: Any, steps: Any, strength: Any, scale: Any) -> None:
     def num(name: str, v: Any, lo: float, hi: float, integer: bool) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
-            raise ImageInputError(f"{name}={v!r} is not {'a whole number' if integer else 'a number'}")
+            raise ImageInputError(f"{name}={v!r:.40} is not {'a whole number' if integer else 'a number'}",
+                                  hint="e.g. seed=0, steps=30, strength=0.8, scale=7")
         if not lo <= v <= hi:
             raise ImageInputError(f"{name}={v!r} is outside [{lo:g}, {hi:g}]",
                                   hint="the service documents strength 0.1–1.0 and scale 1–20")

@@ -100,6 +100,15 @@ BAD = [
     ("data URI without comma", lambda tmp: "data:image/png;base64", "no ','"),
     ("text-mode file", lambda tmp: open(__file__, "r"), "text mode"),
     ("wrong type", lambda tmp: 12345, "cannot use a int"),
+    ("very long path", lambda tmp: "x" * 5000, r"cannot be used as a path: File name too long"),
+    ("long file name", lambda tmp: tmp / ("x" * 300 + ".png"), r"cannot be used as a path"),
+    ("unknown user", lambda tmp: "~imgx-no-such-user/x.png", r"starts with a home directory that does not exist"),
+    ("device", lambda tmp: "/dev/null", r"/dev/null is not a regular file"),
+    ("data URI lone surrogate", lambda tmp: "data:,ab\ud83d", r"data URI holds a lone surrogate \(U\+D83D\) at character 8"),
+    ("read() returns int", lambda tmp: type("F", (), {"read": lambda self, n: 5})(), r"read\(\) returned int, not bytes"),
+    ("PIL mode F", lambda tmp: Image.new("F", (4, 3)), r"mode F has no PNG form"),
+    ("PIL mode LAB", lambda tmp: Image.new("LAB", (4, 3)), r"mode LAB has no PNG form"),
+    ("PIL mode I beyond 16 bit", lambda tmp: Image.fromarray(np.array([[0, 70000]], np.int32)), r"values 0…70000"),
 ]
 
 
@@ -171,3 +180,51 @@ def test_bad_client_configuration(monkeypatch, emu):
         ik.Credentials.from_env("VOLC")
     with pytest.raises(ik.ImgxError, match="endpoints has no http"):
         ik.ImageXClient.jimeng(sessionid="abc", endpoints={"jimeng": "ftp://x"})
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"timeout": "x"}, r"timeout='x' is not a timeout in seconds"),
+    ({"timeout": 0}, r"timeout=0 is not a timeout"),
+    ({"timeout": [1, 2]}, r"timeout=\[1, 2\] is not a timeout"),
+    ({"session": 5}, r"session must be a requests.Session, not int"),
+    ({"max_download": "x"}, r"max_download='x' must be a whole number of bytes ≥ 1"),
+])
+def test_load_image_options(kw, match):
+    with pytest.raises(ik.ImageInputError, match=match) as ei:
+        load_image("http://127.0.0.1:9/x.png", **kw)
+    assert ei.value.hint
+
+
+def test_size_is_what_was_read_not_st_size():
+    # st_size is 0 for /proc files: reading them as empty said "is empty (0 bytes)"
+    with pytest.raises(ik.ImageInputError, match=r"status is not an image \(its first bytes are 4e 61 6d 65"):
+        load_image("/proc/self/status")
+
+
+@pytest.mark.parametrize("mode, values", [
+    ("La", None), ("RGBa", None), ("PA", None), ("I;16B", [[300, 65535]]), ("I", [[0, 300]]), ("HSV", None),
+])
+def test_pil_modes_become_png_with_the_same_values(mode, values):
+    from imgx_kit.services.images import load_pil
+    if values is None:
+        im = Image.new(mode, (4, 3))
+    else:
+        im = Image.frombytes(mode, (2, 1), np.array(values, ">u2").tobytes()) if mode == "I;16B" else \
+            Image.fromarray(np.array(values, np.int32))
+    s = load_image(im)
+    assert (s.format, s.width, s.height) == ("png", im.width, im.height)
+    back, _ = load_pil(s.data)
+    if values is not None:                       # 16-bit PNG: the integers unchanged
+        assert np.asarray(back).astype(np.int64).tolist() == values
+    assert load_pil(im)[0].mode in ("LA", "RGBA", "RGB", "I;16")
+
+
+def test_load_mask_modes_and_size():
+    la = Image.new("La", (4, 3))
+    assert load_mask(la, (4, 3)).sum() == 0
+    assert load_mask(Image.fromarray(np.array([[0, 65535]], np.uint16)), (2, 1)).tolist() == [[False, True]]
+    with pytest.raises(ik.ImageInputError, match=r"a mask in mode LAB cannot be read"):
+        load_mask(Image.new("LAB", (4, 3)), (4, 3))
+    for size in (5, (4,), (4.0, 3), "43", (0, 3), (True, 3)):
+        with pytest.raises(ik.ImageInputError, match=r"is not a \(width, height\) pair of whole numbers"):
+            load_mask(np.zeros((3, 4), bool), size)

@@ -242,3 +242,60 @@ def test_upload_result_views(emu):
     up = web(emu).upload(make_png(5, 5))
     assert repr(up).startswith("UploadResult(uri='tos-cn-i-tb4s082cfz/") and "imgx-calls" in up._repr_html_()
     assert up.calls.to_har()["log"]["entries"][0]["request"]["method"] == "POST"
+
+
+@pytest.mark.parametrize("group", [-1, 0, 11, "2", 2.0, True])
+def test_upload_many_refuses_a_bad_group_before_sending(emu, group):
+    n = len(emu.log)
+    with pytest.raises(ik.ClientConfigError, match=rf"group={group!r} must be a whole number 1…10") as ei:
+        web(emu).upload_many([make_png(4, 4), make_png(4, 4)], progress=False, group=group)
+    assert "UploadNum" in ei.value.hint and len(emu.log) == n
+
+
+def test_upload_many_group_ten_and_one_input_given_alone(emu):
+    batch = web(emu).upload_many([make_png(4, 4, seed=i) for i in range(3)], progress=False, group=10)
+    assert batch.ok and len(batch) == 3 and all(it is not None for it in batch.items)
+    img = np.zeros((8, 8, 3), np.uint8)
+    for one in ("photo.png", make_png(4, 4), img, 5):
+        with pytest.raises(ik.ClientConfigError, match="upload_many takes a list of inputs"):
+            web(emu).upload_many(one, progress=False)
+    assert web(emu).upload_many(np.stack([img, img]), progress=False).ok     # a stack is a list
+
+
+@pytest.mark.parametrize("sessionid, match", [
+    ("中文", r"sessionid contains '中' \(U\+4E2D\) at position 0, which a cookie value cannot hold"),
+    ("abc\x00", r"contains '\\x00' \(U\+0000\) at position 3"),
+    ('ab"c', r"contains '\"' \(U\+0022\) at position 2"),
+    ("sessionid=abc", r"sessionid starts with 'sessionid='"),
+])
+def test_jimeng_sessionid_must_be_a_cookie_value(emu, sessionid, match):
+    with pytest.raises(ik.CredentialsError, match=match) as ei:
+        ik.ImageXClient.jimeng(sessionid=sessionid, endpoints=emu.endpoints)
+    assert ei.value.hint and "abc" not in str(ei.value)                  # the value itself is not shown
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"part_size": "x"}, r"part_size='x' must be a whole number ≥ 65536"),
+    ({"part_size": 1024}, r"part_size=1024 must be a whole number ≥ 65536"),
+    ({"chunk_threshold": None}, r"chunk_threshold=None must be a whole number ≥ 20971520"),
+    ({"chunk_size": "x"}, r"chunk_size='x' must be a whole number ≥ 1024"),
+    ({"max_download": 1.5}, r"max_download=1.5 must be a whole number ≥ 1"),
+    ({"pool": 0}, r"pool=0 must be a whole number 1…256"),
+    ({"commit_restarts": "3"}, r"commit_restarts='3' must be a whole number 0…100"),
+    ({"timeout": "x"}, r"timeout='x' is not a timeout in seconds"),
+    ({"timeout": (10, -1)}, r"timeout=\(10, -1\) is not a timeout in seconds"),
+    ({"retry": 5}, r"retry must be a RetryPolicy, not int"),
+    ({"transport": object()}, r"transport must be a Transport, not object"),
+    ({"verify": 5}, r"verify must be True, False or the path of a CA bundle, not int"),
+])
+def test_client_options_are_checked_when_built(emu, kw, match):
+    with pytest.raises(ik.ClientConfigError, match=match) as ei:
+        web(emu, **kw)
+    assert ei.value.hint
+    assert web(emu, timeout=(5, None), part_size=1 << 16, chunk_threshold=1 << 16).part_size == 1 << 16
+
+
+def test_endpoints_are_checked_when_built(emu):
+    bad = dict(jimeng=emu.endpoints.jimeng, imagex="http://h:99999", upload=emu.endpoints.upload)
+    with pytest.raises(ik.ClientConfigError, match=r"the imagex endpoint is not usable: .*Port out of range"):
+        ik.ImageXClient.jimeng(sessionid=emu.demo_sessionid, endpoints=bad)

@@ -80,3 +80,51 @@ def test_inpaint_service_errors(emu, waits):
     with pytest.raises(ik.SignatureMismatchError) as ei3:
         ik.VisualClient(bad, endpoint=emu.endpoints.visual).inpaint(img, mask)
     assert ei3.value.echo.code == "SignatureDoesNotMatch"
+
+
+@pytest.mark.parametrize("extra, match", [
+    ([1], r"extra must be a dict of body fields, not list"),
+    ("x", r"extra must be a dict of body fields, not str"),
+    ({"a": {1, 2}}, r"extra\['a'\] is of type set, which is not a JSON value"),
+    ({"a": [1, {"b": object()}]}, r"extra\['a'\]\[1\]\['b'\] is of type object"),
+    ({"a": float("nan")}, r"extra\['a'\] is nan, which JSON cannot hold"),
+    ({"a": {1: "x"}}, r"extra\['a'\] has the key 1, which is not a str"),
+    ({"seed": 3, "binary_data_base64": []}, r"extra sets binary_data_base64, seed, which inpaint\(\) fills"),
+])
+def test_inpaint_extra_must_be_json_fields(emu, extra, match):
+    vc = ik.VisualClient(emu.demo_volc_credentials, endpoint=emu.endpoints.visual)
+    img, mask = scene()
+    n = len(emu.log)
+    with pytest.raises(ik.ClientConfigError, match=match) as ei:
+        vc.inpaint(img, mask, extra=extra)
+    assert ei.value.hint and len(emu.log) == n                # nothing was sent
+
+
+def test_inpaint_extra_fields_are_sent(emu):
+    vc = ik.VisualClient(emu.demo_volc_credentials, endpoint=emu.endpoints.visual)
+    img, mask = scene()
+    out = vc.inpaint(img, mask, extra={"logo_info": {"add_logo": False}, "tags": ("a", None)})
+    assert out.calls[0].json["code"] == 10000
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"endpoint": "ftp://x"}, r"endpoint 'ftp://x' is not an http\(s\) URL"),
+    ({"action": "Nope"}, r"action 'Nope' is not CVProcess or Img2ImgInpainting"),
+    ({"timeout": "x"}, r"timeout='x' is not a timeout in seconds"),
+    ({"timeout": 10 ** 12}, r"is not a timeout in seconds"),
+    ({"retry": 3}, r"retry must be a RetryPolicy, not int"),
+])
+def test_visual_client_options_are_checked_when_built(emu, kw, match):
+    with pytest.raises(ik.ClientConfigError, match=match):
+        ik.VisualClient(emu.demo_volc_credentials, **kw)
+
+
+@pytest.mark.parametrize("endpoint, match", [
+    ("https://h:99999", r"endpoint is not usable: URL 'https://h:99999' does not parse: Port out of range"),
+    ("http://exa mple.com", r"endpoint is not usable: the host of URL"),
+    ("http://[::1", r"endpoint is not usable: .*Invalid IPv6 URL"),
+    ("https://h/?Action=x", r"endpoint 'https://h/\?Action=x' has a query or fragment"),
+])
+def test_visual_endpoint_is_checked_when_built(endpoint, match):
+    with pytest.raises(ik.ClientConfigError, match=match):
+        ik.VisualClient(ik.Credentials("AK", "SK"), endpoint=endpoint)
