@@ -30,6 +30,7 @@ from urllib.parse import quote_plus
 
 from .errors import CaptureError, RequestError
 from .redact import redact_headers, redact_url
+from .text import LONE_SURROGATE
 from .request import HttpRequest
 
 __all__ = ["CaptureParse", "CurlParse", "parse_curl", "from_curl", "to_curl", "parse_raw_http",
@@ -104,13 +105,10 @@ def _b(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _lone_surrogate(text: str, *, escaped_bytes: bool = False) -> int | None:
     """Where ``text`` first holds half of a UTF-16 surrogate pair, or ``None``. With
     ``escaped_bytes``, U+DC80–U+DCFF are undecodable input bytes (see :func:`_b`), not halves."""
-    for m in _SURROGATE.finditer(text):
+    for m in LONE_SURROGATE.finditer(text):
         if not (escaped_bytes and "\udc80" <= m.group() <= "\udcff"):
             return m.start()
     return None

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from .errors import CredentialsError
 from .redact import mask_access_key
+from .text import lone_surrogate
 
 __all__ = ["Credentials", "ENV_PREFIXES"]
 
@@ -55,7 +56,7 @@ class Credentials:
             if v is not None and any(c in v for c in "\r\n\x00"):
                 raise CredentialsError(f"{name} contains a line break or NUL",
                                        hint="copy the key again without the line break")
-            if v is not None and any("\ud800" <= c <= "\udfff" for c in v):
+            if v is not None and lone_surrogate(v) is not None:
                 raise CredentialsError(f"{name} contains a lone surrogate (broken Unicode)",
                                        hint="copy the key again from its source")
         if any(c.isspace() or c == "," for c in self.access_key):

@@ -40,6 +40,7 @@ from typing import Any, Iterator, Mapping
 
 from .errors import ProcessSyntaxError
 from .oss_names import valid_bucket_name
+from .text import LONE_SURROGATE
 
 __all__ = ["Process", "Action", "Param", "SaveAs", "ParamSpec", "ActionSpec", "ACTIONS",
            "MAX_LENGTH", "FONTS", "b64url_encode", "b64url_decode", "split_watermark_image"]
@@ -92,14 +93,13 @@ def b64url_decode(text: str) -> bytes:
         raise ValueError(str(e)) from None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_HINT = "decode the bytes as UTF-8 (not with errors='surrogateescape') first"
 
 
 def _check_surrogates(text: str, what: str, *, action: str | None = None,
                       parameter: str | None = None) -> None:
     """Refuse a lone surrogate (text decoded with ``errors='surrogateescape'``): it has no UTF-8."""
-    m = _SURROGATE.search(text)
+    m = LONE_SURROGATE.search(text)
     if m:
         raise _error(f"{what} contains the lone surrogate {m.group()!r} (character "
                      f"{m.start() + 1}), which is not valid Unicode text", action=action,
@@ -731,7 +731,7 @@ def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> "
     if not isinstance(text, str):
         raise ProcessSyntaxError(f"a process must be a str, not {type(text).__name__}",
                                  hint="pass text such as 'image/resize,w_100' or build a Process")
-    m = _SURROGATE.search(text)
+    m = LONE_SURROGATE.search(text)
     if m:
         raise _error(f"the process contains the lone surrogate {m.group()!r}", text=text,
                      column=m.start() + 1, allowed="valid Unicode text", hint=_SURROGATE_HINT)

@@ -13,7 +13,6 @@ header and signed-URL forms, and verification for the emulator. Both yield a Sig
 from __future__ import annotations
 
 import hashlib
-import re
 import hmac
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate, parsedate_to_datetime
@@ -26,6 +25,7 @@ from .credentials import Credentials
 from .errors import SigningError
 from .keys import hmac_sha1_base64
 from .oss_names import BUCKET_NAME, valid_bucket_name
+from .text import lone_surrogate
 from .request import HttpRequest
 from .scheme import OSS4
 from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, compute_signature, _lookup,
@@ -122,9 +122,6 @@ def _is_ip_or_localhost(host: str) -> bool:
         return False
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]").search
-
-
 def check_key(bucket: str, key: str | None, required: bool = True) -> None:
     if not isinstance(bucket, str) or not bucket:
         raise SigningError("bucket name is empty", hint="name the bucket, e.g. 'examplebucket'")
@@ -135,7 +132,7 @@ def check_key(bucket: str, key: str | None, required: bool = True) -> None:
         return
     if not isinstance(key, str) or not key.strip():
         raise SigningError(f"object key {key!r} is empty", hint="name the object, e.g. 'photos/cat.jpg'")
-    if _SURROGATE(key):
+    if lone_surrogate(key) is not None:
         raise SigningError("object key contains a lone surrogate (broken Unicode)",
                            hint="decode the name it came from with the right encoding")
     if key.startswith(("/", "\\")):
