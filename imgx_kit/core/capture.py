@@ -1031,12 +1031,16 @@ def _body_arg(body: Any) -> bytes | None:
     if not isinstance(body, str):
         raise CaptureError(f"body= must be bytes or str, not {type(body).__name__}",
                            hint="pass the body's bytes, e.g. open(path, 'rb').read()")
-    pos = _lone_surrogate(body)
-    if pos is not None:
-        raise CaptureError(f"body= holds a lone surrogate (U+{ord(body[pos]):04X}) at character {pos}, "
-                           "half of a character, which has no UTF-8 bytes",
-                           hint="the text was cut in the middle of a character; pass the body's bytes")
+    _whole_characters(body, "body=", "the text was cut in the middle of a character; pass the body's bytes")
     return body.encode("utf-8")
+
+
+def _whole_characters(text: str, what: str, hint: str) -> None:
+    """Refuse text holding half a character (a lone surrogate), saying where: it has no bytes."""
+    pos = _lone_surrogate(text)
+    if pos is not None:
+        raise CaptureError(f"{what} holds a lone surrogate (U+{ord(text[pos]):04X}) at character {pos} of "
+                           f"{len(text)}, half of a character, which has no UTF-8 bytes", hint=hint)
 
 
 def _dechunk(data: bytes) -> tuple[bytes, bool]:
@@ -1377,14 +1381,10 @@ def _har_str(k: int, obj: dict, key: str, what: str, default: str | None = None)
     if not isinstance(value, str):
         raise CaptureError(f"HAR entry {k}: {what} is {type(value).__name__} {value!r:.40}, not a string",
                            hint="export the HAR again; HAR 1.2 writes it as a JSON string")
-    pos = _lone_surrogate(value)
-    if pos is not None:
-        # a browser cuts long bodies, sometimes between the two halves of an emoji: the half has
-        # no bytes, so any reading of it would be a guess; say where it is instead
-        raise CaptureError(f"HAR entry {k}: {what} holds a lone surrogate (U+{ord(value[pos]):04X}) at "
-                           f"character {pos} of {len(value)}, half of a character, which has no UTF-8 bytes",
-                           hint="the browser cut the text in the middle of a character (a truncated "
-                                "body?); export the HAR again with full content, or fix that character")
+    # a browser cuts long bodies, sometimes between the two halves of an emoji: the half has
+    # no bytes, so any reading of it would be a guess; say where it is instead
+    _whole_characters(value, f"HAR entry {k}: {what}", "the browser cut the text in the middle of a character "
+                      "(a truncated body?); export the HAR again with full content, or fix that character")
     return value
 
 
