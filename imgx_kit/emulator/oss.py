@@ -205,12 +205,23 @@ def _list_buckets(ctx: Ctx) -> Response:
 
 
 def _list_objects(ctx: Ctx, bucket: Bucket) -> Response:
-    """ListObjects (V1): keys after ``marker`` under ``prefix``; with a ``delimiter``, the keys
+    """ListObjects (V1, or V2 with ``list-type=2``: ``start-after``, opaque ``continuation-token``,
+    ``KeyCount``, the owner only with ``fetch-owner=true``): keys after ``marker`` under ``prefix``; with a ``delimiter``, the keys
     that have it after the prefix roll up into one ``CommonPrefixes`` entry each. Keys and
     prefixes together count against ``max-keys`` (1..1000, default 100); a truncated answer's
     ``NextMarker`` is the last entry given (a key or a common prefix). ``encoding-type=url``
     percent-encodes every key, prefix, marker and delimiter in the answer, as oss2 asks."""
-    prefix, marker, delimiter = ctx.q("prefix") or "", ctx.q("marker") or "", ctx.q("delimiter") or ""
+    v2 = ctx.q("list-type") == "2"
+    prefix, delimiter = ctx.q("prefix") or "", ctx.q("delimiter") or ""
+    token, start_after = ctx.q("continuation-token") or "", ctx.q("start-after") or ""
+    if v2:
+        resume = _resume_after(token)
+        if resume is None:
+            return _err(ctx, "InvalidArgument", "The continuation token is invalid.", bucket=bucket.name,
+                        extra={"ArgumentName": "continuation-token", "ArgumentValue": token[:64]})
+        marker = max(resume, start_after)
+    else:
+        marker = ctx.q("marker") or ""
     raw_max = ctx.q("max-keys") or "100"
     if not (raw_max.isascii() and raw_max.isdigit() and len(raw_max) <= 4 and 1 <= int(raw_max) <= 1000):
         return _err(ctx, "InvalidArgument", "max-keys must be an integer between 1 and 1000.",
@@ -224,21 +235,45 @@ def _list_objects(ctx: Ctx, bucket: Bucket) -> Response:
         entries, truncated = _list_entries(keys, prefix, marker, delimiter, int(raw_max))
         objs = {k: bucket.objects[k] for k, rolled in entries if not rolled}
     enc = (lambda t: escape(quote(t, safe=""))) if encoding == "url" else escape
+    owner = (f"<Owner><ID>{escape(bucket.name)}-owner</ID><DisplayName>{escape(bucket.name)}-owner</DisplayName></Owner>"
+             if not v2 or ctx.q("fetch-owner") == "true" else "")     # V2 sends the owner only when asked
     items = "".join(f"<Contents><Key>{enc(k)}</Key><LastModified>{o.last_modified:%Y-%m-%dT%H:%M:%S.000Z}"
                     f"</LastModified><ETag>{escape(o.etag)}</ETag><Type>Normal</Type><Size>{len(o.data)}</Size>"
-                    f"<StorageClass>Standard</StorageClass></Contents>" for k, o in objs.items())
+                    f"<StorageClass>Standard</StorageClass>{owner}</Contents>" for k, o in objs.items())
     items += "".join(f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p, rolled in entries if rolled)
-    nxt = f"<NextMarker>{enc(entries[-1][0])}</NextMarker>" if truncated else ""
+    head = (f"<Name>{escape(bucket.name)}</Name><Prefix>{enc(prefix)}</Prefix>"
+            f"<MaxKeys>{int(raw_max)}</MaxKeys><Delimiter>{enc(delimiter)}</Delimiter>"
+            + ("<EncodingType>url</EncodingType>" if encoding else ""))
+    if v2:
+        head += (f"<ContinuationToken>{escape(token)}</ContinuationToken>" if token else "") + \
+                (f"<StartAfter>{enc(start_after)}</StartAfter>" if start_after else "")
+        nxt = (f"<NextContinuationToken>{escape(_continuation_token(entries[-1][0]))}</NextContinuationToken>"
+               if truncated else "") + f"<KeyCount>{len(entries)}</KeyCount>"
+    else:
+        head += f"<Marker>{enc(marker)}</Marker>"
+        nxt = f"<NextMarker>{enc(entries[-1][0])}</NextMarker>" if truncated else ""
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult>'
-           f"<Name>{escape(bucket.name)}</Name><Prefix>{enc(prefix)}</Prefix><Marker>{enc(marker)}</Marker>"
-           f"<MaxKeys>{int(raw_max)}</MaxKeys><Delimiter>{enc(delimiter)}</Delimiter>"
-           + ("<EncodingType>url</EncodingType>" if encoding else "")
-           + f"<IsTruncated>{str(truncated).lower()}</IsTruncated>{nxt}{items}</ListBucketResult>")
-    ctx.verdict(None, "list objects")
+           f"{head}<IsTruncated>{str(truncated).lower()}</IsTruncated>{nxt}{items}</ListBucketResult>")
+    ctx.verdict(None, "list objects v2" if v2 else "list objects")
     resp = xml_response(200, xml, {"x-oss-request-id": oss_request_id()})
     if ctx.req.method == "HEAD":
         resp.set_data(b"")
     return resp
+
+
+def _continuation_token(after: str) -> str:
+    """An opaque V2 continuation token: where the next page starts (after this entry)."""
+    return base64.urlsafe_b64encode(after.encode("utf-8")).decode("ascii")
+
+
+def _resume_after(token: str) -> str | None:
+    """The entry a continuation token resumes after ('' for none), or None if it is not ours."""
+    if not token:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return None
 
 
 def _list_entries(keys: list[str], prefix: str, marker: str, delimiter: str,

@@ -244,6 +244,30 @@ def test_oss2_lists_with_delimiter_prefix_and_pages(emu):
     assert len(bucket.list_objects(max_keys=1000).object_list) == len(keys)
 
 
+def test_oss2_lists_v2_with_tokens_start_after_and_owner(emu):
+    emu.create_bucket("imgx-list2")
+    bucket = _oss2_bucket(emu, "imgx-list2")
+    keys = ["a/1.png", "a/2.png", "a/b/3.png", "top.png", "z z/ü&<.png", "zz.png"]
+    for k in keys:
+        bucket.put_object(k, b"x")
+    r = bucket.list_objects_v2(delimiter="/")
+    assert ([o.key for o in r.object_list], r.prefix_list) == (["top.png", "zz.png"], ["a/", "z z/"])
+    assert all(o.owner is None for o in r.object_list)                      # only with fetch_owner
+    assert all(o.owner is not None for o in bucket.list_objects_v2(fetch_owner=True).object_list)
+    # pages of one through the opaque token: every entry once, in order
+    walked = [(o.key, o.is_prefix()) for o in oss2.ObjectIteratorV2(bucket, delimiter="/", max_keys=1)]
+    assert walked == [("a/", True), ("top.png", False), ("z z/", True), ("zz.png", False)]
+    assert [o.key for o in oss2.ObjectIteratorV2(bucket, max_keys=4)] == sorted(keys)
+    page = bucket.list_objects_v2(max_keys=2)
+    assert page.is_truncated and page.next_continuation_token
+    rest = bucket.list_objects_v2(continuation_token=page.next_continuation_token, max_keys=100)
+    assert [o.key for o in page.object_list + rest.object_list] == sorted(keys) and not rest.is_truncated
+    assert [o.key for o in bucket.list_objects_v2(start_after="top.png").object_list] == ["z z/ü&<.png", "zz.png"]
+    with pytest.raises(oss2.exceptions.OssError) as e:
+        bucket.list_objects_v2(continuation_token="%%%not-ours")
+    assert (e.value.status, e.value.code) == (400, "InvalidArgument")
+
+
 def test_oss2_saveas_echoes_the_target_bucket_only_when_given(emu):
     emu.create_bucket("imgx-saved")
     bucket = _oss2_bucket(emu)
