@@ -81,3 +81,16 @@ def test_a_typed_secret_is_not_demo_so_derived_keys_stay_masked() -> None:
     assert lab.credentials.demo is False
     assert lab.trace.step("k_signing").value == "…(64 chars)"
     assert lab.trace.derived_keys[3].hex() not in lab.w_trace.value and CANARY_SECRET not in lab.w_trace.value
+
+
+def test_fields_show_carried_secrets_masked_and_sign_the_real_values() -> None:
+    sid = "0123456789abcdef0123456789abcdef"
+    req = ik.HttpRequest.build("POST", "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31"
+                               f"&security-token={CANARY_TOKEN}", [("Content-Type", "application/json"),
+                                                                    ("Cookie", f"sessionid={sid}")], "{}")
+    lab = SignatureLab(req, ik.Credentials("AKLTexample", CANARY_SECRET), at=AT)
+    shown = lab.w_url.value + lab.w_headers.value
+    assert sid not in shown and CANARY_TOKEN not in shown and "sessionid=0123…(32 chars)" in shown
+    assert lab.request.header("Cookie") == f"sessionid={sid}" and lab.request.url == req.url   # the real values
+    lab.set(region="cn-beijing")                                     # editing another field keeps them
+    assert lab.request.header("Cookie") == f"sessionid={sid}" and CANARY_TOKEN in lab.request.url

@@ -28,6 +28,7 @@ import ipywidgets as widgets
 from ..core.credentials import Credentials
 from ..core.diagnose import Diagnosis, diagnose
 from ..core.errors import ImgxError
+from ..core.redact import redact_header_value, redact_url
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
 from ..core.signer import Signer, format_timestamp, parse_timestamp
@@ -134,8 +135,12 @@ class SignatureLab(widgets.VBox):
         lay = widgets.Layout(width="100%")
         self.w_method = widgets.Combobox(value=request.method, options=["GET", "POST", "PUT", "DELETE", "HEAD"],
                                          description="method")
-        self.w_url = widgets.Text(value=request.url, description="URL", layout=lay)
-        self.w_headers = widgets.Textarea(value=_headers_text(request, signer), description="headers",
+        # the fields show secrets the request carries (a cookie, a query token) masked; reading the
+        # fields back maps an untouched masked text to what it stands for
+        url_shown, lines = redact_url(request.url), _header_lines(request, signer)
+        self._unmask = {url_shown: request.url, **{shown: line for shown, line in lines if shown != line}}
+        self.w_url = widgets.Text(value=url_shown, description="URL", layout=lay)
+        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description="headers",
                                           layout=widgets.Layout(width="100%", height="90px"))
         self.w_body = widgets.Textarea(value=_body_text(request.body), description="body",
                                        layout=widgets.Layout(width="100%", height="60px"))
@@ -209,11 +214,13 @@ class SignatureLab(widgets.VBox):
         for n, line in enumerate(self.w_headers.value.splitlines(), 1):
             if not line.strip():
                 continue
+            line = self._unmask.get(line.strip(), line)
             name, sep, value = line.partition(":")
             if not sep:
                 raise ImgxError(f"headers line {n} {line[:40]!r} is not 'Name: value'")
             headers.append((name.strip(), value.strip()))
-        self.request = HttpRequest.build(self.w_method.value, self.w_url.value.strip(), headers, self.w_body.value)
+        url = self.w_url.value.strip()
+        self.request = HttpRequest.build(self.w_method.value, self._unmask.get(url, url), headers, self.w_body.value)
         ak, sk, token = self.w_ak.value.strip(), self.w_sk.value, self.w_token.value or None
         demo = self._demo is not None and (ak, sk, token) == (self._demo.access_key, self._demo.secret_key,
                                                               self._demo.session_token)
@@ -282,9 +289,10 @@ def _request_time(req: HttpRequest, signer: Signer) -> datetime | None:
     return parse_timestamp(req.header(signer.scheme.date_header) or "")
 
 
-def _headers_text(req: HttpRequest, signer: Signer) -> str:
+def _header_lines(req: HttpRequest, signer: Signer) -> list[tuple[str, str]]:
+    """(line as shown, with secrets masked; the line itself) for each header the lab lets you edit."""
     skip = {"authorization", signer.scheme.date_header.lower(), signer.scheme.token_header.lower()}
-    return "\n".join(f"{k}: {v}" for k, v in req.headers if k.lower() not in skip)
+    return [(f"{k}: {redact_header_value(k, v)}", f"{k}: {v}") for k, v in req.headers if k.lower() not in skip]
 
 
 def _body_text(body: bytes) -> str:
