@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from ..core.credentials import Credentials
-from ..core.errors import ImgxError, SigningError
+from ..core.errors import SigningError
 from ..core.presets import ALL as PRESETS
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name

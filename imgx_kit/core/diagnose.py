@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import quote, unquote
 
 from . import canonical as C
@@ -38,11 +38,11 @@ from .errors import DiagnoseError, ImgxError
 from .keys import sign_string
 from .oss_sign import V1_QUERY_AUTH
 from .redact import mask_access_key, redact_header_value, redact_text, redact_url, redact_headers, secret_values
-from .request import HttpRequest, body_preview
+from .request import HttpRequest
 from .scheme import AWS4, OSS4, SCHEMES, VOLC, Scheme
-from .signer import (EMPTY_SHA256, ParsedAuth, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
+from .signer import (EMPTY_SHA256, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
                      format_timestamp, parse_authorization, parse_timestamp, sha256_hex)
-from .trace import SigningTrace, TraceDiff, show_whitespace
+from .trace import SigningTrace, TraceDiff
 
 __all__ = ["diagnose", "Diagnosis", "Cause", "CauseInfo", "CATALOGUE", "applies", "detect_scheme"]
 
@@ -609,7 +609,7 @@ def _secret_variants(sk: str, ak: str) -> Iterator[tuple[str, str, str]]:
 
 def _hypotheses(m: _V4, sk: str, ak: str, creds: Credentials, deadline: float) -> list[_Hit]:
     """Re-sign under one transformation at a time; an HMAC match proves the transformation."""
-    s, sc, req = m.s, m.sc, m.req
+    s, req = m.s, m.req
     target = s.signature.lower()
     base = m.parts()
     base_cr = base["canonical_request"]

@@ -35,7 +35,7 @@ import binascii
 import difflib
 import html
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping
 
 from .errors import ProcessSyntaxError

@@ -12,19 +12,18 @@ header and signed-URL forms, and verification for the emulator. Both yield a Sig
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from typing import Iterable
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from . import canonical as C
 from .credentials import Credentials
 from .errors import SigningError
 from .keys import hmac_sha1_base64
-from .oss_names import BUCKET_NAME, valid_bucket_name
+from .oss_names import BUCKET_NAME
 from .text import lone_surrogate
 from .request import HttpRequest
 from .scheme import OSS4
@@ -32,8 +31,7 @@ from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, 
                      build_trace, _without, check_time, format_authorization, format_timestamp)
 from .trace import SigningTrace
 
-__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS",
-           "valid_bucket_name", "BUCKET_NAME"]
+__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
 
 # oss2 2.19's V1 sub-resource list (oss2.auth.ProviderAuth._subresource_key_set): only these query
 # parameters enter the V1 canonicalized resource. x-oss-process is one of them in oss2.
@@ -370,12 +368,12 @@ def _params(params: Iterable[tuple[str, str]] | dict | None) -> list[tuple[str, 
     """Extra query parameters as (name, value) text pairs."""
     if params is None:
         return []
-    if isinstance(params, (str, bytes)) or not isinstance(params, (dict, Iterable)):
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
         raise SigningError(f"params must be a dict or (name, value) pairs, not {type(params).__name__}",
                            hint="e.g. params={'response-content-type': 'image/png'}")
     pairs = [tuple(p) if isinstance(p, list) else p for p in (params.items() if isinstance(params, dict) else params)]
     for pair in pairs:
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             raise SigningError(f"a query parameter must be a (name, value) pair of text, not {type(pair).__name__}",
                                hint="convert values yourself, e.g. {'x-oss-traffic-limit': str(819200)}")
     return pairs

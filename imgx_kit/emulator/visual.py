@@ -116,7 +116,7 @@ def handle(ctx: Ctx) -> Response:
     refused = check_action(ctx, call, REQ_KEYS, VERSION)
     if refused is not None:
         return refused
-    action, version = ctx.q("Action"), VERSION
+    action = ctx.q("Action")
     if req.method != "POST":
         return gateway_answer(ctx, call, "MethodNotAllowed")
     v, err = verify_gateway(ctx, call, kind="cv")

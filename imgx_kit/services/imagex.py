@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..core import presets
@@ -36,7 +36,7 @@ from ..core.errors import (ClientConfigError, CredentialsError, ImgxError, Login
 from ..core.redact import mask
 from ..core.request import HttpRequest
 from ..core.signer import Signer
-from .calls import Calls, Exchange, Transport, TransportError, calls_html, safe_echo
+from .calls import Calls, Exchange, Transport, calls_html, safe_echo
 from .client_args import check_endpoint, check_transport_args
 from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after

@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageSequence, features
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageSequence, features
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
 from ..core.oss_process import Action, Process, split_watermark_image

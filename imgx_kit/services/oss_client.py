@@ -15,7 +15,7 @@ import base64
 import html
 import io
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
 from ..core import oss_sign
@@ -210,7 +210,7 @@ class Client:
         raise ServiceError(text, code=code, status=ex.status, request_id=rid, service="oss", hint=hints.get(code))
 
 
-def _check_crc64(result: OssResult, expected: Any, method: str) -> None:
+def _check_crc64(result: OssResult, expected: Callable[[], int], method: str) -> None:
     """Compare OSS's ``x-oss-hash-crc64ecma`` with the bytes sent (PUT) or received (GET), as oss2
     does; ``expected`` is computed only when the header is there."""
     told = result.header("x-oss-hash-crc64ecma")
