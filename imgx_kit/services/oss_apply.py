@@ -33,10 +33,11 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageSequence, features
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageSequence, features
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
 from ..core.oss_process import Action, Process, split_watermark_image
+from .oss_fonts import load_font
 
 __all__ = ["apply", "render", "run", "OssResult", "SourceImage", "load_source", "resize_size",
            "crop_box", "rotated_size", "circle_size", "CONTENT_TYPES", "MAX_SOURCE_BYTES",
@@ -731,7 +732,7 @@ def _hex_rgb(color: str) -> tuple[int, int, int]:
 def _text_mark(a: Action) -> Image.Image:
     text = a["text"]
     size = a.value("size")
-    font = ImageFont.load_default(size=size)
+    font = load_font(a.value("type"), size)     # OSS's type_ family; Pillow's own font has no CJK glyphs
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
     pad = max(1, size // 20)
