@@ -25,6 +25,7 @@ from typing import Iterable
 from ..core.credentials import Credentials
 from ..core import oss_names
 from ..core.errors import EmulatorError
+from .oss.models import Bucket, OssObject, md5_etag
 
 __all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Bucket",
            "RESERVED_BUCKETS", "valid_bucket_name", "normalise_key"]
@@ -83,24 +84,6 @@ class UploadSession:
     store_uris: list[str]
     expires_at: datetime
     committed: bool = False
-
-
-@dataclass(frozen=True)
-class OssObject:
-    data: bytes
-    content_type: str
-    etag: str
-    last_modified: datetime
-    meta: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass
-class Bucket:
-    name: str
-    region: str
-    created: datetime
-    objects: dict[str, OssObject] = field(default_factory=dict)
-    styles: dict[str, str] = field(default_factory=dict)
 
 
 class State:
@@ -177,7 +160,10 @@ class State:
                 self.sts[ak] = replace(g, creds=replace(g.creds, expires_at=past))
             for s in self.upload_sessions.values():
                 s.expires_at = past
-            return len(self.sts)
+            oss_sts = [ak for ak, c in self.oss_creds.items() if c.session_token]
+            for ak in oss_sts:                                  # OSS STS credentials (emulator.sts)
+                self.oss_creds[ak] = replace(self.oss_creds[ak], expires_at=past)
+            return len(self.sts) + len(oss_sts)
 
     # ---- ImageX upload sessions ------------------------------------------------------------
     def new_upload_session(self, ak: str, service_id: str, n: int, now: datetime,
@@ -241,12 +227,20 @@ class State:
 
     def put_object(self, bucket: Bucket, key: str, data: bytes, content_type: str, now: datetime,
                    meta: Iterable[tuple[str, str]] = ()) -> OssObject:
-        etag = '"' + hashlib.md5(data).hexdigest().upper() + '"'
-        obj = OssObject(data, content_type, etag, now.replace(microsecond=0), tuple(meta))
+        obj = OssObject(data, content_type, md5_etag(data), now.replace(microsecond=0), tuple(meta))
+        return self.store_object(bucket, key, obj)
+
+    def store_object(self, bucket: Bucket, key: str, obj: OssObject) -> OssObject:
+        """Store ``obj`` under ``key`` (replacing any object there) and mirror the bucket."""
         with self.lock:
             bucket.objects[key] = obj
             self._save_bucket(bucket)
         return obj
+
+    def save_bucket(self, bucket: Bucket) -> None:
+        """Mirror ``bucket`` to ``state_dir`` after a change of its settings (ACL, styles)."""
+        with self.lock:
+            self._save_bucket(bucket)
 
     def delete_object(self, bucket: Bucket, key: str) -> None:
         with self.lock:
@@ -269,9 +263,10 @@ class State:
             if not path.exists():
                 path.write_bytes(obj.data)
             index[key] = {"blob": name, "content_type": obj.content_type, "etag": obj.etag,
-                          "last_modified": obj.last_modified.isoformat(), "meta": list(obj.meta)}
+                          "last_modified": obj.last_modified.isoformat(), "meta": list(obj.meta),
+                          "acl": obj.acl, "tags": list(obj.tags), "kind": obj.kind, "target": obj.target}
         tmp = d / "index.json.tmp"
-        tmp.write_text(json.dumps({"region": b.region, "styles": b.styles, "objects": index}))
+        tmp.write_text(json.dumps({"region": b.region, "styles": b.styles, "acl": b.acl, "objects": index}))
         tmp.replace(d / "index.json")
 
     def _load_bucket(self, b: Bucket) -> None:
@@ -280,11 +275,14 @@ class State:
             return
         index = json.loads((d / "index.json").read_text())
         b.styles.update(index.get("styles", {}))
+        b.acl = index.get("acl", b.acl)
         for key, rec in index.get("objects", {}).items():
             data = (d / "blobs" / rec["blob"]).read_bytes()
             b.objects[key] = OssObject(data, rec["content_type"], rec["etag"],
                                        datetime.fromisoformat(rec["last_modified"]),
-                                       tuple(tuple(m) for m in rec.get("meta", [])))
+                                       tuple((m[0], m[1]) for m in rec.get("meta", [])),
+                                       rec.get("acl", "default"), tuple((t[0], t[1]) for t in rec.get("tags", [])),
+                                       rec.get("kind", "Normal"), rec.get("target"))
 
     def saved_buckets(self) -> list[str]:
         if self.state_dir is None or not (self.state_dir / "oss").is_dir():
