@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 
 from ..core.credentials import Credentials
 from ..core.errors import EmulatorError
-from . import imagex, jimeng, oss, upload, visual
+from . import imagex, jimeng, oss, sts, upload, visual
 from .context import RequestLog
 from .envelopes import seed_ids
 from .faults import Faults
@@ -56,6 +56,7 @@ class Endpoints:
     upload: str
     visual: str
     oss: str
+    sts: str = ""       # Aliyun STS AssumeRole for OSS credentials (routed by Action=AssumeRole)
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td><code>{html.escape(v)}</code></td></tr>"
@@ -136,7 +137,7 @@ class Emulator:
             self._tmp = tempfile.mkdtemp(prefix="imgx-emulator-")
             ssl_ctx, self.ca_bundle = make_tls(self._tmp, self.host)
         app = App(self, {"jimeng": jimeng, "imagex": imagex, "upload": upload, "visual": visual,
-                         "oss": oss})
+                         "oss": oss, "sts": sts})
         try:
             self._server = ServerThread(app, self.host, self._want_port, ssl_ctx)
         except OSError as e:
@@ -186,7 +187,7 @@ class Emulator:
     def endpoints(self) -> Endpoints:
         u = self.url
         return Endpoints(jimeng=f"{u}/jimeng", imagex=f"{u}/imagex", upload=u,
-                         visual=f"{u}/visual", oss=u)
+                         visual=f"{u}/visual", oss=u, sts=u)
 
     # ---- clock and identities ------------------------------------------------------------------
     def now(self) -> datetime:

@@ -40,7 +40,7 @@ VISUAL_ACTIONS = frozenset({"CVProcess", "Img2ImgInpainting", "Img2ImgInpainting
                             "CVGetResult", "ImageInpaint"})
 IMAGEX_ACTIONS = frozenset({"ApplyImageUpload", "CommitImageUpload"})
 _PREFIXES = ("jimeng", "imagex", "visual")
-_HOST_ROUTES = ("jimeng", "imagex", "visual", "upload", "oss")
+_HOST_ROUTES = ("jimeng", "imagex", "visual", "upload", "oss", "sts")
 _DRAIN_LIMIT = 1 << 30
 _HANDSHAKE_TIMEOUT = 10.0       # seconds a TLS client may take to say hello
 _DIGITS = re.compile(r"[0-9]+")
@@ -78,6 +78,8 @@ def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple
         if "Action=" in query:
             for piece in query.split("&"):
                 if piece.startswith("Action="):
+                    if piece[7:] == "AssumeRole":                     # Aliyun STS (emulator/sts.py)
+                        return "sts", "/"
                     return ("visual" if piece[7:] in VISUAL_ACTIONS else "imagex"), "/"
         if auth and auth.startswith("HMAC-SHA256") and "/cv/request" in auth:
             return "visual", "/"

@@ -306,8 +306,8 @@ def _anonymous_allowed(c: Call, bucket: Bucket | None, key: str | None, op: str)
     return op in ANONYMOUS_WRITE and acl == "public-read-write"
 
 
-def _verified(c: Call, bucket: Bucket | None, key: str | None, op: str) -> Response | None:
-    name = bucket.name if bucket is not None else None
+def _verified(c: Call, bucket: Bucket | None, key: str | None, op: str, name: str | None = None) -> Response | None:
+    name = bucket.name if bucket is not None else name
     if not _signed(c):
         if _anonymous_allowed(c, bucket, key, op):
             c.verdict(None, "anonymous, allowed by ACL", None, "anonymous")
@@ -409,7 +409,7 @@ def list_buckets(c: Call) -> Response:
 def put_bucket(c: Call, name: str) -> Response:
     if not valid_bucket_name(name):
         return _err(c, "InvalidBucketName", bucket=name, extra={"BucketName": name})
-    denied = _verified(c, c.state.bucket(name), None, "put_bucket")
+    denied = _verified(c, c.state.bucket(name), None, "put_bucket", name)
     if denied is not None:
         return denied
     acl = be.check_acl(c.req.header("x-oss-acl") or "private", bucket=True)
@@ -839,7 +839,7 @@ def abort_multipart_upload(c: Call, bucket: Bucket, key: str) -> Response:
 
 def _int_q(c: Call, name: str, default: int, top: int) -> int:
     raw = c.q(name)
-    if raw is None:
+    if not raw:                                         # oss2 sends part-number-marker= empty
         return default
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 0 <= int(raw) <= top):
         raise OssError("InvalidArgument", f"{name} must be an integer between 0 and {top}.", 400,
