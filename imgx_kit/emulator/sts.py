@@ -108,7 +108,7 @@ def handle(ctx: Ctx) -> Response:
         return _error(code, message, status)
 
     if p.get("Action") != "AssumeRole":
-        return fail("InvalidAction.NotFound", f"Specified api is not found, please check your url and method.", 404)
+        return fail("InvalidAction.NotFound", "Specified api is not found, please check your url and method.", 404)
     if p.get("Version") != "2015-04-01":
         return fail("InvalidVersion", "Specified parameter Version is not valid.")
     if p.get("Format", "JSON").upper() != "JSON":
@@ -128,10 +128,13 @@ def handle(ctx: Ctx) -> Response:
     caller = state.lookup_oss(p["AccessKeyId"])
     if caller is None or caller.session_token:
         return fail("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
-    want = base64.b64encode(hmac.new((caller.secret_key + "&").encode(), rpc_string_to_sign(method, pairs).encode(),
-                                     hashlib.sha1).digest()).decode()
+    sts = rpc_string_to_sign(method, pairs)
+    want = base64.b64encode(hmac.new((caller.secret_key + "&").encode(), sts.encode(), hashlib.sha1).digest()).decode()
     if not hmac.compare_digest(want.encode(), p["Signature"].encode()):
-        return fail("SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+        # the real message ends with the server's string to sign: aliyunsdkcore (client.py
+        # _get_server_exception) compares it with its own and then reports InvalidAccessKeySecret
+        return fail("SignatureDoesNotMatch", "Specified signature is not matched with our calculation. "
+                    f"server string to sign is:{sts}")
     for name in ("RoleArn", "RoleSessionName"):
         if not p.get(name):
             return fail("MissingParameter", f"The input parameter \"{name}\" that is mandatory for processing "
