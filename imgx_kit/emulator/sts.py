@@ -20,8 +20,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from werkzeug.wrappers import Response
@@ -32,8 +33,18 @@ from .envelopes import json_response, oss_request_id
 from .faults import Fault
 from .state import State
 
-__all__ = ["handle", "fault_response", "internal_error", "bad_request", "too_large", "max_body",
-           "rpc_string_to_sign", "issue", "MIN_DURATION", "MAX_DURATION"]
+__all__ = [
+    "MAX_DURATION",
+    "MIN_DURATION",
+    "bad_request",
+    "fault_response",
+    "handle",
+    "internal_error",
+    "issue",
+    "max_body",
+    "rpc_string_to_sign",
+    "too_large",
+]
 
 MIN_DURATION, DEFAULT_DURATION, MAX_DURATION = 900, 3600, 43200
 _MAX_SKEW = 900

@@ -17,14 +17,14 @@ draws tofu boxes). When none of a family's files is installed, :func:`font_file`
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from PIL import ImageFont
 
 from ..core.errors import ImageInputError
 
-__all__ = ["FontFile", "FONT_CHAINS", "FontUnavailableError", "font_file", "load_font", "FONT_DIRS"]
+__all__ = ["FONT_CHAINS", "FONT_DIRS", "FontFile", "FontUnavailableError", "font_file", "load_font"]
 
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", os.path.expanduser("~/.fonts"),
              os.path.expanduser("~/.local/share/fonts"))
@@ -35,7 +35,7 @@ class FontFile(NamedTuple):
     the Debian package that installs it."""
 
     path: str
-    index: int
+    face: int
     package: str
 
 
@@ -71,7 +71,7 @@ class FontUnavailableError(ImageInputError):
                          code="NotImplemented", status=501)
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_file(family: str, dirs: tuple[str, ...] = FONT_DIRS) -> tuple[str, int]:
     """(absolute path, face index) of the first installed font of ``family``'s chain.
 
@@ -87,7 +87,7 @@ def font_file(family: str, dirs: tuple[str, ...] = FONT_DIRS) -> tuple[str, int]
         for d in dirs:
             path = os.path.join(d, f.path)
             if os.path.isfile(path):
-                return path, f.index
+                return path, f.face
     raise FontUnavailableError(family, chain[0].package)
 
 

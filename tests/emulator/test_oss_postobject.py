@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import oss2
 import pytest

@@ -86,10 +86,7 @@ def test_text_watermark_changes_pixels(bucket, tmp_path) -> None:
 ])
 def test_process_object_saveas(bucket, emu, tmp_path, style, target, size) -> None:
     taget_bucket_name = "seed003-target"
-    process = "{0}|sys/saveas,o_{1},b_{2}".format(
-        style,
-        oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(target))),
-        oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(taget_bucket_name))))
+    process = f"{style}|sys/saveas,o_{oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(target)))},b_{oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(taget_bucket_name)))}"
     result = bucket.process_object("example.jpg", process)
     assert result.status == 200 and result.object == target and result.bucket == taget_bucket_name
     c = emu.demo_oss_credentials

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["handle", "fault_response", "internal_error", "bad_request", "too_large", "max_body"]
+__all__ = ["bad_request", "fault_response", "handle", "internal_error", "max_body", "too_large"]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,17 +12,42 @@ whose ETags match (``InvalidPart``), every part but the last at least 100 KiB (`
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Iterable
 
 from ..state import State, normalise_key
-from .models import (BUCKET_ACLS, OBJECT_ACLS, Bucket, MultipartUpload, OssObject, Part, md5_etag,
-                     multipart_etag)
+from .models import (
+    BUCKET_ACLS,
+    OBJECT_ACLS,
+    Bucket,
+    MultipartUpload,
+    OssObject,
+    Part,
+    md5_etag,
+    multipart_etag,
+)
 
-__all__ = ["OssError", "effective_acl", "resolve", "put", "append", "copy", "delete_many", "set_object_acl",
-           "set_bucket_acl", "set_tags", "put_symlink", "initiate", "upload_part", "complete", "abort",
-           "upload_of", "MIN_PART", "MAX_TAGS"]
+__all__ = [
+    "MAX_TAGS",
+    "MIN_PART",
+    "OssError",
+    "abort",
+    "append",
+    "complete",
+    "copy",
+    "delete_many",
+    "effective_acl",
+    "initiate",
+    "put",
+    "put_symlink",
+    "resolve",
+    "set_bucket_acl",
+    "set_object_acl",
+    "set_tags",
+    "upload_of",
+    "upload_part",
+]
 
 MIN_PART = 100 * 1024           # every part but the last (OSS docs: CompleteMultipartUpload)
 MAX_TAGS = 10                   # object tagging: at most 10 tags (OSS docs: PutObjectTagging)
@@ -215,7 +240,7 @@ def complete(state: State, bucket: Bucket, key: str, upload_id: str, listed: lis
     up = upload_of(state, bucket, key, upload_id)
     with state.lock:
         parts = dict(up.parts)
-    chosen = sorted(parts.items()) if listed is None else listed
+    chosen = [(n, p.etag) for n, p in sorted(parts.items())] if listed is None else listed
     if not chosen:
         raise OssError("InvalidPart", "One or more of the specified parts could not be found.", 400)
     numbers = [n for n, _ in chosen]

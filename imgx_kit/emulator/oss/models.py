@@ -11,8 +11,16 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["OssObject", "Bucket", "Part", "MultipartUpload", "md5_etag", "multipart_etag",
-           "BUCKET_ACLS", "OBJECT_ACLS"]
+__all__ = [
+    "BUCKET_ACLS",
+    "OBJECT_ACLS",
+    "Bucket",
+    "MultipartUpload",
+    "OssObject",
+    "Part",
+    "md5_etag",
+    "multipart_etag",
+]
 
 BUCKET_ACLS = ("private", "public-read", "public-read-write")
 OBJECT_ACLS = ("default",) + BUCKET_ACLS

@@ -26,9 +26,10 @@ import hashlib
 import hmac
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from werkzeug.formparser import MultiPartParser
 from werkzeug.http import parse_options_header
@@ -108,14 +109,22 @@ def _check_conditions(policy: dict[str, Any], fields: dict[str, str], bucket: st
                 raise OssError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
             continue
         name = str(cond[1]).lstrip("$").lower()
-        got = values.get(name, "")
-        ok = {"eq": lambda: got == cond[2], "starts-with": lambda: got.startswith(str(cond[2])),
-              "in": lambda: isinstance(cond[2], list) and got in cond[2],
-              "not-in": lambda: isinstance(cond[2], list) and got not in cond[2]}.get(op)
+        ok = _condition_holds(op, values.get(name, ""), cond[2])
         if ok is None:
             raise OssError("InvalidPolicyDocument", f"Invalid Policy: Invalid Condition operator {op[:32]!r}", 400)
-        if not ok():
+        if not ok:
             raise _denied(f"Policy Condition failed: {json.dumps(cond)[:256]}")
+
+
+def _condition_holds(op: str, got: str, want: Any) -> bool | None:
+    """Whether ``got`` satisfies ``[op, "$field", want]`` (``None``: an unknown operator)."""
+    if op == "eq":
+        return bool(got == want)
+    if op == "starts-with":
+        return got.startswith(str(want))
+    if op in ("in", "not-in"):
+        return isinstance(want, list) and (got in want) == (op == "in")
+    return None
 
 
 def _expiration(policy: dict[str, Any], now: datetime) -> None:

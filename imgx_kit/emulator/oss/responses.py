@@ -26,14 +26,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, unquote, urlencode
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeET
 from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response
@@ -43,7 +45,9 @@ from ...core.errors import ImgxError, ProcessSyntaxError
 from ...core.oss_process import Process
 from ...core.request import HttpRequest
 from ...core.signer import parse_authorization
-from ...services.images import crc64   # x-oss-hash-crc64ecma, which oss2 checks on PUT/GET/parts/complete
+from ...services.images import (
+    crc64,  # x-oss-hash-crc64ecma, which oss2 checks on PUT/GET/parts/complete
+)
 from ..context import Ctx
 from ..envelopes import oss_error, oss_request_id, xml_response
 from ..faults import Fault
@@ -53,7 +57,7 @@ from . import postobject
 from .backend import OssError
 from .models import Bucket, OssObject
 
-__all__ = ["handle", "fault_response", "internal_error", "bad_request", "too_large", "max_body", "OPERATIONS"]
+__all__ = ["OPERATIONS", "bad_request", "fault_response", "handle", "internal_error", "max_body", "too_large"]
 
 
 # ---- the one adapter to the server's request context -----------------------------------------------
@@ -124,7 +128,7 @@ def _host_id(c: Call, bucket: str | None) -> str:
     return f"{bucket}.oss-{c.region}.aliyuncs.com" if bucket else f"oss-{c.region}.aliyuncs.com"
 
 
-def _err(c: Call, code: str, message: str | None = None, *, extra: dict | None = None, ec: str | None = None,
+def _err(c: Call, code: str, message: str | None = None, *, extra: dict[str, str] | None = None, ec: str | None = None,
          status: int | None = None, bucket: str | None = None, headers: dict[str, str] | None = None) -> Response:
     msg = message or _MSG.get(code, code)
     c.verdict(code, msg)
@@ -234,7 +238,7 @@ def operation_of(method: str, level: str, query: list[tuple[str, str]]) -> str |
 
 def handle(ctx: Ctx) -> Response:
     c = _call(ctx)
-    raw = c.path[1:] if c.path.startswith("/") else c.path
+    raw = c.path.removeprefix("/")
     bucket_part, slash, key_part = raw.partition("/")
     bucket_name, key = unquote(bucket_part), (unquote(key_part) if slash and key_part else None)
     level = "service" if not bucket_name else ("bucket" if key is None else "object")
@@ -264,7 +268,7 @@ def handle(ctx: Ctx) -> Response:
         digest = _check_md5(c)
         if digest is not None:
             return digest
-        method = globals()[op]
+        method: Callable[..., Response] = globals()[op]
         return method(c, bucket) if key is None else method(c, bucket, key)
     except OssError as e:
         return _oss_error(c, e, bucket_name or None)
@@ -363,8 +367,9 @@ def _owner() -> str:
 
 def _parse_xml(c: Call, what: str) -> Element:
     try:
-        return SafeET.fromstring(c.req.body)
-    except Exception:     # defusedxml's refusals and expat's syntax errors alike
+        root: Element = SafeET.fromstring(c.req.body)
+        return root
+    except (SafeET.ParseError, DefusedXmlException, ValueError):   # syntax errors and defusedxml's refusals
         raise OssError("MalformedXML", f"The XML you provided was not well-formed or did not validate "
                        f"against our published schema ({what}).", 400) from None
 
@@ -872,8 +877,8 @@ def list_multipart_uploads(c: Call, bucket: Bucket) -> Response:
     id_marker = c.q("upload-id-marker") or ""
     max_uploads = _int_q(c, "max-uploads", 1000, 1000) or 1000
     with c.state.lock:
-        ups = sorted(((u.key, u.upload_id, u.initiated) for u in bucket.uploads.values()
-                      if u.key.startswith(prefix) and (u.key, u.upload_id) > (key_marker, id_marker)))
+        ups = sorted((u.key, u.upload_id, u.initiated) for u in bucket.uploads.values()
+                      if u.key.startswith(prefix) and (u.key, u.upload_id) > (key_marker, id_marker))
     page, truncated = ups[:max_uploads], len(ups) > max_uploads
     enc = _encoder(c.q("encoding-type"))
     items = "".join(f"<Upload><Key>{enc(k)}</Key><UploadId>{u}</UploadId><StorageClass>Standard</StorageClass>"
@@ -916,7 +921,9 @@ def _byte_range(header: str | None, size: int, *, standard: bool) -> tuple[int, 
 
 
 def _render(c: Call, bucket: Bucket, data: bytes, text: str, *, post: bool) -> tuple[tuple[bytes, str], Process]:
-    from ...services.oss_apply import render   # Pillow; imported on first processed request
+    from ...services.oss_apply import (
+        render,  # Pillow; imported on first processed request
+    )
 
     try:
         proc = Process.parse(text)
