@@ -24,7 +24,7 @@ def test_running_publishes_endpoints_and_frees_the_port():
         u = f"http://127.0.0.1:{port}"
         assert emu.url == u
         assert emu.endpoints == Endpoints(jimeng=u + "/jimeng", imagex=u + "/imagex", upload=u,
-                                                      visual=u + "/visual", oss=u)
+                                                      visual=u + "/visual", oss=u, sts=u)
         assert emu.demo_volc_credentials.demo and emu.demo_oss_credentials.demo
         assert emu.demo_bucket == "imgx-demo" and emu.oss_region == "cn-hangzhou"
         assert emu.ca_bundle is None
