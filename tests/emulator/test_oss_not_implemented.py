@@ -77,3 +77,14 @@ def test_get_acl_answers_the_acl_not_the_bytes(bucket) -> None:
     r = bucket._do("GET", bucket.bucket_name, "keep.txt", params={"acl": ""})
     body = r.read()
     assert b"original bytes" not in body and b"<AccessControlPolicy>" in body
+
+
+@pytest.mark.parametrize("headers", [
+    {"x-oss-callback": "eyJjYWxsYmFja1VybCI6Imh0dHA6Ly9leGFtcGxlLmNvbSJ9"},
+    {"x-oss-server-side-encryption": "AES256"}, {"x-oss-storage-class": "Archive"},
+])
+def test_put_with_an_unsupported_promise_is_refused(bucket, headers) -> None:
+    with pytest.raises(oss2.exceptions.ServerError) as e:
+        bucket.put_object("keep.txt", b"replaced", headers=headers)
+    assert (e.value.status, e.value.code) == (501, "NotImplemented")
+    _unchanged(bucket)

@@ -219,6 +219,9 @@ OPERATIONS: dict[tuple[str, str, frozenset[str]], str] = {
 # headers that only some operations understand: elsewhere they would be ignored, so they are refused
 _HEADER_OPS = {"x-oss-copy-source": {"put_object", "upload_part"}, "x-oss-symlink-target": {"put_symlink"},
                "x-oss-copy-source-range": {"upload_part"}}
+# headers asking for something the emulator cannot do (a callback, encryption, another storage class)
+_UNSUPPORTED_HEADERS = ("x-oss-callback", "x-oss-callback-var", "x-oss-server-side-encryption",
+                        "x-oss-server-side-data-encryption", "x-oss-server-side-encryption-key-id")
 ANONYMOUS_READ = frozenset({"get_object", "head_object", "get_object_meta", "get_bucket"})
 ANONYMOUS_WRITE = frozenset({"put_object", "append_object", "delete_object", "initiate_multipart_upload",
                              "upload_part", "complete_multipart_upload", "abort_multipart_upload", "post_object"})
@@ -250,6 +253,11 @@ def handle(ctx: Ctx) -> Response:
         if c.req.header(header) is not None and op not in ops:
             return _err(c, "NotImplemented", f"The header {header} is not supported on this request.",
                         bucket=bucket_name or None)
+    unsupported = [h for h in _UNSUPPORTED_HEADERS if c.req.header(h) is not None]
+    if (c.req.header("x-oss-storage-class") or "Standard") != "Standard":
+        unsupported.append("x-oss-storage-class")
+    if unsupported:
+        return _err(c, "NotImplemented", f"The emulator does not support {unsupported[0]}.", bucket=bucket_name or None)
     try:
         if level == "service":
             return _verified(c, None, None, op) or list_buckets(c)
