@@ -154,3 +154,8 @@ def test_not_a_form_is_refused(emu) -> None:
     r = requests.post(f"{emu.endpoints.oss}/{emu.demo_bucket}", data=b"raw", timeout=10,
                       headers={"Content-Type": "application/octet-stream"})
     assert r.status_code == 400
+
+
+def test_form_key_must_be_a_valid_object_name(emu) -> None:
+    r = post(emu, v1_form(emu, "user/${filename}"), name="../../escape.jpg")
+    assert (r.status_code, _code(r)) == (400, "InvalidObjectName")

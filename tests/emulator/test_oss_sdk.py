@@ -218,3 +218,20 @@ def test_anonymous_reads_follow_acls(emu) -> None:
     owner.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
     anon.put_object("anon.txt", b"from anyone")
     assert owner.get_object("anon.txt").read() == b"from anyone"
+
+
+def test_anonymous_copy_cannot_read_private_sources(emu) -> None:
+    c = emu.demo_oss_credentials
+    auth = oss2.Auth(c.access_key, c.secret_key)
+    private = oss2.Bucket(auth, emu.endpoints.oss, "oss-copy-private")
+    private.create_bucket(oss2.BUCKET_ACL_PRIVATE)
+    private.put_object("secret.txt", b"secret")
+    open_bucket = oss2.Bucket(auth, emu.endpoints.oss, "oss-copy-public-rw")
+    open_bucket.create_bucket(oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
+    anon = oss2.Bucket(oss2.AnonymousAuth(), emu.endpoints.oss, "oss-copy-public-rw")
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        anon.copy_object("oss-copy-private", "secret.txt", "stolen.txt")
+    assert not open_bucket.object_exists("stolen.txt")
+    private.put_object_acl("secret.txt", oss2.OBJECT_ACL_PUBLIC_READ)
+    anon.copy_object("oss-copy-private", "secret.txt", "shared.txt")
+    assert open_bucket.get_object("shared.txt").read() == b"secret"

@@ -595,6 +595,8 @@ def delete_multiple_objects(c: Call, bucket: Bucket) -> Response:
 def post_object(c: Call, bucket: Bucket) -> Response:
     """PostObject: a browser form upload (see :mod:`.postobject`)."""
     form = postobject.parse(c.req, c.state.lookup_oss, bucket.name, c.region, c.now)
+    if normalise_key(form.key) is None:
+        raise OssError("InvalidObjectName", _MSG["InvalidObjectName"], 400)
     if form.access_key is None and bucket.acl != "public-read-write":
         raise OssError("AccessDenied", "Anonymous access is forbidden for this operation.", 403)
     _no_overwrite(c, bucket, form.key)
@@ -624,6 +626,9 @@ def _copy_source(c: Call, header: str = "x-oss-copy-source") -> tuple[Bucket, st
     if normalise_key(sk) is None:
         raise OssError("InvalidArgument", "x-oss-copy-source is not /<bucket>/<key>.", 400,
                        {"ArgumentName": "x-oss-copy-source"})
+    if not _signed(c) and be.effective_acl(src, src.objects.get(sk)) not in ("public-read", "public-read-write"):
+        # an anonymous writer may copy only what it could read: never a private object into a public bucket
+        raise OssError("AccessDenied", _MSG["AccessDenied"], 403, ec="0003-00000001")
     return src, sk
 
 
