@@ -8,6 +8,13 @@ an object's ACL ``default`` inherits the bucket's; appending to a non-appendable
 ``x-oss-next-append-position``; a symlink is followed once (a symlink to a symlink, or to a missing
 key, is ``NoSuchKey``); CompleteMultipartUpload needs ascending part numbers (``InvalidPartOrder``)
 whose ETags match (``InvalidPart``), every part but the last at least 100 KiB (``EntityTooSmall``).
+
+    >>> from datetime import datetime, timezone
+    >>> s = State(seed=0)
+    >>> b = s.create_bucket("doc-bucket", "cn-hangzhou", datetime(2025, 1, 1, tzinfo=timezone.utc))
+    >>> _ = put(s, b, "a.txt", b"hi", "text/plain", datetime(2025, 1, 1, tzinfo=timezone.utc))
+    >>> set_bucket_acl(s, b, "public-read"); effective_acl(b, b.objects["a.txt"])
+    'public-read'
 """
 from __future__ import annotations
 

@@ -58,7 +58,11 @@ class PostForm:
 
 
 def v4_signing_key(secret: str, date: str, region: str) -> bytes:
-    """OSS V4's signing key (docs: "Include a V4 signature")."""
+    """OSS V4's signing key (docs: "Include a V4 signature").
+
+        >>> len(v4_signing_key("secret", "20250101", "cn-hangzhou"))
+        32
+    """
     k = hmac.new(("aliyun_v4" + secret).encode(), date.encode(), hashlib.sha256).digest()
     for part in (region, "oss", "aliyun_v4_request"):
         k = hmac.new(k, part.encode(), hashlib.sha256).digest()

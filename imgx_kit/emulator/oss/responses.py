@@ -136,7 +136,8 @@ def _err(c: Call, code: str, message: str | None = None, *, extra: dict[str, str
     ec = ec or _EC.get(code)
     st, xml = oss_error(code, msg, request_id=rid, host_id=_host_id(c, bucket), extra=extra, ec=ec,
                         status=status if status is not None else _STATUS.get(code))
-    resp = xml_response(st, xml, {"x-oss-request-id": rid, "x-oss-ec": ec or "", **(headers or {})})
+    resp = xml_response(st, xml, {"x-oss-request-id": rid, "x-oss-ec": ec or "", "Server": "AliyunOSS",
+                                  **(headers or {})})
     if c.method == "HEAD":
         resp.set_data(b"")
     return resp
@@ -172,7 +173,7 @@ def _ok(c: Call, what: str, body: bytes | str = b"", status: int = 200, headers:
     if isinstance(body, str):
         body, content_type = body.encode("utf-8"), content_type or "application/xml"
     resp = Response(body if c.method != "HEAD" else b"", status=status, content_type=content_type,
-                    headers={"x-oss-request-id": oss_request_id(), **(headers or {})})
+                    headers={"x-oss-request-id": oss_request_id(), "Server": "AliyunOSS", **(headers or {})})
     return resp
 
 
@@ -728,7 +729,7 @@ def get_object(c: Call, bucket: Bucket, key: str) -> Response:
                 headers[h] = c.q(q) or ""
     c.verdict(None, "object" if status == 200 else f"object bytes {start}-{stop - 1}")
     resp = Response(obj.data[start:stop] if c.method == "GET" else b"", status=status, content_type=ctype,
-                    headers={"x-oss-request-id": oss_request_id(), **headers})
+                    headers={"x-oss-request-id": oss_request_id(), "Server": "AliyunOSS", **headers})
     resp.headers["Content-Length"] = str(stop - start)
     return resp
 
