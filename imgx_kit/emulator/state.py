@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import shutil
 import threading
 import zlib
 from dataclasses import dataclass, field, replace
@@ -220,6 +221,14 @@ class State:
                 b = self.buckets[name] = Bucket(name, region, now)
                 self._load_bucket(b)
             return b
+
+    def delete_bucket(self, name: str) -> None:
+        """Forget the bucket ``name`` and its ``state_dir`` mirror (the caller checked it is empty)."""
+        with self.lock:
+            b = self.buckets.pop(name, None)
+            d = self._bucket_dir(b) if b is not None else None
+            if d is not None and d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
 
     def bucket(self, name: str) -> Bucket | None:
         with self.lock:

@@ -78,3 +78,15 @@ def test_state_dir_keeps_acl_tags_symlinks(tmp_path) -> None:
         assert b.get_symlink("link").target_key == "p.txt" and b.get_object("link").read() == b"persist"
         assert b.append_object("log", 2, b"c").next_position == 3
         assert b.get_bucket_acl().acl == "public-read"
+
+
+def test_deleted_bucket_stays_deleted_after_restart(tmp_path) -> None:
+    with running(state_dir=tmp_path) as emu:
+        c = emu.demo_oss_credentials
+        b = oss2.Bucket(oss2.Auth(c.access_key, c.secret_key), emu.endpoints.oss, "oss-gone")
+        b.create_bucket()
+        b.put_object("x", b"1")
+        b.delete_object("x")
+        b.delete_bucket()
+    with running(state_dir=tmp_path) as emu:
+        assert emu.state.bucket("oss-gone") is None

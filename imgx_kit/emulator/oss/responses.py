@@ -444,7 +444,7 @@ def delete_bucket(c: Call, bucket: Bucket) -> Response:
         if bucket.uploads:
             raise OssError("BucketNotEmpty", "The bucket has multipart uploads which are not completed.", 409,
                            {"BucketName": bucket.name})
-        c.state.buckets.pop(bucket.name, None)
+        c.state.delete_bucket(bucket.name)
     return _ok(c, "bucket deleted", status=204)
 
 
