@@ -42,10 +42,10 @@ def v1_form(emu, key: str, conditions: list | None = None, *, secret: str | None
 
 
 def v4_form(emu, key: str, *, region: str | None = None, token: str | None = None, ak: str | None = None,
-            secret: str | None = None) -> dict:
+            secret: str | None = None, shift: timedelta = timedelta(0)) -> dict:
     c = emu.demo_oss_credentials
     ak, secret, region = ak or c.access_key, secret or c.secret_key, region or emu.oss_region
-    now = emu.now().astimezone(timezone.utc)
+    now = emu.now().astimezone(timezone.utc) + shift
     date, stamp = now.strftime("%Y%m%d"), now.strftime("%Y%m%dT%H%M%SZ")
     cred = f"{ak}/{date}/{region}/oss/aliyun_v4_request"
     conds: list = [{"bucket": emu.demo_bucket}, {"x-oss-signature-version": "OSS4-HMAC-SHA256"},
@@ -159,3 +159,9 @@ def test_not_a_form_is_refused(emu) -> None:
 def test_form_key_must_be_a_valid_object_name(emu) -> None:
     r = post(emu, v1_form(emu, "user/${filename}"), name="../../escape.jpg")
     assert (r.status_code, _code(r)) == (400, "InvalidObjectName")
+
+
+def test_v4_date_window(emu) -> None:
+    ahead = post(emu, v4_form(emu, "v4/ahead.jpg", shift=timedelta(minutes=20)))
+    assert (ahead.status_code, _code(ahead)) == (403, "RequestTimeTooSkewed")
+    assert post(emu, v4_form(emu, "v4/late.jpg", shift=timedelta(minutes=-10))).status_code == 204

@@ -28,7 +28,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from werkzeug.formparser import MultiPartParser
@@ -145,6 +145,24 @@ def _expiration(policy: dict[str, Any], now: datetime) -> None:
         raise _denied("Policy expired.")
 
 
+def _check_v4_date(stamp: str, date: str, now: datetime) -> None:
+    """V4 ``x-oss-date`` (docs, POST V4 signature): ISO 8601 basic, on the credential's date, at most
+    15 minutes ahead of the server clock and at most 7 days old."""
+    try:
+        when = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise OssError("InvalidArgument", "x-oss-date must look like 20231203T121212Z.", 400,
+                       {"ArgumentName": "x-oss-date", "ArgumentValue": stamp[:32]}) from None
+    if not stamp.startswith(date):
+        raise OssError("InvalidArgument", "x-oss-date is not on the date of x-oss-credential.", 400,
+                       {"ArgumentName": "x-oss-date"})
+    if when - now > timedelta(minutes=15):
+        raise OssError("RequestTimeTooSkewed", "The difference between the request time and the current time "
+                       "is too large.", 403)
+    if now - when > timedelta(days=7):
+        raise _denied("the request is more than 7 days older than its x-oss-date.")
+
+
 def _verify_signature(fields: dict[str, str], lookup: Callable[[str], Credentials | None], policy_b64: str,
                       region: str, now: datetime) -> str:
     """The access key of a correctly signed form (V1 or V4), else an :class:`OssError`."""
@@ -161,8 +179,7 @@ def _verify_signature(fields: dict[str, str], lookup: Callable[[str], Credential
         if cred_region != region:
             raise OssError("InvalidArgument", f"x-oss-credential names region {cred_region[:32]!r}, the bucket is in "
                            f"{region!r}.", 400, {"ArgumentName": "x-oss-credential"})
-        if not fields.get("x-oss-date", "").startswith(date):
-            raise OssError("InvalidArgument", "x-oss-date is not on the date of x-oss-credential.", 400)
+        _check_v4_date(fields.get("x-oss-date", ""), date, now)
         sig = fields.get("x-oss-signature")
     else:
         ak, sig = fields.get("ossaccesskeyid", ""), fields.get("signature")
