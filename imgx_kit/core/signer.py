@@ -226,6 +226,8 @@ class Signer:
         """Sign with an Authorization header. Returns the trace; ``trace.signed_request`` is ready to send."""
         _check_args(req, creds)
         sc = self.scheme
+        if sc is OSS4:
+            _check_oss_resource(req)
         ts = format_timestamp(check_time(at))
         date_l, token_l, sha_l = sc.lower_names
         headers: list[tuple[str, str]] = []
@@ -287,6 +289,8 @@ class Signer:
         _check_args(req, creds)
         _check_expires(expires)
         sc = self.scheme
+        if sc is OSS4:
+            _check_oss_resource(req)
         ts = format_timestamp(check_time(at))
         scope = f"{ts[:8]}/{self.region}/{self.service}/{sc.terminator}"
         if sc is VOLC:
@@ -603,6 +607,17 @@ def _check_args(req: object, creds: object) -> None:
     if not isinstance(creds, Credentials):
         raise CredentialsError(f"expected Credentials, got {type(creds).__name__}",
                                hint="use ik.Credentials(access_key, secret_key, session_token=None)")
+
+
+def _check_oss_resource(req: HttpRequest) -> None:
+    """OSS4 signs the resource /bucket/key and a Signer only sees the path: refuse a virtual-hosted
+    URL (``bucket.oss-<region>.aliyuncs.com/key``), whose bucket is in the host, rather than sign
+    ``/key`` and be rejected (diagnose: oss-bucket-in-resource). ``ik.oss.sign`` takes the bucket."""
+    labels = req.host.split(":")[0].lower().split(".")
+    if len(labels) >= 4 and labels[1].startswith("oss-") and labels[-2:] == ["aliyuncs", "com"]:
+        raise SigningError(f"Signer(OSS4) cannot sign {req.host}: the bucket {labels[0]!r} is in the host, and "
+                           "OSS4 signs /bucket/key", hint=f"use ik.oss.sign(req, creds, bucket={labels[0]!r}, "
+                           "key=..., region=...) (imgx-kit sign --bucket), which puts the bucket in the resource")
 
 
 def _check_expires(expires: object) -> None:
