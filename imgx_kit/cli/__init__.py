@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                 continue                     # that sub-command is not part of this build
             raise
         mod.add_parser(sub)
+    parser.set_defaults(_commands=sub.choices)
     return parser
 
 
@@ -81,7 +82,9 @@ def _quiet_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (see the module docstring)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:                                   # say it in the sub-command's name, as its own errors
+        args._commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         code = int(args.run(args) or 0)
         sys.stdout.flush()

@@ -1,8 +1,9 @@
-"""``imgx-kit emulator``: run every emulated service on one loopback port until Ctrl-C.
+"""imgx-kit emulator: run every emulated service on one loopback port until Ctrl-C.
 
     $ imgx-kit emulator --port 8765 --fault upload:503:0.2 --fault visual:throttle:0.1
 
-Prints the endpoints and the demo credentials (public, valid only against the emulator).
+Prints the endpoints and the demo credentials (public, valid only against the emulator); other
+commands use it with --emulator-url URL (it answers GET URL/__imgx__/endpoints).
 Faults are ROUTE:KIND[:RATE] with ROUTE one of jimeng, imagex, upload, visual, oss or '*', and
 KIND an HTTP status (503), throttle, reset, truncate, latency=SECONDS or slow=SECONDS.
 """
@@ -17,8 +18,9 @@ from ..emulator.faults import parse_fault_spec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from . import plain
     p = sub.add_parser("emulator", help="run the offline emulator of all services",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     mode = p.add_mutually_exclusive_group()
