@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 from oracles.reference import botocore_sign, oss2_sign_header, oss2_sign_url
 
 import imgx_kit as ik
-from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 URL = "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31"
 BODY = '{"req_key": "i2i_inpainting", "binary_data_base64": ["AAAA", "BBBB"], "seed": 0}'
@@ -31,7 +31,7 @@ def run(*args: str, env: dict | None = None, timeout: float = 60, **kw) -> subpr
     e = {k: v for k, v in os.environ.items() if not k.startswith(("VOLC_", "AWS_", "OSS_"))}
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "imgx_kit", *args], capture_output=True, text=True, env=e,
-                          timeout=timeout, **kw)
+                          check=False, timeout=timeout, **kw)
 
 
 def one_line_error(r: subprocess.CompletedProcess, *words: str) -> None:
@@ -77,7 +77,7 @@ def test_aws4_headers_and_curl_equal_botocore():
     assert c.returncode == 0 and c.stdout.startswith(f"curl '{url}'")
     # runnable: bash parses it into one curl invocation whose -H carry the same Authorization
     words = subprocess.run(["bash", "-c", 'f() { printf "%s\\n" "$@"; }; ' + c.stdout.replace("curl ", "f ", 1)],
-                           capture_output=True, text=True, timeout=10).stdout.splitlines()
+                           capture_output=True, text=True, check=False, timeout=10).stdout.splitlines()
     assert words[0] == url and f"Authorization: {ref['authorization']}" in words
     for out in (r.stdout, r.stderr, c.stdout, c.stderr):
         assert CANARY_SECRET not in out
@@ -94,11 +94,11 @@ def test_curl_command_runs_against_the_emulator(tmp_path):
                       "--scheme", version, "--region", emu.oss_region, "--bucket", emu.demo_bucket, "--curl", env=env)
             assert put.returncode == 0, put.stderr
             sent = subprocess.run(["bash", "-c", put.stdout.strip() + " -s -o /dev/null -w '%{http_code}'"],
-                                  capture_output=True, text=True, timeout=30)
+                                  capture_output=True, text=True, check=False, timeout=30)
             assert sent.stdout == "200", (sent.stdout, sent.stderr)
             get = run("sign", "GET", url, "--scheme", version, "--region", emu.oss_region, "--bucket",
                       emu.demo_bucket, "--curl", env=env)
-            body = subprocess.run(["bash", "-c", get.stdout.strip() + " -s"], capture_output=True, timeout=30).stdout
+            body = subprocess.run(["bash", "-c", get.stdout.strip() + " -s"], capture_output=True, check=False, timeout=30).stdout
             assert body == f"hi {version}".encode()
 
 
@@ -220,14 +220,14 @@ def test_data_file_that_is_missing_a_directory_or_a_device(tmp_path):
     cases = {str(tmp_path / "missing"): "no such file", str(tmp_path): "directory", "/dev/zero": "not a regular file",
              str(fifo): "not a regular file"}
     for path, words in cases.items():
-        r = run("sign", "POST", URL, "--preset", "VOLC_CV", "--data-file", path, env=VOLC_ENV, timeout=20)
+        r = run("sign", "POST", URL, "--preset", "VOLC_CV", "--data-file", path, env=VOLC_ENV, check=False, timeout=20)
         one_line_error(r, "--data-file", words)
 
 
 def test_data_keeps_the_bytes_the_shell_passed():
     """`--data $'\\xff'`: the argument's bytes (0xFF) are signed, as curl --data would send them."""
     r = subprocess.run([sys.executable, "-m", "imgx_kit", "sign", "POST", URL, "--preset", "VOLC_CV", "--data",
-                        os.fsdecode(b"\xff"), "--steps"], capture_output=True, text=True, timeout=60,
+                        os.fsdecode(b"\xff"), "--steps"], capture_output=True, text=True, check=False, timeout=60,
                        env={**os.environ, **VOLC_ENV})
     assert r.returncode == 0, r.stderr
     assert hashlib.sha256(b"\xff").hexdigest() in r.stdout
@@ -240,19 +240,19 @@ def test_closed_pipe_exits_quietly():
     os.close(rd)
     try:
         p = subprocess.run([sys.executable, "-m", "imgx_kit", "sign", "GET", URL, "--preset", "VOLC_CV", "--steps"],
-                           stdout=wr, stderr=subprocess.PIPE, text=True, timeout=60, env={**os.environ, **VOLC_ENV})
+                           stdout=wr, stderr=subprocess.PIPE, text=True, check=False, timeout=60, env={**os.environ, **VOLC_ENV})
     finally:
         os.close(wr)
     assert p.returncode == 141 and p.stderr == "", p.stderr
     sh = subprocess.run(["bash", "-c", "set -o pipefail; " + " ".join([sys.executable, "-m", "imgx_kit", "sign", "GET",
                          f"'{URL}'", "--preset", "VOLC_CV", "--steps"]) + " | head -1"],
-                        capture_output=True, text=True, timeout=60, env={**os.environ, **VOLC_ENV})
+                        capture_output=True, text=True, check=False, timeout=60, env={**os.environ, **VOLC_ENV})
     assert sh.stdout.startswith("Signer(") and "Traceback" not in sh.stderr
 
 
 def test_console_script_is_installed_and_help_speaks_cli():
     exe = os.path.join(os.path.dirname(sys.executable), "imgx-kit")
-    r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([exe, "--help"], capture_output=True, text=True, check=False, timeout=60)
     assert r.returncode == 0
     for cmd in ("sign", "emulator", "diagnose", "upload", "inpaint"):
         assert cmd in r.stdout

@@ -74,10 +74,10 @@ def _write(image: Any, out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..services.visual import VisualClient
+    check_output(args.output)
     if args.output.suffix.lower() not in _FORMATS:
         raise UsageError(f"-o {args.output}: the name should end in .png, .jpg or .jpeg",
                          hint="the suffix picks the format, e.g. -o out.png")
-    check_output(args.output)
     check_inputs([args.image], "IMAGE")
     check_inputs([args.mask], "MASK")
     ctx: Any = contextlib.nullcontext(None)
