@@ -220,7 +220,7 @@ def test_data_file_that_is_missing_a_directory_or_a_device(tmp_path):
     cases = {str(tmp_path / "missing"): "no such file", str(tmp_path): "directory", "/dev/zero": "not a regular file",
              str(fifo): "not a regular file"}
     for path, words in cases.items():
-        r = run("sign", "POST", URL, "--preset", "VOLC_CV", "--data-file", path, env=VOLC_ENV, check=False, timeout=20)
+        r = run("sign", "POST", URL, "--preset", "VOLC_CV", "--data-file", path, env=VOLC_ENV, timeout=20)
         one_line_error(r, "--data-file", words)
 
 
@@ -259,3 +259,33 @@ def test_console_script_is_installed_and_help_speaks_cli():
     for name in ("sign", "diagnose", "upload", "inpaint", "emulator"):
         h = run(name, "--help")
         assert h.returncode == 0 and "``" not in h.stdout and ":class:" not in h.stdout, h.stdout
+
+
+def test_control_characters_never_reach_a_header(capsys, monkeypatch):
+    """CR/LF in --region or -H would inject a header (issue 15): refused on the command line."""
+    from imgx_kit.cli import main
+    for k, v in {**AWS_ENV, **VOLC_ENV}.items():
+        monkeypatch.setenv(k, v)
+    for argv in (["--scheme", "AWS4", "--region", "us\r\nX-Injected: 1", "--service", "s3"],
+                 ["--scheme", "AWS4", "--region", "us-east-1", "--service", "s3\x00"],
+                 ["--preset", "VOLC_CV", "-H", "X-A: a\r\nX-Injected: 1"],
+                 ["--preset", "VOLC_CV", "-H", "X-A: a\x01b"],
+                 ["--scheme", "OSS1", "--bucket", "examplebucket\n"]):
+        try:
+            code = main(["sign", "GET", "https://h/k", *argv])
+        except SystemExit as e:                      # argparse refuses the value of a typed option
+            code = e.code
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "control character" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_signed_headers_apply_to_a_preset(capsys, monkeypatch):
+    from imgx_kit.cli import main
+    for k, v in VOLC_ENV.items():
+        monkeypatch.setenv(k, v)
+    assert main(["sign", "GET", URL, "--preset", "VOLC_CV", "-H", "X-A: 1", "--signed-headers", "host;x-a;x-date"]) == 0
+    assert "SignedHeaders=host;x-a;x-content-sha256;x-date," in capsys.readouterr().out
+    assert main(["sign", "GET", URL, "--preset", "VOLC_CV", "--signed-headers", "HOST"]) == 2
+    assert "lower case" in capsys.readouterr().err
+

@@ -74,6 +74,29 @@ def arg_bytes(text: str, flag: str) -> bytes:
                          hint=f"pass the bytes with {flag}-file instead") from None
 
 
+def arg_url(text: str) -> str:
+    """A URL argument with the bytes the shell passed undecoded (``$'\\xff'``) percent-encoded, as a
+    server reads those bytes on the wire (``%FF``); valid text is unchanged.
+
+        >>> arg_url(os.fsdecode(b"https://h/caf\\xc3\\xa9\\xff"))
+        'https://h/café%FF'
+    """
+    return "".join(f"%{ord(c) - 0xDC00:02X}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text)
+
+
+def one_line(text: str) -> str:
+    """argparse ``type=`` for names (region, service, bucket …): no control characters, which would
+    end up in a signed header (CR/LF: header injection).
+
+        >>> one_line("cn-north-1")
+        'cn-north-1'
+    """
+    import argparse
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} holds a control character (a line break, tab or NUL)")
+    return text
+
+
 def _describe(path: str, flag: str) -> os.stat_result:
     """``os.stat`` of a file argument, or a :class:`UsageError` saying why it cannot be read."""
     try:

@@ -25,6 +25,7 @@ from .common import (
     MAX_TEXT,
     UsageError,
     cli_wording,
+    one_line,
     parse_time,
     read_input,
     read_text,
@@ -49,9 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheme", type=_scheme_arg, metavar="AWS4|VOLC|OSS4",
                    help="what the server expects: AWS4, VOLC or OSS4 (with --region and --service); "
                         "OSS V1 is read from the request itself")
-    p.add_argument("--region")
-    p.add_argument("--service")
-    p.add_argument("--bucket", help="OSS bucket, when the URL does not show it")
+    p.add_argument("--region", type=one_line)
+    p.add_argument("--service", type=one_line)
+    p.add_argument("--bucket", type=one_line, help="OSS bucket, when the URL does not show it")
     p.add_argument("--now", help="when the request was sent: ISO 8601 with zone, or 'now' (default: the "
                                  "response's Date, else unchecked)")
     p.add_argument("--env", choices=sorted(ENV_PREFIXES), help="which environment variables hold the credentials")
@@ -75,11 +76,11 @@ def _read(path: str, flag: str) -> str:
 
 
 def _request(args: argparse.Namespace):
-    if args.curl:
+    if args.curl is not None:
         return capture.from_curl(_read(args.curl, "--curl"))
-    if args.har:
+    if args.har is not None:
         return capture.from_har(_read(args.har, "--har"), index=args.entry, url_contains=args.url_contains)
-    body = read_input(args.body_file, "--body-file", MAX_BODY) if args.body_file else None
+    body = read_input(args.body_file, "--body-file", MAX_BODY) if args.body_file is not None else None
     return capture.from_raw_http(_read(args.raw, "--raw"), body=body)
 
 
@@ -106,16 +107,16 @@ def _credentials(args: argparse.Namespace, scheme: str) -> tuple[Credentials | N
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.body_file and not args.raw:
+    if args.body_file is not None and args.raw is None:
         raise UsageError("--body-file goes with --raw", hint="cURL and HAR captures carry their body")
-    if (args.entry is not None or args.url_contains) and not args.har:
+    if (args.entry is not None or args.url_contains is not None) and args.har is None:
         raise UsageError("--entry and --url-contains go with --har", hint="or pass the capture with --har")
     if sum(x is not None and x == "-" for x in (args.curl, args.raw, args.response)) > 1:
         raise UsageError("standard input ('-') can be read once", hint="save one of the captures to a file")
     sent = _request(args)
     scheme, _ = detect_scheme(sent)
     creds, where = _credentials(args, scheme)
-    response = _read(args.response, "--response") if args.response else None
+    response = _read(args.response, "--response") if args.response is not None else None
     now = parse_time(args.now, "--now", DiagnoseError)
     d = diagnose(sent, creds, signer=_signer(args), server_response=response, now=now, bucket=args.bucket)
     if args.json:

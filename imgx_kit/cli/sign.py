@@ -31,7 +31,15 @@ from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
 from ..core.signer import Signer
 from ..core.trace import SigningTrace
-from .common import MAX_BODY, UsageError, arg_bytes, parse_time, read_input
+from .common import (
+    MAX_BODY,
+    UsageError,
+    arg_bytes,
+    arg_url,
+    one_line,
+    parse_time,
+    read_input,
+)
 
 SCHEMES = ("AWS4", "VOLC", "OSS1", "OSS4")
 _ENV = {"AWS4": "AWS", "VOLC": "VOLC", "OSS1": "OSS", "OSS4": "OSS"}
@@ -64,10 +72,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), help="a ready signer (scheme, region, service, policy)")
     p.add_argument("--scheme", type=scheme_arg, metavar="|".join(SCHEMES),
                    help="AWS4, VOLC, OSS1 or OSS4 (with --region and --service; OSS: --bucket, and --region for OSS4)")
-    p.add_argument("--region")
-    p.add_argument("--service")
-    p.add_argument("--bucket", help="OSS bucket (the signed resource is /bucket/key)")
-    p.add_argument("--signed-headers", help="';'-separated lower-case names to sign (AWS4/VOLC; default: the "
+    p.add_argument("--region", type=one_line)
+    p.add_argument("--service", type=one_line)
+    p.add_argument("--bucket", type=one_line, help="OSS bucket (the signed resource is /bucket/key)")
+    p.add_argument("--signed-headers", type=one_line, help="';'-separated lower-case names to sign (AWS4/VOLC; default: the "
                                             "scheme's policy)")
     p.add_argument("--presign", type=int, metavar="EXPIRES", help="make a presigned URL valid for EXPIRES seconds")
     p.add_argument("--at", help="pin the signing time, ISO 8601 with zone, e.g. 2025-01-01T00:00:00Z")
@@ -81,13 +89,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _signer(args: argparse.Namespace) -> Signer:
+    names = args.signed_headers.split(";") if args.signed_headers else None
     if args.preset:
+        if args.scheme or args.service:
+            raise UsageError("--preset already names the scheme and service", hint="leave out --scheme/--service")
         s = PRESETS[args.preset]
-        return s.with_(region=args.region) if args.region else s
+        s = s.with_(region=args.region) if args.region else s
+        return s.with_(signed_headers=tuple(names)) if names else s
     if not (args.scheme and args.region and args.service):
         raise UsageError("name a --preset, or all of --scheme, --region and --service",
                          hint="e.g. --preset VOLC_CV, or --scheme AWS4 --region us-east-1 --service s3")
-    names = args.signed_headers.split(";") if args.signed_headers else None
     return Signer(scheme_by_name(args.scheme), args.region, args.service, names)
 
 
@@ -97,6 +108,8 @@ def _headers(raw: list[str]) -> list[tuple[str, str]]:
         name, sep, value = h.partition(":")
         if not sep:
             raise UsageError(f"-H {h!r} is not 'Name: value'", hint="e.g. -H 'Content-Type: application/json'")
+        if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in h):
+            raise UsageError(f"-H {h!r} holds a control character", hint="a header is one line of text")
         out.append((name.strip(), value.strip()))
     return out
 
@@ -146,8 +159,9 @@ def _oss(args: argparse.Namespace, req: HttpRequest, creds: Credentials) -> Sign
 
 
 def run(args: argparse.Namespace) -> int:
+    args.url = arg_url(args.url)
     _check_url(args.url)
-    oss = args.scheme in ("OSS1", "OSS4") and not args.preset
+    oss = args.scheme in ("OSS1", "OSS4")
     signer = None if oss else _signer(args)
     scheme = args.scheme if oss else signer.scheme.name  # type: ignore[union-attr]
     body = (read_input(args.data_file, "--data-file", MAX_BODY, stdin=True) if args.data_file is not None

@@ -12,10 +12,10 @@ import threading
 
 import numpy as np
 import pytest
+from imgx_testing import CANARY_SECRET, CANARY_SESSIONID
 from PIL import Image
 
 from imgx_kit.cli import main
-from imgx_testing import CANARY_SECRET, CANARY_SESSIONID
 
 from .conftest import make_png
 
@@ -92,7 +92,7 @@ def test_endpoint_with_secrets_from_the_environment_never_printed(emu, tmp_path,
 
 
 class _NotAnEmulator(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = b"<html>hello</html>" if self.path != "/json/__imgx__/endpoints" else b'{"jimeng": "http://x"}'
         self.send_response(200 if self.path.startswith("/json") else 404)
         self.send_header("Content-Length", str(len(body)))
