@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -62,6 +63,8 @@ def _check(argv, code, out, err, took, codes=(0, 2)):
     lines = err.strip().splitlines()
     if code == 2:
         assert len(lines) == 1 and "error:" in lines[0], (argv, err)
+        # CLI words: flags and the environment, not Python arguments or objects
+        assert not re.search(r"\b(?:pass|e\.g\.) [a-z_]+=|\bik\.|before starting Python", err), (argv, err)
     else:
         assert len(lines) <= 1, (argv, err)     # at most the "token masked" note
     for c in CANARIES if "--reveal" not in argv else (CANARY_SECRET, CANARY_SECRET[:8]):   # --reveal: the token

@@ -18,6 +18,7 @@ from ..core.credentials import ENV_PREFIXES, Credentials
 from ..core.diagnose import detect_scheme, diagnose
 from ..core.errors import DiagnoseError
 from ..core.presets import ALL as PRESETS
+from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
 from ..core.signer import Signer
 from .common import (
@@ -34,7 +35,7 @@ from .common import (
 _EXIT = {"valid": 0, "mismatch": 1, "cannot-check": 2}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from . import plain
     p = sub.add_parser("diagnose", help="diagnose a rejected signed request (SignatureDoesNotMatch)",
                        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,7 +76,7 @@ def _read(path: str, flag: str) -> str:
     return read_text(path, flag, MAX_TEXT, stdin=True)
 
 
-def _request(args: argparse.Namespace):
+def _request(args: argparse.Namespace) -> HttpRequest:
     if args.curl is not None:
         return capture.from_curl(_read(args.curl, "--curl"))
     if args.har is not None:

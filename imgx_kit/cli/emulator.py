@@ -20,7 +20,7 @@ from ..emulator.faults import parse_fault_spec
 from .common import UsageError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from . import plain
     p = sub.add_parser("emulator", help="run the offline emulator of all services",
                        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)

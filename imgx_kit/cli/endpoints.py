@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from ..core.credentials import Credentials
 from .common import UsageError
 
 __all__ = ["ENDPOINTS_PATH", "SERVICES", "check_base_url", "demo_identities", "emulator_endpoints"]
@@ -60,7 +61,7 @@ def emulator_endpoints(url: str, timeout: float = 5.0) -> dict[str, str]:
     return {k: check_base_url(doc[k], f"the emulator's {k} endpoint") for k in SERVICES}
 
 
-def demo_identities():
+def demo_identities() -> tuple[str, Credentials, str]:
     """The emulator's public demo identities (sessionid, VOLC credentials, ServiceId)."""
     try:
         from ..emulator.api import DEMO_SERVICE_ID, DEMO_SESSIONID, DEMO_VOLC
@@ -68,5 +69,4 @@ def demo_identities():
         raise UsageError("the emulator's demo identities need the emulator extra",
                          hint='pip install "imgx-kit[emulator]", or set JIMENG_SESSIONID / VOLC_ACCESSKEY '
                               "and VOLC_SECRETKEY in the environment") from None
-    from ..core.credentials import Credentials
     return DEMO_SESSIONID, Credentials(*DEMO_VOLC, demo=True), DEMO_SERVICE_ID

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,8 @@ from .endpoints import check_base_url, demo_identities, emulator_endpoints
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
-def _number(kind: type, lo: float, hi: float):
-    def parse(text: str):
+def _number(kind: type[int | float], lo: float, hi: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
         try:
             v = kind(text)
         except ValueError:
@@ -39,7 +40,7 @@ def _number(kind: type, lo: float, hi: float):
     return parse
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from . import plain
     p = sub.add_parser("inpaint", help="inpaint IMAGE where MASK is white, write OUT",
                        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -59,7 +59,7 @@ def scheme_arg(text: str) -> str:
     return key
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from . import plain
     p = sub.add_parser("sign", help="sign a request (AWS4, VOLC, OSS1, OSS4): headers, cURL, steps, JSON",
                        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -19,15 +19,18 @@ import contextlib
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.credentials import Credentials
 from ..core.errors import CredentialsError
 from .common import UsageError, check_inputs
 from .endpoints import check_base_url, demo_identities, emulator_endpoints
 
+if TYPE_CHECKING:
+    from ..services.imagex import ImageXClient
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from . import plain
     p = sub.add_parser("upload", help="upload images to ImageX and commit them",
                        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -71,8 +74,9 @@ def _endpoints(args: argparse.Namespace, emu: Any) -> dict[str, str] | None:
     return None
 
 
-def _client(args: argparse.Namespace, emu: Any):
+def _client(args: argparse.Namespace, emu: Any) -> ImageXClient:
     from ..services.imagex import ImageXClient
+
     endpoints = _endpoints(args, emu)
     demo = demo_identities() if (emu is not None or args.emulator_url) else None
     if args.flavour == "web":
