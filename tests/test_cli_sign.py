@@ -289,3 +289,13 @@ def test_signed_headers_apply_to_a_preset(capsys, monkeypatch):
     assert main(["sign", "GET", URL, "--preset", "VOLC_CV", "--signed-headers", "HOST"]) == 2
     assert "lower case" in capsys.readouterr().err
 
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_one_line():
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "imgx_kit", "sign", "GET", URL, "--preset", "VOLC_CV", "--steps"],
+                           stdout=full, stderr=subprocess.PIPE, text=True, check=False, timeout=60,
+                           env={**os.environ, **VOLC_ENV})
+    assert r.returncode == 2 and "No space left" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -100,6 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as e:                        # e.g. stdout on a full disk (> /dev/full): say so, like coreutils
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        _error(args.command, f"cannot complete: {e.strerror or e}{where}")
+        _quiet_stdout()
+        return 2
 
 
 def _error(command: str, text: str) -> None:
