@@ -6,7 +6,7 @@ OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET (OSS_SESSION_TOKEN) for OSS1/OSS4 (or --
 
 Schemes: AWS4 (AWS SigV4), VOLC (Volcengine HMAC-SHA256), OSS1 (Aliyun OSS V1, HMAC-SHA1) and
 OSS4 (Aliyun OSS V4, OSS4-HMAC-SHA256). OSS signs the resource /bucket/key, so it needs --bucket
-(and --region for OSS4); it is signed exactly as ik.oss.sign / ik.oss.sign_url sign it.
+(and --region for OSS4); it is signed as oss2 signs it (the Python API's ik.oss.sign).
 
 A session token is a secret: output that carries it (signed headers, cURL, a presigned URL) shows
 it masked, and says so on stderr; --reveal prints the working value. --steps and --json always mask.
@@ -63,9 +63,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     from . import plain
     p = sub.add_parser("sign", help="sign a request (AWS4, VOLC, OSS1, OSS4): headers, cURL, steps, JSON",
                        description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("method")
-    p.add_argument("url")
-    p.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'")
+    p.add_argument("method", help="GET, PUT, POST …")
+    p.add_argument("url", help="the full URL, https://host/path?query")
+    p.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="a request header (repeatable)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--data", help="request body (the argument's bytes)")
     g.add_argument("--data-file", metavar="FILE", help="request body read from a file ('-' reads stdin)")
