@@ -226,6 +226,8 @@ class Signer:
         """Sign with an Authorization header. Returns the trace; ``trace.signed_request`` is ready to send."""
         _check_args(req, creds)
         sc = self.scheme
+        if sc is OSS4:                                # one OSS path: ik.oss.sign, as oss2 signs
+            return self._sign_oss4(req, creds, at, reveal)
         ts = format_timestamp(check_time(at))
         date_l, token_l, sha_l = sc.lower_names
         headers: list[tuple[str, str]] = []
@@ -281,12 +283,26 @@ class Signer:
         signed.__dict__["_split"] = req._split
         return build_trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
 
+    def _sign_oss4(self, req: HttpRequest, creds: Credentials, at: datetime | None, reveal: bool) -> SigningTrace:
+        """A path-style OSS4 request (``/bucket/key``) signed by ``ik.oss.sign`` (oss2's AuthV4)."""
+        from urllib.parse import unquote
+
+        from .oss_sign import sign as oss_sign
+        _check_oss_resource(req)
+        bucket, _, key = req.path[1:].partition("/")
+        present = {k.lower() for k, _ in req.headers}
+        extra = None if self.signed_headers is None else [n for n in self.signed_headers if n in present]
+        return oss_sign(req, creds, unquote(bucket), unquote(key) or None, version=4, region=self.region, at=at,
+                        additional_headers=extra, reveal=reveal)
+
     def presign(self, req: HttpRequest, creds: Credentials, expires: int = 900,
                 at: datetime | None = None, reveal: bool = False) -> SigningTrace:
         """Sign in the query string (a presigned URL valid for ``expires`` seconds)."""
         _check_args(req, creds)
         _check_expires(expires)
         sc = self.scheme
+        if sc is OSS4:
+            _check_oss_resource(req)
         ts = format_timestamp(check_time(at))
         scope = f"{ts[:8]}/{self.region}/{self.service}/{sc.terminator}"
         if sc is VOLC:
@@ -603,6 +619,21 @@ def _check_args(req: object, creds: object) -> None:
     if not isinstance(creds, Credentials):
         raise CredentialsError(f"expected Credentials, got {type(creds).__name__}",
                                hint="use ik.Credentials(access_key, secret_key, session_token=None)")
+
+
+def _check_oss_resource(req: HttpRequest) -> None:
+    """OSS4 signs the resource /bucket/key and a Signer only sees the path: refuse a virtual-hosted
+    URL (``bucket.oss-<region>.aliyuncs.com/key``), whose bucket is in the host, or the path ``/``,
+    rather than sign ``/key`` and be rejected (diagnose: oss-bucket-in-resource). ``ik.oss.sign``
+    takes the bucket."""
+    if req.path == "/":
+        raise SigningError("Signer(OSS4) signs the path as /bucket/key, and this URL's path is '/'",
+                           hint="use ik.oss.sign(req, creds, bucket=..., key=None, region=...) (imgx-kit sign --bucket)")
+    labels = req.host.split(":")[0].lower().split(".")
+    if len(labels) >= 4 and labels[1].startswith("oss-") and labels[-2:] == ["aliyuncs", "com"]:
+        raise SigningError(f"Signer(OSS4) cannot sign {req.host}: the bucket {labels[0]!r} is in the host, and "
+                           "OSS4 signs /bucket/key", hint=f"use ik.oss.sign(req, creds, bucket={labels[0]!r}, "
+                           "key=..., region=...) (imgx-kit sign --bucket), which puts the bucket in the resource")
 
 
 def _check_expires(expires: object) -> None:

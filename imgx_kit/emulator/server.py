@@ -13,6 +13,7 @@ Routing on the one port (path prefix first, then ``Host`` virtual hosts, then th
 """
 from __future__ import annotations
 
+import json
 import re
 import socket
 import ssl
@@ -33,7 +34,10 @@ from .faults import Fault
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Emulator
 
-__all__ = ["ServerThread", "App", "route_of", "VISUAL_ACTIONS", "IMAGEX_ACTIONS"]
+__all__ = ["ServerThread", "App", "route_of", "VISUAL_ACTIONS", "IMAGEX_ACTIONS", "ENDPOINTS_PATH"]
+
+# GET answers {"jimeng": …, "imagex": …, "upload": …, "visual": …, "oss": …}: the root URL of each service
+ENDPOINTS_PATH = "/__imgx__/endpoints"
 
 VISUAL_ACTIONS = frozenset({"CVProcess", "Img2ImgInpainting", "Img2ImgInpaintingEdit",
                             "CVSync2AsyncSubmitTask", "CVSync2AsyncGetResult", "CVSubmitTask",
@@ -136,6 +140,9 @@ class App:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         emu = self.emu
+        if environ.get("PATH_INFO") == ENDPOINTS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(dict(emu.endpoints.__dict__)).encode()   # how clients find the services
+            return Response(body, content_type="application/json")(environ, start_response)
         t0 = time.time()
         environ["imgx.t0"] = t0
         ctx = None
