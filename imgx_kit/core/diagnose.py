@@ -489,6 +489,7 @@ class _Expect:
     source: str
     normalize: bool = True
     signer: Signer | None = None
+    s3: bool = False            # S3's rules: path as sent, encoded once; presigned URLs sign UNSIGNED-PAYLOAD
 
 
 def _expectation(s: _Sent, sent: HttpRequest, signer: Signer | None) -> _Expect:
@@ -497,16 +498,17 @@ def _expectation(s: _Sent, sent: HttpRequest, signer: Signer | None) -> _Expect:
             raise DiagnoseError(f"signer must be an ik.Signer (what the server expects), not {type(signer).__name__}",
                                 hint="e.g. signer=ik.presets.VOLC_CV or ik.Signer(ik.AWS4, region=..., service=...)")
         name = signer.scheme.name
-        return _Expect(name, signer.region, signer.service, f"{signer!r}", signer.normalize_path, signer)
+        return _Expect(name, signer.region, signer.service, f"{signer!r}", signer.normalize_path, signer,
+                       bool(signer.s3))
     row = _endpoint(sent.host, s.scheme)
     if row is not None:
         scheme, region, service = row
         if s.scheme in ("OSS1", "OSS4") and scheme in ("OSS1", "OSS4"):
             scheme = s.scheme
         return _Expect(scheme, region, service, f"endpoint table for {sent.host.split(':')[0]}",
-                       service != "s3")
+                       service != "s3", s3=scheme == "AWS4" and service == "s3")
     return _Expect(s.scheme, s.region or "", s.service or "", "the request's own scope (pass signer= to check it)",
-                   s.service != "s3")
+                   s.service != "s3", s3=s.scheme == "AWS4" and s.service == "s3")
 
 
 # ---- OSS addressing -----------------------------------------------------------------------------
@@ -547,19 +549,20 @@ class _Hit:
 class _V4:
     """AWS4 / VOLC / OSS4: the canonical inputs as the request declares them, and re-signing."""
 
-    def __init__(self, sent: HttpRequest, s: _Sent, normalize: bool, bucket: str | None):
+    def __init__(self, sent: HttpRequest, s: _Sent, normalize: bool, bucket: str | None, s3: bool = False):
         self.req, self.s = sent, s
         self.sc = SCHEMES[s.scheme]
         sc = self.sc
         self.volc_presign = s.presigned and sc is VOLC
         self.pairs = [(k, v) for k, v in C.parse_query(sent.query) if k not in s.auth_params]
         self.normalize = normalize
+        self.s3 = s3 and sc is AWS4
         self.oss = sc is OSS4
         if self.oss:
             self.bucket, self.key = _bucket_key(sent, bucket)
             self.curi = C.uri_encode(f"/{self.bucket}/{self.key}", keep_slash=True)
         else:
-            self.curi = C.canonical_uri(sent.path, sc, normalize)
+            self.curi = C.s3_canonical_uri(sent.path) if self.s3 else C.canonical_uri(sent.path, sc, normalize)
         self.cq = C.canonical_query(self.pairs, sc)
         if self.volc_presign:
             self.selected, self.listed, self.block = {}, None, "\n"
@@ -568,8 +571,8 @@ class _V4:
             self.selected, self.listed = received_selection(sc, sent, s.signed)
             self.block = None
             sha = sent.header(sc.content_sha_header)
-            self.payload = sha if sha is not None else ("UNSIGNED-PAYLOAD" if sc.payload == "unsigned"
-                                                         else sha256_hex(sent.body))
+            unsigned = sc.payload == "unsigned" or (self.s3 and s.presigned)
+            self.payload = sha if sha is not None else ("UNSIGNED-PAYLOAD" if unsigned else sha256_hex(sent.body))
         self.ts = s.ts or ""
         self.key_args = (sc.key_prefix, s.date, s.region, s.service, s.terminator)
         self.scope = f"{s.date}/{s.region}/{s.service}/{s.terminator}"
@@ -742,6 +745,9 @@ def _uri_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
             if alt != k:
                 yield "unicode-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the {form} form of the key"
         return
+    if m.s3:
+        yield from _s3_uri_variants(m, raw)
+        return
     dec = unquote(raw)
     enc1 = C.uri_encode(dec, keep_slash=True)
     yield "path-not-encoded", dec, "the signature matches the decoded path, unencoded"
@@ -769,6 +775,42 @@ def _uri_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
             yield "unicode-normalization", C.uri_encode(moj, keep_slash=True), "the signature matches the path's UTF-8 bytes read as Latin-1"
         except UnicodeError:
             pass
+
+
+def _s3_uri_variants(m: _V4, raw: str) -> Iterator[tuple[str, str, str]]:
+    """What other signers make of an S3 path: as on the wire, encoded again, normalised, decoded."""
+    dec = unquote(raw)
+    if raw != m.curi:
+        cid = "plus-in-path" if "+" in raw else "path-not-encoded"
+        yield cid, raw, "the signature matches the path exactly as on the wire" + (
+            ": '+' was signed as a literal '+', which S3 reads as a space" if "+" in raw else
+            " (S3 signs it encoded once, with upper-case hex)")
+    generic = C.canonical_uri(raw, AWS4, True)         # botocore SigV4Auth / a generic AWS signer
+    if generic != m.curi:
+        normalised = C.remove_dot_segments(raw) != raw
+        cid = "path-double-encoded" if "%" in raw and not normalised else "path-normalization"
+        yield cid, generic, "the signature matches the path as a generic (non-S3) AWS signer writes it: " + (
+            "encoded a second time" if cid == "path-double-encoded" else "dot segments and '//' normalised")
+    if normalised_once := C.s3_canonical_uri(C.remove_dot_segments(raw)):
+        if normalised_once != m.curi:
+            yield "path-normalization", normalised_once, "the signature matches the path with dot segments and '//' normalised"
+    double = C.uri_encode(m.curi, keep_slash=True)
+    if double != m.curi and double != generic:
+        yield "path-double-encoded", double, "the signature matches the path encoded twice"
+    if dec != raw:
+        yield "path-not-encoded", dec, "the signature matches the decoded path, unencoded"
+    lower = re.sub(r"%[0-9A-F]{2}", lambda x: x.group(0).lower(), m.curi)
+    if lower != m.curi:
+        yield "path-not-encoded", lower, "the signature matches the path with lower-case percent-encoding hex"
+    for alt, what in ((raw.rstrip("/") or "/", "without the trailing '/'"), (raw + "/", "with a trailing '/'")):
+        if alt != raw:
+            yield "path-normalization", C.s3_canonical_uri(alt), f"the signature matches the path {what}"
+    if any(ord(c) > 127 for c in dec):
+        for form in ("NFC", "NFD"):
+            alt = unicodedata.normalize(form, dec)
+            if alt != dec:
+                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), \
+                    f"the signature matches the {form} form of the path"
 
 
 def _enc_pairs(pairs: list[tuple[str, str]], enc: Callable[[str], str], bare: bool) -> list[str]:
@@ -1246,7 +1288,7 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
         if s.scheme == "VOLC" and not s.presigned and "host" not in listed_low:
             f.add("volc-host-or-date-not-signed", "host is sent but not in SignedHeaders (the documentation "
                   "requires host and x-date to be signed; the gateway checks it)", "high", "structure")
-        if s.scheme == "AWS4" and exp.service == "s3":
+        if s.scheme == "AWS4" and exp.s3:
             unsigned = sorted({k.lower() for k, _ in sent.headers if k.lower().startswith("x-amz-")
                                and k.lower() not in listed_low and k.lower() != "x-amz-security-token"})
             if unsigned:
@@ -1276,7 +1318,7 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
         if sha is not None:
             body_h = sha256_hex(sent.body)
             if sha == "UNSIGNED-PAYLOAD":
-                if s.scheme == "AWS4" and exp.service != "s3":
+                if s.scheme == "AWS4" and not exp.s3:
                     f.add("unsigned-payload-not-allowed", f"{sc.content_sha_header} is UNSIGNED-PAYLOAD, which only "
                           "S3 accepts", "high", "expectation")
             elif s.scheme == "OSS4":
@@ -1438,14 +1480,14 @@ def _trace_creds(creds: Credentials, s: _Sent) -> Credentials:
 def _run_v4(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Credentials | None,
             echo: ServerEcho | None, bucket: str | None, deadline: float, hidden: tuple[str, ...]
             ) -> tuple[SigningTrace | None, TraceDiff | None, str]:
-    m = _V4(sent, s, exp.normalize, bucket)
+    m = _V4(sent, s, exp.normalize, bucket, exp.s3)
     exp_sc = SCHEMES.get(exp.scheme, m.sc)
     region = exp.region or s.region or "-"
     service = exp.service or s.service or "-"
     ts_ok = bool(s.ts) and parse_timestamp(s.ts) is not None
     ts = s.ts if ts_ok else (s.date + "T000000Z" if re.fullmatch(r"\d{8}", s.date or "") else "19700101T000000Z")
     tcreds = _trace_creds(creds, s) if creds is not None else _DUMMY
-    curi = m.curi if (exp_sc is m.sc or m.oss) else C.canonical_uri(sent.path, exp_sc, exp.normalize)
+    curi = m.curi if (exp_sc is m.sc or m.oss or m.s3) else C.canonical_uri(sent.path, exp_sc, exp.normalize)
     cq = C.canonical_query(m.pairs, exp_sc)
     t = compute_signature(exp_sc, sent.method, curi, cq, m.selected, m.payload, tcreds, ts, region, service,
                  header_block=m.block, listed=m.listed)

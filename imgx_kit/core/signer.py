@@ -169,6 +169,10 @@ def parse_authorization(value: str, scheme: Scheme | None = None) -> ParsedAuth 
 class Signer:
     """A signer for one scheme, region and service, with a signed-header policy.
 
+    ``s3`` selects S3's rules (botocore ``S3SigV4Auth``/``S3SigV4QueryAuth``): the path is signed as
+    sent, encoded once and never normalised, ``x-amz-content-sha256`` is always sent, and presigned
+    URLs sign ``UNSIGNED-PAYLOAD``; ``None`` turns it on for AWS4 with service ``s3``.
+
     ``signed_headers=None`` is the scheme's reference client (botocore ``SigV4Auth`` for AWS4,
     the ``volcengine`` SDK's ``SignerV4`` for VOLC); a list of lower-case names signs exactly
     those plus the mandatory date and token headers. ``content_sha256`` adds the body-hash
@@ -182,10 +186,16 @@ class Signer:
     normalize_path: bool = True
     content_sha256: bool | str | None = None
     name: str | None = field(default=None, compare=False)
+    s3: bool | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.scheme, Scheme):
             object.__setattr__(self, "scheme", scheme_by_name(self.scheme))
+        if self.s3 is None:      # as botocore picks S3SigV4Auth for the s3 signing name
+            object.__setattr__(self, "s3", self.scheme.name == "AWS4" and self.service == "s3")
+        elif self.s3 and self.scheme.name != "AWS4":
+            raise SigningError(f"s3=True needs the AWS4 scheme, not {self.scheme.name}",
+                               hint="S3 signs with AWS4-HMAC-SHA256: ik.Signer(ik.AWS4, region, 's3')")
         for what in ("region", "service"):
             v = getattr(self, what)
             if not isinstance(v, str) or not v.strip():
@@ -257,7 +267,7 @@ class Signer:
             headers.append((sc.token_header, creds.session_token))
         body_hash = None
         mode = self.content_sha256
-        if supplied is None and (sc.always_content_sha if mode is None else
+        if supplied is None and (sc.always_content_sha or self.s3 if mode is None else
                                  bool(req.body) if mode == "if-body" else mode):
             body_hash = "UNSIGNED-PAYLOAD" if sc.payload == "unsigned" else sha256_hex(req.body)
             headers.append((sc.content_sha_header, body_hash))
@@ -273,7 +283,7 @@ class Signer:
             selected = self._select_listed(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         path = req.path
-        curi = path if path == "/" else C.canonical_uri(path, sc, self.normalize_path)
+        curi = path if path == "/" else self._curi(path)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         auth = format_authorization(sc, creds.access_key, t)
         headers.append(("Authorization", auth))
@@ -307,9 +317,10 @@ class Signer:
         query = f"{raw_q}&{added}" if raw_q else added
         pairs = C.parse_query(query)
         cq = C.canonical_query(pairs, sc)
-        curi = C.canonical_uri(req.path, sc, self.normalize_path)
+        curi = self._curi(req.path)
         supplied = _get(headers, sc.content_sha_header.lower())
-        payload_hash = supplied if supplied is not None else self._payload_hash(req.body)
+        payload_hash = supplied if supplied is not None else \
+            "UNSIGNED-PAYLOAD" if self.s3 else self._payload_hash(req.body)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         url = _with_query(req.url, f"{query}&{sc.q_signature}={t['signature']}")
         signed = HttpRequest(req.method, url, tuple(headers), req.body)
@@ -417,7 +428,7 @@ class Signer:
             if sc.payload == "unsigned" and sha != "UNSIGNED-PAYLOAD":
                 return _fail("InvalidParameter", f"{sc.content_sha_header} must be UNSIGNED-PAYLOAD: "
                              f"{sc.name} signs no body hash (OSS EC 0002-00000214).", parsed=parsed)
-            if sha == "UNSIGNED-PAYLOAD" and sc.payload != "unsigned":
+            if sha == "UNSIGNED-PAYLOAD" and sc.payload != "unsigned" and not self.s3:
                 exp = self._expected(req, creds, parsed, region, ts_text)
                 return _fail("SignatureDoesNotMatch", f"{sc.content_sha_header}: UNSIGNED-PAYLOAD is accepted only "
                              "by S3; this gateway signs the SHA-256 of the body.", exp, parsed)
@@ -485,24 +496,30 @@ class Signer:
             else:
                 cq = C.canonical_query(C.parse_query(req.query), sc, exclude={sc.q_signature})
                 selected, listed = received_selection(sc, req, p.signed_headers)
-                payload = self._received_payload(req)
-                t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+                payload = self._received_payload(req, presigned=True)
+                t = compute_signature(sc, req.method, self._curi(req.path), cq, selected,
                              payload, creds, ts_text, region, self.service, listed=listed)
             return build_trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
         selected, listed = received_selection(sc, req, p.signed_headers)
         payload = self._received_payload(req)
         cq = C.canonical_query_raw(req.query, sc)
-        t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+        t = compute_signature(sc, req.method, self._curi(req.path), cq, selected,
                      payload, creds, ts_text, region, self.service, listed=listed)
         return build_trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
 
     # ---- policy helpers --------------------------------------------------------------------
 
-    def _received_payload(self, req: HttpRequest) -> str:
+    def _curi(self, path: str) -> str:
+        """The canonical URI of a raw path under this signer's rules (S3: as sent, encoded once)."""
+        return C.s3_canonical_uri(path) if self.s3 else C.canonical_uri(path, self.scheme, self.normalize_path)
+
+    def _received_payload(self, req: HttpRequest, presigned: bool = False) -> str:
         """The payload hash of what arrived: a literal such as UNSIGNED-PAYLOAD in the content-hash
         header is used as sent; otherwise the hash of the body that actually arrived, so a body
         changed on the way shows up as a differing payload_hash step."""
         sha = req.header(self.scheme.content_sha_header)
+        if sha is None and presigned and self.s3:
+            return "UNSIGNED-PAYLOAD"          # S3SigV4QueryAuth: presigned S3 URLs never sign the body
         if sha is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
             return sha
         return self._payload_hash(req.body) if sha is None else sha256_hex(req.body)
