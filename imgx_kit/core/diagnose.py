@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote, unquote
 
 from . import canonical as C
@@ -40,7 +40,7 @@ from .oss_sign import V1_QUERY_AUTH
 from .redact import mask_access_key, redact_header_value, redact_text, redact_url, redact_headers, secret_values
 from .request import HttpRequest
 from .scheme import AWS4, OSS4, SCHEMES, VOLC, Scheme
-from .signer import (EMPTY_SHA256, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
+from .signer import (EMPTY_SHA256, Lookup, Signer, compute_signature, received_selection, build_trace, check_time, format_authorization,
                      format_timestamp, parse_authorization, parse_timestamp, sha256_hex)
 from .trace import SigningTrace, TraceDiff
 
@@ -618,10 +618,14 @@ def _hypotheses(m: _V4, sk: str, ak: str, creds: Credentials, deadline: float) -
     base_cr = base["canonical_request"]
     hits: list[_Hit] = []
 
+    tried: set[str] = set()
+
     def check(cid: str, evidence: str, cr: str | None = None, secret: str | None = None, **kw: Any) -> bool:
         crx = base_cr if cr is None else cr
-        if cr is not None and cr == base_cr and secret is None and not kw:
-            return False
+        if cr is not None and secret is None and not kw:
+            if cr == base_cr or cr in tried:
+                return False
+            tried.add(cr)
         sig, sts = m.sign(crx, sk if secret is None else secret, **kw)
         if sig == target:
             hits.append(_Hit(cid, evidence, _client_parts(crx, sts, sig)))
@@ -750,6 +754,9 @@ def _uri_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
         return
     dec = unquote(raw)
     enc1 = C.uri_encode(dec, keep_slash=True)
+    if sc.path_style == "aws" and C.remove_dot_segments(raw) != raw:
+        yield "path-normalization", C.canonical_uri(raw, sc, not m.normalize), \
+            f"the signature matches the path {'without' if m.normalize else 'with'} dot-segment/'//' normalisation"
     yield "path-not-encoded", dec, "the signature matches the decoded path, unencoded"
     yield "path-double-encoded", enc1, "the signature matches the path encoded once"
     yield "path-double-encoded", C.uri_encode(enc1, keep_slash=True), "the signature matches the path encoded twice"
@@ -837,6 +844,8 @@ def _query_variants(m: _V4) -> Iterator[tuple[str, str, str]]:
     yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), "the signature matches JavaScript encodeURIComponent encoding"
     yield "query-encoding-mismatch", C.canonical_query(pairs, replace(sc, empty_value="equals" if bare else "bare")), \
         "the signature matches empty values written " + ("as 'k='" if bare else "as a bare 'k'")
+    yield "query-encoding-mismatch", "&".join(sorted(f"{k}={v}" for k, v in pairs)), \
+        "the signature matches names and values signed unencoded ('k=v' as decoded)"
     raw_pieces = [p for p in m.req.query.split("&") if p and C._dec(p.partition("=")[0]) not in m.s.auth_params]
     yield "query-encoding-mismatch", "&".join(sorted(raw_pieces)), "the signature matches the raw query pieces, not re-encoded"
     yield "query-encoding-mismatch", "&".join(sorted(quote(unquote(p), safe="=") for p in raw_pieces)), \
@@ -884,7 +893,7 @@ def _header_variants(m: _V4, creds: Credentials) -> Iterator[tuple[str, dict, st
         if "charset=UTF-8" in v:
             alts.append((v.replace("charset=UTF-8", "charset=utf-8"), "with charset lower-cased"))
         if name == "content-type":
-            alts += [(d, f"{d!r}") for d in _CT_DEFAULTS if d != v]
+            alts += [(d, f"{d!r}") for d in _CT_DEFAULTS if d != v and d != " ".join(v.split())]
         for alt, what in alts:
             yield ("oss-content-md5-or-type-mismatch" if m.oss and name in ("content-type", "content-md5")
                    else "header-changed-after-signing"), {**sel, name: [alt]}, \
@@ -897,10 +906,11 @@ def _header_variants(m: _V4, creds: Credentials) -> Iterator[tuple[str, dict, st
             cands += [(f"{hostname}:{p}", f"with :{p}") for p in (443, 80, 8080, 8443, 9000, 3000)]
             if port:
                 cands.append((f"{hostname}:{port}", f"with :{port}"))
+            keep_port = {"_scheme": replace(sc, header_policy="as-written")} if sc.header_policy == "volc-sdk" else {}
             for alt, what in cands:
                 if alt != h:
                     yield "host-header-mismatch", {**sel, "host": [alt]}, \
-                        f"the signature matches host {alt!r} ({what}); the request's Host is {h!r}", {}
+                        f"the signature matches host {alt!r} ({what}); the request's Host is {h!r}", keep_port
         if len(vals) > 1:
             for alt, what in ((vals[-1], "the last value only"), (vals[0], "the first value only"),
                               (", ".join(vals), "values joined with ', '")):
@@ -1209,7 +1219,10 @@ def _static(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
             f.add("date-format-invalid", f"{name} {s.ts!r} is not YYYYMMDDTHHMMSSZ (UTC)", "high", "structure")
         else:
             ts_dt = parse_timestamp(s.ts)
-            if s.date != s.ts[:8]:
+            if not re.fullmatch(r"\d{8}", s.date or ""):
+                f.add("date-format-invalid", f"the credential scope date {s.date!r} is not YYYYMMDD",
+                      "high", "structure")
+            elif s.date != s.ts[:8]:
                 f.add("date-header-mismatch", f"the scope date {s.date} is not the date of {name} ({s.ts[:8]})",
                       "high", "structure")
         f.checked.append("timestamp format and scope date")
@@ -1405,13 +1418,15 @@ def _echo_diff_cause(f: _Findings, diff: TraceDiff, s: _Sent, has_secret: bool) 
 
 
 # ---- the entry point ------------------------------------------------------------------------------
-def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer | None = None,
+def diagnose(sent: HttpRequest, creds: "Credentials | Lookup | None" = None, signer: Signer | None = None,
              server_response: Any = None, now: datetime | None = None, *, bucket: str | None = None,
              budget_ms: float = 400.0) -> Diagnosis:
     """Diagnose a signed request exactly as it was sent.
 
     ``creds``: the credentials you believe signed it (enables re-signing experiments; without them
-    only structural checks run). ``signer``: what the server expects (scheme, region, service);
+    only structural checks run), or a lookup (a mapping or callable access key → Credentials, as
+    :meth:`Signer.verify` takes): a lookup that does not know the request's key proves
+    ``invalid-access-key``. ``signer``: what the server expects (scheme, region, service);
     without it the endpoint table or the request's own scope is used. ``server_response``: the
     server's answer (body text, JSON dict, raw HTTP or a ``requests.Response``). ``now``: when the
     request was sent (aware datetime; default: the response's ``Date`` if given, else unchecked).
@@ -1420,8 +1435,8 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
     if not isinstance(sent, HttpRequest):
         raise DiagnoseError(f"diagnose needs an HttpRequest, not {type(sent).__name__}",
                             hint="capture one with ik.capture.from_curl / from_har / from_raw_http")
-    if creds is not None and not isinstance(creds, Credentials):
-        raise DiagnoseError(f"creds must be ik.Credentials or None, not {type(creds).__name__}",
+    if creds is not None and not isinstance(creds, (Credentials, Mapping)) and not callable(creds):
+        raise DiagnoseError(f"creds must be ik.Credentials, a lookup or None, not {type(creds).__name__}",
                             hint="ik.Credentials(access_key, secret_key, session_token=None)")
     if isinstance(budget_ms, bool) or not isinstance(budget_ms, (int, float)) or budget_ms < 0:
         raise DiagnoseError(f"budget_ms must be a number of milliseconds ≥ 0, not {budget_ms!r}", hint="e.g. budget_ms=400")
@@ -1430,6 +1445,8 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
     except ImgxError as e:
         raise DiagnoseError(e.message, hint=e.hint) from None
     s = _read_sent(sent)
+    f = _Findings()
+    creds = _resolve(f, creds, s)
     exp = _expectation(s, sent, signer)
     echo = parse_echo(server_response) if server_response is not None else None
     now_src = "now"
@@ -1437,7 +1454,6 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
         now_dt, now_src = echo.server_time, "the server's time"
     hidden = tuple(x for x in ((creds.secrets() if creds else ()) + ((s.token,) if s.token else ())
                                + secret_values(sent.headers, sent.url)) if x)
-    f = _Findings()
     _static(f, sent, s, exp, creds, now_dt, now_src)
     if echo is not None:
         _echo_causes(f, echo, s)
@@ -1461,12 +1477,40 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
         f.add("secret-key-mismatch", "the signature is valid for the key you gave, yet the server rejected it: "
               "the server holds another key for this access key, or expects another region/service",
               "low", "residual")
+    if verdict == "cannot-check" and echo is not None and echo.code and "Signature" in echo.code:
+        if not any(c.confidence in ("high", "medium") for c in f.causes):
+            f.add("secret-key-mismatch", f"the server answered {echo.code} and no structural check finds a fault: "
+                  "the secret key is the likeliest cause — pass the credentials to test it", "low", "residual")
+    _demote_secret(f, creds is not None)
     causes = sorted(f.causes, key=lambda c: (_CONF_RANK[c.confidence], _KIND_RANK.get(c.kind, 5),
                                              f.causes.index(c)))
     return Diagnosis(verdict, tuple(causes), expected, echo.masking(hidden) if echo is not None else None, diff,
                      tuple(f.checked), tuple(f.not_checked),
                      s.scheme, s.presigned, sent, s.signature, exp.source,
                      (time.perf_counter() - t0) * 1000.0, hidden)
+
+
+def _resolve(f: _Findings, creds: Any, s: _Sent) -> Credentials | None:
+    """Credentials from a lookup (mapping or callable); an unknown access key is a finding."""
+    if creds is None or isinstance(creds, Credentials):
+        return creds
+    found = creds.get(s.access_key) if isinstance(creds, Mapping) else creds(s.access_key)
+    if found is not None and not isinstance(found, Credentials):
+        raise DiagnoseError(f"the lookup returned a {type(found).__name__}, not Credentials",
+                            hint="the lookup maps an access key to ik.Credentials, or None")
+    if found is None:
+        f.add("invalid-access-key", f"your lookup does not know access key {mask_access_key(s.access_key)}: the "
+              "server answers InvalidAccessKeyId / InvalidAccessKey", "high", "structure")
+    return found
+
+
+def _demote_secret(f: _Findings, has_secret: bool) -> None:
+    """"Your key is wrong" sends people the wrong way: never medium/high when another cause explains
+    the mismatch, or when there is no secret to test it with."""
+    others = any(c.id != "secret-key-mismatch" and c.confidence in ("high", "medium") for c in f.causes)
+    if others or not has_secret:
+        f.causes = [replace(c, confidence="low") if c.id == "secret-key-mismatch" and c.confidence != "low" else c
+                    for c in f.causes]
 
 
 def _trace_creds(creds: Credentials, s: _Sent) -> Credentials:
@@ -1516,9 +1560,9 @@ def _run_v4(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
         if not valid and not f.causes:
             f.add("secret-key-mismatch", "the client signed what it sent consistently with its own declared "
                   "scope, but the server's expectation gives another signature", "low", "residual")
-        if creds.access_key != s.access_key and not valid:
-            f.add("invalid-access-key", f"your secret key signs this request, but the request names access key "
-                  f"{mask_access_key(s.access_key)} instead of {mask_access_key(creds.access_key)}", "medium", "advice")
+        if creds.access_key != s.access_key:
+            _unknown_key(f, s, creds)
+            return trace, diff, "mismatch"
         return trace, diff, "valid" if valid else "mismatch"
     hits = _hypotheses(m, sk, creds.access_key, creds, deadline)
     if time.perf_counter() > deadline and not hits:
@@ -1539,11 +1583,20 @@ def _run_v4(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
         f.add("secret-key-mismatch", "no single modelled change reproduces the signature with your secret key: "
               "the key differs, or more than one thing changed", "low", "residual")
         _presigned_edit_hint(f, sent, s.presigned)
+        _header_edit_hint(f, m.selected, sc_name=s.scheme)
         f.checked.append("hypotheses: secret variants, regions, services, terminators, method, path, query, "
                          "headers, body, timestamp ±3600 s")
         if diff is None:
             diff = trace.diff({"signature": s.signature.lower()})
     return trace, diff, "mismatch"
+
+
+def _unknown_key(f: _Findings, s: _Sent, creds: Credentials) -> None:
+    """The HMAC does not cover the access key: a right signature under another key id is a typo."""
+    f.add("invalid-access-key", f"your secret key signs this request exactly, but the request names access key "
+          f"{mask_access_key(s.access_key)}, not yours ({mask_access_key(creds.access_key)}): the server looks "
+          "the secret up by access key and does not know this one (InvalidAccessKeyId / InvalidAccessKey)",
+          "high", "exact")
 
 
 def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Credentials | None,
@@ -1567,6 +1620,9 @@ def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
     targets = {s.signature}
     if sig in targets:
         f.checked.append("self-consistency: the client signed exactly what was sent")
+        if creds.access_key != s.access_key:
+            _unknown_key(f, s, creds)
+            return trace, diff, "mismatch"
         return trace, diff, "valid"
     if sig == s.signature.replace(" ", "+"):
         f.add("signature-not-url-encoded", "the signature is right once its spaces are read back as '+' "
@@ -1596,6 +1652,23 @@ def _run_v1(f: _Findings, sent: HttpRequest, s: _Sent, exp: _Expect, creds: Cred
 
 _AUTH_QUERY_KEYS = frozenset().union(*(sc.query_auth_keys for sc in SCHEMES.values()),
                                      V1_QUERY_AUTH, ("security-token",))
+
+
+_STANDARD_SIGNED = frozenset({"host", "x-amz-date", "x-date", "x-oss-date", "x-amz-content-sha256", "x-content-sha256",
+                              "x-oss-content-sha256", "x-amz-security-token", "x-security-token",
+                              "x-oss-security-token", "content-length", "date", "content-type", "content-md5"})
+
+
+def _header_edit_hint(f: "_Findings", selected: dict[str, list[str]], sc_name: str) -> None:
+    """A signed header whose value was edited after signing cannot be recovered (only common defaults
+    are tried): name the candidates, ranked after the secret."""
+    names = sorted(n for n in selected if n not in _STANDARD_SIGNED)
+    if not names:
+        return
+    f.add("header-changed-after-signing",
+          f"signed headers whose value could have been changed after signing: {', '.join(names[:5])}; the old "
+          "value cannot be recovered by re-signing, so this fails exactly like a different secret — compare "
+          "with what the client logged, or sign again after the last change", "low", "residual")
 
 
 def _presigned_edit_hint(f: "_Findings", sent: HttpRequest, presigned: bool) -> None:
