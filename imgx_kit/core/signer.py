@@ -28,6 +28,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import canonical as C
 from .credentials import Credentials
+from .declared import DeclarationError, Declared, parse_authorization
+from .declared import read as read_declared
 from .errors import CredentialsError, SigningError
 from .gateway import GATEWAY_ERRORS
 from .keys import sign_string
@@ -83,21 +85,7 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
 
 
-@dataclass(frozen=True)
-class ParsedAuth:
-    """An Authorization header or presigned query, split into its parts."""
-
-    algorithm: str
-    access_key: str
-    date: str
-    region: str
-    service: str
-    terminator: str
-    signed_headers: tuple[str, ...]
-    signature: str
-    presigned: bool = False
-    timestamp: str | None = None
-    expires: int | None = None
+ParsedAuth = Declared      # what a request declares (core/declared.py); the old name stays
 
 
 @dataclass(frozen=True)
@@ -134,35 +122,6 @@ def _fail(code: str, message: str, expected: SigningTrace | None = None,
           parsed: ParsedAuth | None = None, status: int | None = None) -> Verification:
     st = status if status is not None else GATEWAY_ERRORS[code].status if code in GATEWAY_ERRORS else 400
     return Verification(False, code, message, expected, st, parsed)
-
-
-_AUTH_PART = re.compile(r"\s*([A-Za-z]+)\s*=\s*([^,\s]*)\s*")
-
-
-def parse_authorization(value: str, scheme: Scheme | None = None) -> ParsedAuth | None:
-    """Parse ``ALG Credential=AK/date/region/service/term, SignedHeaders=a;b, Signature=hex``
-    (OSS4 writes ``AdditionalHeaders``). ``None`` when it does not have that shape."""
-    if not value or " " not in value.strip():
-        return None
-    alg, _, rest = value.strip().partition(" ")
-    parts: dict[str, str] = {}
-    for piece in rest.split(","):
-        m = _AUTH_PART.fullmatch(piece)
-        if not m:
-            return None
-        parts[m.group(1)] = m.group(2)
-    cred = parts.get("Credential")
-    sig = parts.get("Signature")
-    if cred is None or sig is None:
-        return None
-    bits = cred.split("/")
-    if len(bits) < 5:
-        return None
-    ak = "/".join(bits[:-4])
-    date, region, service, term = bits[-4:]
-    listed = parts.get("SignedHeaders", parts.get("AdditionalHeaders", ""))
-    names = tuple(n for n in listed.split(";") if n)
-    return ParsedAuth(alg, ak, date, region, service, term, names, sig)
 
 
 @dataclass(frozen=True)
@@ -456,32 +415,11 @@ class Signer:
         return None
 
     def _parse_received(self, req: HttpRequest) -> tuple[ParsedAuth | None, Verification | None]:
-        sc = self.scheme
-        auth = req.header("Authorization")
-        if auth is None:
-            q = dict(C.parse_query(req.query))
-            if sc.q_signature not in q and sc.q_algorithm not in q:
-                return None, _fail("MissingAuthenticationToken", "Request is missing Authentication Token.")
-            cred = q.get(sc.q_credential, "")
-            bits = cred.split("/")
-            sig = q.get(sc.q_signature)
-            if len(bits) < 5:
-                return None, _fail("InvalidCredential", f"{sc.q_credential} {cred!r} is not AK/date/region/service/{sc.terminator}.")
-            if not sig:
-                return None, _fail("MissingSignature", "The request is missing signature.")
-            try:
-                expires = int(q.get(sc.q_expires, "900" if sc is VOLC else ""))
-            except ValueError:
-                return None, _fail("InvalidParameter", f"{sc.q_expires} must be a whole number of seconds.")
-            names = tuple(n for n in (q.get(sc.q_signed_headers or "", "") or "").split(";") if n)
-            p = ParsedAuth(q.get(sc.q_algorithm, ""), "/".join(bits[:-4]), *bits[-4:], names, sig,
-                           presigned=True, timestamp=q.get(sc.q_date), expires=expires)
-            return p, None
-        p = parse_authorization(auth)
-        if p is None:
-            code = "InvalidCredential" if "Credential=" in auth else "InvalidAuthorization"
-            return None, _fail(code, f"Authorization {auth[:60]!r} is not '{sc.algorithm} Credential=AK/date/region/service/{sc.terminator}, {sc.auth_list_label}=…, Signature=…'.")
-        return p, None
+        """What the request declares, read by the one shared parser (core/declared.py)."""
+        try:
+            return read_declared(req, self.scheme), None
+        except DeclarationError as e:
+            return None, _fail(e.code, e.message + ".")
 
     def _expected(self, req: HttpRequest, creds: Credentials, p: ParsedAuth, region: str,
                   ts_text: str) -> SigningTrace:
