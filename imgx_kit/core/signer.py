@@ -23,7 +23,7 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping, Union
+from typing import Callable, Iterable, Mapping, NamedTuple, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import canonical as C
@@ -39,7 +39,7 @@ from .trace import SigningTrace
 
 __all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
            "parse_authorization", "ParsedAuth", "format_authorization", "compute_signature", "build_trace",
-           "received_selection", "EMPTY_SHA256", "sha256_hex", "check_time"]
+           "received_selection", "Computation", "EMPTY_SHA256", "sha256_hex", "check_time"]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
@@ -281,7 +281,7 @@ class Signer:
         payload_hash = supplied if supplied is not None else \
             "UNSIGNED-PAYLOAD" if self.s3 else self._payload_hash(req.body)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
-        url = _with_query(req.url, f"{query}&{sc.q_signature}={t['signature']}")
+        url = _with_query(req.url, f"{query}&{sc.q_signature}={t.signature}")
         signed = HttpRequest(req.method, url, tuple(headers), req.body)
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
 
@@ -303,7 +303,7 @@ class Signer:
         curi = C.canonical_uri(req.path, sc)
         t = compute_signature(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
                      header_block="\n")
-        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t["signature"])]))
+        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t.signature)]))
         signed = HttpRequest(req.method, url, tuple(_without(req.headers, ("authorization",))), req.body)
         notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
                  ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
@@ -494,9 +494,27 @@ class Signer:
 
 
 # ---- the shared pipeline ----------------------------------------------------------------------
+class Computation(NamedTuple):
+    """Every intermediate of one signature, as :func:`compute_signature` computed it."""
+
+    canonical_uri: str
+    canonical_query: str
+    canonical_headers: str
+    signed_headers: str
+    payload_hash: str
+    canonical_request: str
+    hashed: str
+    scope: str
+    string_to_sign: str
+    keys: tuple[bytes, bytes, bytes, bytes]
+    signature: str
+    region: str
+    service: str
+
+
 def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, list[str]],
              payload_hash: str, creds: Credentials, ts: str, region: str, service: str,
-             header_block: str | None = None, listed: str | None = None) -> dict:
+             header_block: str | None = None, listed: str | None = None) -> Computation:
     """Canonical request → string to sign → key → signature. Every caller goes through here.
 
     ``listed`` replaces the signed-header line (OSS4 lists only its additional headers)."""
@@ -509,18 +527,16 @@ def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dic
     scope = f"{ts[:8]}/{region}/{service}/{sc.terminator}"
     sts = f"{sc.algorithm}\n{ts}\n{scope}\n{hashed}"
     keys, sig = sign_string((sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator), sts)
-    return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
-            "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
-            "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
+    return Computation(curi, cq, ch, sh, payload_hash, cr, hashed, scope, sts, keys, sig, region, service)
 
 
-def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
+def format_authorization(sc: Scheme, access_key: str, t: Computation) -> str:
     """The Authorization header; OSS4 writes oss2's layout (AdditionalHeaders last, only if any)."""
     if sc.auth_list_label == "AdditionalHeaders":
-        extra = f", AdditionalHeaders={t['signed_headers']}" if t["signed_headers"] else ""
-        return f"{sc.algorithm} Credential={access_key}/{t['scope']}, Signature={t['signature']}{extra}"
-    return (f"{sc.algorithm} Credential={access_key}/{t['scope']}, "
-            f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
+        extra = f", AdditionalHeaders={t.signed_headers}" if t.signed_headers else ""
+        return f"{sc.algorithm} Credential={access_key}/{t.scope}, Signature={t.signature}{extra}"
+    return (f"{sc.algorithm} Credential={access_key}/{t.scope}, "
+            f"{sc.auth_list_label}={t.signed_headers}, Signature={t.signature}")
 
 
 def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> tuple[dict[str, list[str]], str | None]:
@@ -538,14 +554,14 @@ def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> 
     return selected, listed
 
 
-def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
+def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: Computation, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
            expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
     return SigningTrace.of(
-        sc.name, sc.algorithm, creds.access_key, t["region"], t["service"], ts, t["canonical_uri"],
-        t["canonical_query"], t["canonical_headers"], t["signed_headers"], t["payload_hash"],
-        t["canonical_request"], t["hashed"], t["scope"], t["string_to_sign"], t["signature"], auth,
-        signed, presigned, expires, t["keys"], reveal or creds.demo, tuple(notes), (),
+        sc.name, sc.algorithm, creds.access_key, t.region, t.service, ts, t.canonical_uri,
+        t.canonical_query, t.canonical_headers, t.signed_headers, t.payload_hash,
+        t.canonical_request, t.hashed, t.scope, t.string_to_sign, t.signature, auth,
+        signed, presigned, expires, t.keys, reveal or creds.demo, tuple(notes), (),
         creds.secrets())
 
 
