@@ -185,7 +185,7 @@ def time_search(m: Model, sk: str, base_cr: str, target: str, deadline: float) -
     head, tail = f"{m.s.algorithm}\n".encode(), f"\n{m.scope}\n".encode()
     epoch, days = int(ts0.timestamp()), {}
     for delta in range(1, 3601):
-        if delta % 100 == 0 and time.perf_counter() > deadline:
+        if delta % 25 == 0 and time.perf_counter() > deadline:
             break
         for e in (epoch - delta, epoch + delta):
             t2 = _stamp(e, days)
