@@ -93,7 +93,9 @@ def diagnose(sent: HttpRequest, creds: "Credentials | Lookup | None" = None, sig
     run = _run_v1 if s.scheme == "OSS1" else _run_v4
     expected, diff, verdict = run(f, sent, s, exp, real, echo, bucket, deadline)
     verdict = _final_verdict(f, verdict, echo, real is not None)
-    causes = sorted(f.causes, key=lambda c: (CONF_RANK[c.confidence], KIND_RANK.get(c.kind, 5), f.causes.index(c)))
+    ranked = sorted(f.causes, key=lambda c: (CONF_RANK[c.confidence], KIND_RANK.get(c.kind, 5), f.causes.index(c)))
+    causes = list({c.id: c for c in reversed(ranked)}.values())[::-1]      # one row per cause: its strongest evidence
+    causes.sort(key=ranked.index)
     return Diagnosis(verdict, tuple(causes), expected, echo.masking(hidden) if echo is not None else None, diff,
                      tuple(f.checked), tuple(f.not_checked), s.scheme, s.presigned, sent, s.signature, exp.source,
                      (time.perf_counter() - t0) * 1000.0, hidden)
