@@ -14,8 +14,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import imgx_kit as ik  # noqa: E402
-from diagnose_scenarios import IX_CREDS, CV_CREDS, JIMENG, CV, apply_req, cv_req, mangled  # noqa: E402
+from diagnose_scenarios import (
+    CV,
+    CV_CREDS,
+    IX_CREDS,
+    JIMENG,
+    apply_req,
+    cv_req,
+    mangled,
+)
+
+import imgx_kit as ik
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 

@@ -17,15 +17,15 @@ raises :class:`DeclarationError` with a gateway-style ``code``::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from . import canonical as C
 from .errors import DiagnoseError
 from .request import HttpRequest
 from .scheme import AWS4, OSS4, SCHEMES, VOLC, Scheme
 
-__all__ = ["Declared", "DeclarationError", "read", "parse_authorization", "scheme_word", "OSS1_QUERY_AUTH"]
+__all__ = ["OSS1_QUERY_AUTH", "DeclarationError", "Declared", "parse_authorization", "read", "scheme_word"]
 
 OSS1_QUERY_AUTH = frozenset({"OSSAccessKeyId", "Expires", "Signature"})
 _ALG_SCHEME = {"AWS4-HMAC-SHA256": "AWS4", "HMAC-SHA256": "VOLC", "OSS4-HMAC-SHA256": "OSS4"}
@@ -86,8 +86,9 @@ def parse_authorization(value: str, scheme: Scheme | None = None) -> Declared | 
     if len(bits) < 5:
         return None
     listed = parts.get("SignedHeaders", parts.get("AdditionalHeaders", ""))
-    return Declared(alg, "/".join(bits[:-4]), *bits[-4:], tuple(n for n in listed.split(";") if n), sig,
-                    signed_raw=listed, scheme=_vote(alg, bits[-1]) or "")
+    date, region, service, terminator = bits[-4:]
+    return Declared(alg, "/".join(bits[:-4]), date, region, service, terminator,
+                    tuple(n for n in listed.split(";") if n), sig, signed_raw=listed, scheme=_vote(alg, terminator) or "")
 
 
 def scheme_word(auth: str | None, query: str) -> str | None:
@@ -187,9 +188,11 @@ def _presigned(req: HttpRequest, q: dict[str, str], sc: Scheme) -> Declared:
         raise DeclarationError("InvalidParameter", f"{sc.q_expires}={exp_text!r} is not a whole number of seconds",
                                hint="presigned URLs carry a relative expiry in seconds") from None
     listed = q.get(sc.q_signed_headers or "", "") or ""
-    return Declared(q.get(sc.q_algorithm, ""), "/".join(bits[:-4]), *bits[-4:],
-                    tuple(n for n in listed.split(";") if n), sig, True, q.get(sc.q_date), expires, sc.name,
-                    listed, q.get(sc.q_token), frozenset({sc.q_signature}))
+    date, region, service, terminator = bits[-4:]
+    return Declared(q.get(sc.q_algorithm, ""), "/".join(bits[:-4]), date, region, service, terminator,
+                    tuple(n for n in listed.split(";") if n), sig, presigned=True, timestamp=q.get(sc.q_date),
+                    expires=expires, scheme=sc.name, signed_raw=listed, token=q.get(sc.q_token),
+                    auth_params=frozenset({sc.q_signature}))
 
 
 def _oss1_query(q: dict[str, str]) -> Declared:

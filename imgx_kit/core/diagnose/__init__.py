@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from .. import canonical as C
 from .. import oss_sign as O
@@ -36,7 +37,15 @@ from ..errors import DiagnoseError, ImgxError
 from ..redact import mask_access_key, secret_values
 from ..request import HttpRequest
 from ..scheme import SCHEMES
-from ..signer import Lookup, Signer, build_trace, check_time, compute_signature, format_authorization, parse_timestamp
+from ..signer import (
+    Lookup,
+    Signer,
+    build_trace,
+    check_time,
+    compute_signature,
+    format_authorization,
+    parse_timestamp,
+)
 from ..trace import SigningTrace, TraceDiff
 from . import variants as _variants  # noqa: F401  (registers the hypothesis families)
 from .catalogue import CATALOGUE, CONF_RANK, KIND_RANK, Cause, CauseInfo, applies
@@ -48,7 +57,7 @@ from .echo_causes import echo_causes, echo_diff_cause
 from .oss_v1 import V1, v1_search
 from .search import DUMMY, Model, client_parts, search
 
-__all__ = ["diagnose", "Diagnosis", "Cause", "CauseInfo", "CATALOGUE", "applies", "detect_scheme"]
+__all__ = ["CATALOGUE", "Cause", "CauseInfo", "Diagnosis", "applies", "detect_scheme", "diagnose"]
 
 
 def detect_scheme(req: HttpRequest) -> tuple[str, bool]:
@@ -57,7 +66,7 @@ def detect_scheme(req: HttpRequest) -> tuple[str, bool]:
     return s.scheme, s.presigned
 
 
-def diagnose(sent: HttpRequest, creds: "Credentials | Lookup | None" = None, signer: Signer | None = None,
+def diagnose(sent: HttpRequest, creds: Credentials | Lookup | None = None, signer: Signer | None = None,
              server_response: Any = None, now: datetime | None = None, *, bucket: str | None = None,
              budget_ms: float = 100.0) -> Diagnosis:
     """Diagnose a signed request exactly as it was sent.
@@ -310,8 +319,9 @@ def _v1_quick(f: Findings, s: Declared, sig: str, creds: Credentials) -> str | N
 
 
 # ---- what no experiment can recover --------------------------------------------------------------------------
-_AUTH_QUERY_KEYS = frozenset().union(*(sc.query_auth_keys for sc in SCHEMES.values()), O.V1_QUERY_AUTH,
-                                     ("security-token",))
+_AUTH_QUERY_KEYS = frozenset().union(O.V1_QUERY_AUTH, ("security-token",),
+                                     *((s.q_algorithm, s.q_credential, s.q_date, s.q_expires, s.q_signed_headers or "",
+                                        s.q_signature, s.q_token, *s.q_extra) for s in SCHEMES.values()))
 _STANDARD_SIGNED = frozenset({"host", "x-amz-date", "x-date", "x-oss-date", "x-amz-content-sha256", "x-content-sha256",
                               "x-oss-content-sha256", "x-amz-security-token", "x-security-token",
                               "x-oss-security-token", "content-length", "date", "content-type", "content-md5"})

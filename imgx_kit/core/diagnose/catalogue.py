@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["CauseInfo", "CATALOGUE", "Cause", "applies", "make_cause", "CONF_RANK", "KIND_RANK", "ALL_SCHEMES"]
+__all__ = ["ALL_SCHEMES", "CATALOGUE", "CONF_RANK", "KIND_RANK", "Cause", "CauseInfo", "applies", "make_cause"]
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ ALL_SCHEMES = ("AWS4", "VOLC", "OSS1", "OSS4")
 _ROWS = [
     # A. credentials
     ("secret-key-mismatch", "The secret key differs from the one the server holds for this access key", ALL_SCHEMES,
-     "Copy the access key pair again from the console or STS answer; check which profile or environment "
-     "variable was loaded (never print the value)."),
+     ("Copy the access key pair again from the console or STS answer; check which profile or environment "
+     "variable was loaded (never print the value).")),
     ("secret-whitespace", "The secret key was used with extra whitespace, a newline, quotes or a stray %", ALL_SCHEMES,
      "Strip the secret when loading it (files end with a newline; zsh prints % after cat)."),
     ("secret-special-chars-mangled", "A '+', '/' or '\\' in the secret key was lost to quoting or URL-decoding", ALL_SCHEMES,
@@ -35,8 +35,8 @@ _ROWS = [
     ("invalid-access-key", "The access key is unknown to this endpoint (typo, other partition, emulator vs cloud)", ALL_SCHEMES,
      "Use the access key issued for this endpoint; temporary keys need their session token."),
     ("session-token-missing", "Temporary credentials were used without their session token", ALL_SCHEMES,
-     "Send the session token issued with the access key (X-Amz-Security-Token / X-Security-Token / "
-     "x-oss-security-token)."),
+     ("Send the session token issued with the access key (X-Amz-Security-Token / X-Security-Token / "
+     "x-oss-security-token).")),
     ("session-token-not-signed", "The session token is sent but not signed", ALL_SCHEMES,
      "Add the token header before building the canonical request, and list it in SignedHeaders."),
     ("expired-credentials", "The temporary credentials have expired", ALL_SCHEMES,
@@ -58,14 +58,14 @@ _ROWS = [
     ("wrong-region", "The request is signed for another region", ("AWS4", "VOLC", "OSS4"),
      "Sign with the region the endpoint expects (CV: cn-north-1; OSS4: e.g. cn-hangzhou)."),
     ("wrong-service", "The request is signed for another service name (or its case differs)", ("AWS4", "VOLC"),
-     "Sign with the service name the endpoint expects, exactly (imagex for the AWS4 web flow, ImageX "
-     "for the Volcengine OpenAPI, cv for visual)."),
+     ("Sign with the service name the endpoint expects, exactly (imagex for the AWS4 web flow, ImageX "
+     "for the Volcengine OpenAPI, cv for visual).")),
     ("wrong-algorithm-string", "The algorithm does not match the endpoint's signing scheme", ALL_SCHEMES,
      "Use the scheme the endpoint expects (AWS4-HMAC-SHA256, HMAC-SHA256 or OSS4-HMAC-SHA256)."),
     ("wrong-scope-terminator", "The credential scope terminator or the key prefix belongs to another scheme",
      ("AWS4", "VOLC", "OSS4"),
-     "AWS4 ends the scope in aws4_request and keys with 'AWS4'+SK; Volcengine ends in request and keys "
-     "with the raw SK; OSS4 ends in aliyun_v4_request and keys with 'aliyun_v4'+SK."),
+     ("AWS4 ends the scope in aws4_request and keys with 'AWS4'+SK; Volcengine ends in request and keys "
+     "with the raw SK; OSS4 ends in aliyun_v4_request and keys with 'aliyun_v4'+SK.")),
     # D. canonical URI
     ("path-not-encoded", "The path was signed decoded while the wire carries it encoded (or the reverse)",
      ("AWS4", "VOLC", "OSS4"), "Percent-encode each path segment once (RFC 3986, keep '/') and send that."),

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable
 from urllib.parse import unquote
 
 from ..redact import mask_access_key
@@ -24,7 +24,7 @@ from ..signer import parse_timestamp, sha256_hex
 from .catalogue import ALL_SCHEMES
 from .context import HOP, TEMP_AK, Ctx
 
-__all__ = ["Check", "CHECKS", "check", "run_checks"]
+__all__ = ["CHECKS", "Check", "check", "run_checks"]
 
 _V4 = ("AWS4", "VOLC", "OSS4")
 _DATE_RE = re.compile(r"^\d{8}T\d{6}Z$")

@@ -22,7 +22,7 @@ from ..scheme import SCHEMES, Scheme
 from ..signer import Signer
 from .catalogue import Cause, make_cause
 
-__all__ = ["Expect", "expectation", "endpoint", "bucket_key", "Findings", "Ctx", "read_sent", "TEMP_AK", "HOP"]
+__all__ = ["HOP", "TEMP_AK", "Ctx", "Expect", "Findings", "bucket_key", "endpoint", "expectation", "read_sent"]
 
 TEMP_AK = ("ASIA", "AKTP", "STS.")
 HOP = ("connection", "expect", "accept-encoding", "user-agent", "transfer-encoding", "keep-alive", "te",
@@ -149,18 +149,16 @@ class Ctx:
     f: Findings
     headers: dict[str, list[str]] = field(default_factory=dict)
     ts_dt: datetime | None = None
+    listed: list[str] = field(default_factory=list)      # the signed-header names, lower case
 
     def __post_init__(self) -> None:
         for k, v in self.sent.headers:
             self.headers.setdefault(k.lower(), []).append(v)
+        self.listed = [n.lower() for n in self.s.signed_headers]
 
     @property
     def sc(self) -> Scheme | None:
         return SCHEMES.get(self.s.scheme)
-
-    @property
-    def listed(self) -> list[str]:
-        return [n.lower() for n in self.s.signed_headers]
 
     def has(self, lower_name: str) -> bool:
         return lower_name in self.headers

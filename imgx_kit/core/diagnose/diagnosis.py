@@ -15,7 +15,7 @@ from ..request import HttpRequest
 from ..trace import SigningTrace, TraceDiff
 from .catalogue import Cause
 
-__all__ = ["Diagnosis", "token_diff", "causes_table"]
+__all__ = ["Diagnosis", "causes_table", "token_diff"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -108,11 +108,11 @@ class Diagnosis:
         e = html.escape
         colour = {"valid": "green", "mismatch": "#b00", "cannot-check": "#a60"}[self.verdict]
         how = "presigned URL" if self.presigned else "Authorization header"
-        parts = [f"<div class='imgx-diagnosis' style='max-width:100%;overflow-wrap:anywhere'><div>"
+        parts = [(f"<div class='imgx-diagnosis' style='max-width:100%;overflow-wrap:anywhere'><div>"
                  f"<b style='color:{colour}'>{e(self.verdict.upper())}</b> · "
-                 f"{e(self.scheme)} {e(how)} · expected: {e(self.expectation)}</div>",
-                 "<details open><summary><b>What was sent</b></summary>"
-                 f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'>{e(self.sent.to_raw())}</pre></details>"]
+                 f"{e(self.scheme)} {e(how)} · expected: {e(self.expectation)}</div>"),
+                 ("<details open><summary><b>What was sent</b></summary>"
+                 f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'>{e(self.sent.to_raw())}</pre></details>")]
         sig = f"sent <code>{e(self.sent_signature)}</code>"
         if self.expected is not None:
             sig += f" · we compute <code>{e(self.expected.signature)}</code>"
@@ -140,7 +140,7 @@ class Diagnosis:
         n, ours, theirs = self.diff.line
         a, b = token_diff(ours, theirs)
         who = "the server" if self.server is not None and self.server.has_canonical else "the client's computation"
-        return (f"{head}: <code>{html.escape(self.diff.step)}</code>, line {n}</div>"
+        return (f"{head}: <code>{html.escape(self.diff.step or '')}</code>, line {n}</div>"
                 "<table style='table-layout:fixed;width:100%;border-collapse:collapse'>"
                 "<colgroup><col style='width:8em'><col></colgroup>"
                 f"<tr><th style='text-align:left'>ours</th><td style='text-align:left;{_WRAP}'><code>{a}</code></td></tr>"
@@ -149,7 +149,7 @@ class Diagnosis:
 
 
 _WRAP = "white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word"
-_TOKEN = re.compile(r"[A-Za-z0-9_.~%+-]+|\s+|.", re.S)
+_TOKEN = re.compile(r"[A-Za-z0-9_.~%+-]+|\s+|.", re.DOTALL)
 
 
 def token_diff(ours: str, theirs: str) -> tuple[str, str]:

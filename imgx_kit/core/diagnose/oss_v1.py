@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from .. import canonical as C

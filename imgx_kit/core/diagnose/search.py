@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from .. import canonical as C
 from ..credentials import Credentials
@@ -21,10 +22,17 @@ from ..declared import Declared
 from ..keys import derive_keys, sign_string
 from ..request import HttpRequest
 from ..scheme import AWS4, OSS4, SCHEMES, VOLC, Scheme
-from ..signer import EMPTY_SHA256, Computation, compute_signature, parse_timestamp, received_selection, sha256_hex
+from ..signer import (
+    EMPTY_SHA256,
+    Computation,
+    compute_signature,
+    parse_timestamp,
+    received_selection,
+    sha256_hex,
+)
 from .context import bucket_key
 
-__all__ = ["Model", "Variant", "Hit", "Hypothesis", "HYPOTHESES", "hypothesis", "search", "client_parts", "DUMMY"]
+__all__ = ["DUMMY", "HYPOTHESES", "Hit", "Hypothesis", "Model", "Variant", "client_parts", "hypothesis", "search"]
 
 DUMMY = Credentials("diagnose", "not-a-secret")
 _V4 = ("AWS4", "VOLC", "OSS4")
@@ -136,7 +144,8 @@ def search(m: Model, sk: str, creds: Credentials, deadline: float) -> tuple[list
     """(hits in registration order, whether the budget ran out). Variants giving a canonical
     request already tried (or the baseline) are skipped: the first, most specific, explanation wins."""
     target = m.s.signature.lower()
-    base_cr, tried, hits = m.base_cr, {m.base_cr}, []
+    base_cr, tried = m.base_cr, {m.base_cr}
+    hits: list[Hit] = []
     for h in HYPOTHESES:
         if m.s.scheme not in h.schemes:
             continue
@@ -183,7 +192,8 @@ def time_search(m: Model, sk: str, base_cr: str, target: str, deadline: float) -
     pre = hashlib.sha256(first)
     fixed = None if rest else pre.hexdigest().encode()
     head, tail = f"{m.s.algorithm}\n".encode(), f"\n{m.scope}\n".encode()
-    epoch, days = int(ts0.timestamp()), {}
+    epoch = int(ts0.timestamp())
+    days: dict[int, bytes] = {}
     for delta in range(1, 3601):
         if delta % 25 == 0 and time.perf_counter() > deadline:
             break

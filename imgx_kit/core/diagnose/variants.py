@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Callable, Iterator
 from urllib.parse import quote, unquote
 
 from .. import canonical as C
 from ..credentials import Credentials
 from ..scheme import AWS4, OSS4, VOLC
 from ..signer import received_selection, sha256_hex
-from .catalogue import ALL_SCHEMES
 from .context import HOP as _HOP
 from .search import Model, Variant, hypothesis
 
@@ -130,9 +129,9 @@ def _s3_uri_variants(m: Model, raw: str) -> Iterator[tuple[str, str, str]]:
         cid = "path-double-encoded" if "%" in raw and not normalised else "path-normalization"
         yield cid, generic, "the signature matches the path as a generic (non-S3) AWS signer writes it: " + (
             "encoded a second time" if cid == "path-double-encoded" else "dot segments and '//' normalised")
-    if normalised_once := C.s3_canonical_uri(C.remove_dot_segments(raw)):
-        if normalised_once != m.curi:
-            yield "path-normalization", normalised_once, "the signature matches the path with dot segments and '//' normalised"
+    normalised_once = C.s3_canonical_uri(C.remove_dot_segments(raw))
+    if normalised_once != m.curi:
+        yield "path-normalization", normalised_once, "the signature matches the path with dot segments and '//' normalised"
     double = C.uri_encode(m.curi, keep_slash=True)
     if double != m.curi and double != generic:
         yield "path-double-encoded", double, "the signature matches the path encoded twice"
@@ -174,7 +173,7 @@ def _query_variants(m: Model) -> Iterator[tuple[str, str, str]]:
             "the signature matches the query sorted case-insensitively"
     if "%20" in m.cq:
         yield "space-encoded-as-plus", m.cq.replace("%20", "+"), "the signature matches spaces signed as '+'"
-    js = lambda t: quote(t, safe="-_.!~*'()")  # noqa: E731  (JavaScript encodeURIComponent)
+    js = lambda t: quote(t, safe="-_.!~*'()")
     yield "query-encoding-mismatch", C.canonical_query(pairs, sc).replace("%21", "!").replace("%27", "'") \
         .replace("%28", "(").replace("%29", ")").replace("%2A", "*"), "the signature matches !'()* left unencoded (encodeURIComponent)"
     yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), "the signature matches JavaScript encodeURIComponent encoding"
@@ -239,11 +238,11 @@ def _value_variants(m: Model, name: str, vals: list[str]):
     if name in _HOP:
         for alt in _HOP_VALUES.get(name, ()) + ((str(len(m.req.body)),) if name == "content-length" else ()):
             if alt != v:
-                yield "hop-by-hop-header-signed", [alt], f"the signature matches {name} {alt!r} (sent: {v!r}): a " \
-                    "proxy or the transport changed this signed header", None
+                yield "hop-by-hop-header-signed", [alt], (f"the signature matches {name} {alt!r} (sent: {v!r}): a " \
+                    "proxy or the transport changed this signed header"), None
     if m.oss and name == m.sc.token_header.lower():
-        yield "session-token-not-signed", None, f"the signature matches the request without {name}: the token was " \
-            "added after signing", None
+        yield "session-token-not-signed", None, (f"the signature matches the request without {name}: the token was " \
+            "added after signing"), None
 
 
 def _changed_values(name: str, v: str) -> list[tuple[str, str]]:
@@ -270,8 +269,8 @@ def _host_variants(m: Model, h: str):
     keep_port = replace(m.sc, header_policy="as-written") if m.sc.header_policy == "volc-sdk" else None
     for alt, what in cands:
         if alt != h:
-            yield "host-header-mismatch", [alt], f"the signature matches host {alt!r} ({what}); the request's Host " \
-                f"is {h!r}", keep_port
+            yield "host-header-mismatch", [alt], (f"the signature matches host {alt!r} ({what}); the request's Host " \
+                f"is {h!r}"), keep_port
 
 
 def _list_variants(m: Model, creds: Credentials):
@@ -279,14 +278,14 @@ def _list_variants(m: Model, creds: Credentials):
     if any(re.search(r"\s{2,}|^\s|\s$", x) for vals in sel.values() for x in vals):
         for mode in ("trimall", "raw", "strip"):
             if mode != sc.header_values:
-                yield "header-value-whitespace-not-trimmed", sel, f"the signature matches header values canonicalised " \
-                    f"with '{mode}' (the scheme uses '{sc.header_values}')", {"_scheme": replace(sc, header_values=mode)}
+                yield "header-value-whitespace-not-trimmed", sel, (f"the signature matches header values canonicalised " \
+                    f"with '{mode}' (the scheme uses '{sc.header_values}')"), {"_scheme": replace(sc, header_values=mode)}
     if s.signed_raw and not m.volc_presign:
         names = s.signed_raw.split(";")
         if any(n != n.lower() for n in names) or names != sorted(names):
             low_sel, _ = received_selection(sc, m.req, tuple(n.lower() for n in names if n))
-            yield "case-of-signed-headers", low_sel, f"the signature matches the header list written as declared " \
-                f"({s.signed_raw!r}) in the canonical request", {"_listed": s.signed_raw}
+            yield "case-of-signed-headers", low_sel, (f"the signature matches the header list written as declared " \
+                f"({s.signed_raw!r}) in the canonical request"), {"_listed": s.signed_raw}
     present = {k.lower() for k, _ in m.req.headers}
     for low in dict.fromkeys(n.lower() for n in s.signed_headers):
         if low != "host" and low not in present:
@@ -294,8 +293,8 @@ def _list_variants(m: Model, creds: Credentials):
             if low == sc.token_header.lower() and creds.session_token:
                 vals.append((creds.session_token, "your session token"))
             for val, what in vals:
-                yield "signed-header-missing", {**sel, low: [val]}, f"the signature matches {low} with {what}: it " \
-                    "was signed, then dropped before sending", {}
+                yield "signed-header-missing", {**sel, low: [val]}, (f"the signature matches {low} with {what}: it " \
+                    "was signed, then dropped before sending"), {}
     if m.oss:
         for name in ("content-type", "content-md5"):
             if name in sel:

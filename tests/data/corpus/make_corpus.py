@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import producers as P  # noqa: E402
-from verify import Key, Server, verify  # noqa: E402
+import producers as P
+from verify import Key, Server, verify
 
 OUT = Path(__file__).resolve().parent / "corpus.json"
 AT = dt.datetime(2025, 3, 14, 8, 30, 0, tzinfo=dt.timezone.utc)

@@ -233,5 +233,21 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-__all__ = ["Wire", "botocore", "aws4auth", "node", "node_job", "node_available", "volc_sdk", "oss2_header",
-           "oss2_url", "seed_sign", "seed_oss1", "seed_oss4", "ts_of", "rfc3986", "sha256_hex", "io"]
+__all__ = [
+    "Wire",
+    "aws4auth",
+    "botocore",
+    "io",
+    "node",
+    "node_available",
+    "node_job",
+    "oss2_header",
+    "oss2_url",
+    "rfc3986",
+    "seed_oss1",
+    "seed_oss4",
+    "seed_sign",
+    "sha256_hex",
+    "ts_of",
+    "volc_sdk",
+]

@@ -147,7 +147,7 @@ def _aws4(w: Wire, s: Server) -> Verdict:
     bad = _front(w, s, d, "aws4_request", "AWS4-HMAC-SHA256", q, "X-Amz-")
     if bad:
         return bad
-    alg, cred, listed, sig, ts, presigned = d
+    _alg, cred, listed, sig, ts, presigned = d
     ak = cred.rsplit("/", 4)[0]
     names = sorted({n.lower() for n in listed.split(";") if n})
     sha = _hdr(w, "x-amz-content-sha256")
@@ -195,7 +195,7 @@ def _volc(w: Wire, s: Server) -> Verdict:
     bad = _front(w, s, d, "request", "HMAC-SHA256", q, "X-")
     if bad:
         return bad
-    alg, cred, listed, sig, ts, presigned = d
+    alg, cred, listed, sig, ts, _presigned = d
     ak = cred.rsplit("/", 4)[0]
     names = sorted({n.lower() for n in listed.split(";") if n})
     if not {"host", "x-date"} <= set(names):
@@ -326,4 +326,4 @@ def _oss4(w: Wire, s: Server) -> Verdict:
     return Verdict(mine == sig, "signature " + ("matches" if mine == sig else "differs") + " (oss2 AuthV4, server view)")
 
 
-__all__ = ["Key", "Server", "Verdict", "verify", "hashlib"]
+__all__ = ["Key", "Server", "Verdict", "hashlib", "verify"]
