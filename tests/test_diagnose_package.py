@@ -20,6 +20,8 @@ from diagnose_scenarios import (
     cv_req,
     mangled,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import imgx_kit as ik
 from imgx_kit.core import declared
@@ -133,3 +135,37 @@ def test_no_medium_secret_blame_without_a_secret_or_beside_another_cause() -> No
     other = CV.sign(cv_req(), ik.Credentials("AKLTexample", "b3RoZXI="), at=AT).signed_request
     d = ik.diagnose(other, None, signer=CV, now=AT + timedelta(seconds=1))
     assert not [c for c in d.causes if c.confidence in ("high", "medium")]
+
+
+_AUTH_TEXT = st.one_of(
+    st.text(max_size=120),
+    st.builds(lambda alg, cred, sh, sig: f"{alg} Credential={cred}, SignedHeaders={sh}, Signature={sig}",
+              st.sampled_from(["AWS4-HMAC-SHA256", "HMAC-SHA256", "OSS4-HMAC-SHA256", "X"]),
+              st.text("abc/-_019", max_size=40), st.text("abc;-XZ", max_size=20), st.text("0123456789abcdef", max_size=64)),
+    st.builds(lambda ak, sig: f"OSS {ak}:{sig}", st.text("ABCabc0:", max_size=12), st.text("abc+/=", max_size=30)))
+_QUERY = st.lists(st.tuples(st.sampled_from(["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Expires", "X-Signature",
+                                             "x-oss-signature", "x-oss-credential", "OSSAccessKeyId", "Signature",
+                                             "Expires", "a"]), st.text("abc/0-9%+ ", max_size=20)), max_size=5)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.one_of(st.none(), _AUTH_TEXT), _QUERY, st.booleans())
+def test_any_declaration_reads_or_fails_typed_and_diagnose_answers_in_time(auth, query, with_creds) -> None:
+    from urllib.parse import quote
+    q = "&".join(f"{k}={quote(v, safe='')}" for k, v in query)
+    headers = {"X-Date": "20250101T000000Z"} | ({"Authorization": auth} if auth is not None else {})
+    try:
+        req = ik.HttpRequest.build("GET", "https://visual.volcengineapi.com/" + (f"?{q}" if q else ""), headers)
+    except ik.ImgxError:
+        return
+    try:
+        declared.read(req)
+    except declared.DeclarationError as e:
+        assert e.code and str(e)
+    t0 = time.perf_counter()
+    try:
+        d = ik.diagnose(req, CV_CREDS if with_creds else None, now=AT)
+    except ik.ImgxError:
+        return
+    assert d.verdict in ("valid", "mismatch", "cannot-check")
+    assert (time.perf_counter() - t0) < 2.0
