@@ -3,8 +3,11 @@ server's echo, and a causes table that fits JupyterLab's output area at 1280 px 
 browser open (≈ 900 px), checked in a real browser (Debian chromium through Playwright)."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from html import escape
 
 import pytest
@@ -44,23 +47,33 @@ def test_first_differing_step_is_against_the_server_echo() -> None:
 def test_causes_table_fits_900px_output_area() -> None:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
     d = _wrong_region()
     long = ik.Credentials("AKLTexample", "b3RoZXI=")
     wide = CV.sign(cv_req({"X-Long": "x" * 400}), long, at=AT).signed_request      # a 400-character value
     d2 = ik.diagnose(wide, CV_CREDS, signer=CV, now=AT)
     page_html = ("<html><body style='margin:0'><div id='area' style='width:900px;font:13px sans-serif'>"
                  f"{d._repr_html_()}{d2._repr_html_()}</div></body></html>")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.route(re.compile(r"^https?://"), lambda route: route.abort())
-            page.set_content(page_html)
-            widths = page.evaluate("""() => [...document.querySelectorAll('#area table.imgx-causes')]
-                .map(t => [t.getBoundingClientRect().width, t.scrollWidth])""")
-            overflow = page.evaluate("() => document.getElementById('area').scrollWidth")
-        finally:
-            browser.close()
+    # in its own process: the session may already run Playwright's sync API (the browser tests do)
+    out = subprocess.run([sys.executable, "-c", _MEASURE, CHROMIUM], input=page_html, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    widths, overflow = json.loads(out.stdout)
     assert widths and all(w <= 900 and sw <= 900 for w, sw in widths), widths
     assert overflow <= 900
+
+
+_MEASURE = """
+import json, re, sys
+from playwright.sync_api import sync_playwright
+html = sys.stdin.read()
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=sys.argv[1], headless=True, args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page.set_content(html)
+    widths = page.evaluate("() => [...document.querySelectorAll('#area table.imgx-causes')]"
+                           ".map(t => [t.getBoundingClientRect().width, t.scrollWidth])")
+    overflow = page.evaluate("() => document.getElementById('area').scrollWidth")
+    browser.close()
+print(json.dumps([widths, overflow]))
+"""

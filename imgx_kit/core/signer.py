@@ -186,7 +186,10 @@ class Signer:
         return f"Signer({nm}{self.scheme.name}, region={self.region!r}, service={self.service!r}, signed_headers={pol})"
 
     def with_(self, **changes) -> "Signer":
-        """A copy with some fields changed (``signer.with_(region="us-east-1")``)."""
+        """A copy with some fields changed (``signer.with_(region="us-east-1")``); a new service or
+        scheme re-derives ``s3`` unless it is given."""
+        if ("service" in changes or "scheme" in changes) and "s3" not in changes:
+            changes["s3"] = None
         return replace(self, **changes)
 
     # ---- signing ---------------------------------------------------------------------------
