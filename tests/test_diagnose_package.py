@@ -94,12 +94,12 @@ def _best(fn, rounds: int = 3) -> float:
 
 def test_static_checks_and_the_valid_path_are_linear_in_headers() -> None:
     wide = ik.Signer(ik.AWS4, "cn-north-1", "imagex")
-    small, big = (wide.sign(_many_headers(n), IX_CREDS, at=AT).signed_request for n in (500, 4000))
+    small, big = (wide.sign(_many_headers(n), IX_CREDS, at=AT).signed_request for n in (1000, 8000))
     assert ik.diagnose(big, IX_CREDS, signer=wide, now=AT).verdict == "valid"
     ik.diagnose(small, IX_CREDS, signer=wide, now=AT)
-    ratio = _best(lambda: ik.diagnose(big, IX_CREDS, signer=wide, now=AT), 5) / \
-        _best(lambda: ik.diagnose(small, IX_CREDS, signer=wide, now=AT), 5)
-    assert ratio < 24          # 8x the headers: linear is ~8, quadratic ~64
+    ratio = _best(lambda: ik.diagnose(big, IX_CREDS, signer=wide, now=AT), 7) / \
+        _best(lambda: ik.diagnose(small, IX_CREDS, signer=wide, now=AT), 7)
+    assert ratio < 30          # 8x the headers: linear is ~8, quadratic ~64 (slack for a busy machine)
 
 
 @pytest.mark.parametrize("budget", [5, 30])
@@ -109,7 +109,7 @@ def test_budget_is_honoured_by_every_search(budget: int) -> None:
     t0 = time.perf_counter()
     d = ik.diagnose(sent, IX_CREDS, signer=wide, now=AT, budget_ms=budget)
     took = (time.perf_counter() - t0) * 1000
-    assert took < budget + 60          # the structural layer (~10 ms at 1000 headers) plus slack for a busy machine
+    assert took < budget + 150         # the structural layer (~5-10 ms at 1000 headers) plus slack for a busy machine
     assert any("time budget" in x for x in d.not_checked)
     assert d.causes[0].id == "secret-key-mismatch" and d.causes[0].confidence == "low"
 
