@@ -280,7 +280,7 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
     curi = C.uri_encode(f"/{bucket}/{key}", keep_slash=True)
     t = compute_signature(OSS4, req.method, curi, C.canonical_query(plist, OSS4), selected, "UNSIGNED-PAYLOAD",
                  creds, ts, region, "oss", listed=";".join(sorted(extra_names)))
-    signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}",
+    signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t.signature)])}",
                                   req.headers)
     return build_trace(OSS4, creds, _signer(region), ts, t, None, signed, reveal=reveal, presigned=True,
                   expires=expires)

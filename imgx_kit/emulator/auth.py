@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from ..core import presets
 from ..core.credentials import Credentials
+from ..core.declared import scheme_word
 from ..core.signer import Signer, Verification, parse_authorization
 from .context import Ctx
 from .envelopes import gateway_error, gateway_message, json_response, request_id, teaching_echo
@@ -37,17 +38,8 @@ class GatewayCall:
 
 def scheme_of(auth: str | None, query: str) -> str | None:
     """``"AWS4"``, ``"VOLC"``, ``None`` (no authentication at all) or ``"?"`` (unknown word)."""
-    if auth is not None:
-        if auth.startswith("AWS4-HMAC-SHA256"):
-            return "AWS4"
-        if auth.startswith("HMAC-SHA256"):
-            return "VOLC"
-        return "?"
-    if "X-Amz-Signature=" in query or "X-Amz-Algorithm=" in query:
-        return "AWS4"
-    if "X-Signature=" in query or "X-Algorithm=" in query:
-        return "VOLC"
-    return None
+    word = scheme_word(auth, query)          # the core's one parser of what a request declares
+    return word if word in (None, "AWS4", "VOLC") else ("?" if auth is not None else None)
 
 
 def _lookup(*sources: Callable[[str], Credentials | None]) -> Callable[[str], Credentials | None]:
