@@ -9,8 +9,15 @@ from unittest import mock
 
 
 # ---- botocore -------------------------------------------------------------------------------
-def botocore_sign(method, url, headers, body, ak, sk, token, region, service, when, presign_expires=None):
-    from botocore.auth import SigV4Auth, SigV4QueryAuth
+def botocore_sign(method, url, headers, body, ak, sk, token, region, service, when, presign_expires=None,
+                  s3=None):
+    """botocore's signer; for service ``s3`` (or ``s3=True``) its S3 classes, as botocore's S3 client uses."""
+    from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
+
+    if s3 is None:
+        s3 = service == "s3"
+    if s3:
+        SigV4Auth, SigV4QueryAuth = S3SigV4Auth, S3SigV4QueryAuth  # noqa: N806
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
