@@ -1,4 +1,4 @@
-"""Loaders for the published signing vectors in shared/vectors (test helper, not a test)."""
+"""Loaders for the published signing vectors in tests/data/vectors (test helper, not a test)."""
 from __future__ import annotations
 
 import json
