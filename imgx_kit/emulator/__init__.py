@@ -8,9 +8,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ..core.extras import EXTRAS, ensure, missing_extra
+
+# the HTTP server stack and OpenCV are the ``emulator`` extra: without them, one clear error here
+ensure("emulator", *EXTRAS["emulator"], what="the emulator")
+
 
 def __getattr__(name: str) -> Any:
     if name.startswith("__") or name == "api":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    api = importlib.import_module(f"{__name__}.api")
+    try:
+        api = importlib.import_module(f"{__name__}.api")
+    except ModuleNotFoundError as e:        # a third-party module of the extra, not ours
+        if not e.name or e.name.partition(".")[0] == "imgx_kit":
+            raise
+        raise missing_extra("emulator", e.name, what="the emulator") from None
     return getattr(api, name)
