@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .core.credentials import Credentials
-from .core.errors import *  # noqa: F401,F403
+from .core.errors import *  # noqa: F403
 from .core.errors import __all__ as _error_names
 from .core.request import HttpRequest
 
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from . import emulator as emulator, oss as oss, widgets as widgets
     from .core import capture as capture, presets as presets
     from .core.diagnose import Cause as Cause, Diagnosis as Diagnosis, diagnose as diagnose
-    from .core.scheme import AWS4 as AWS4, OSS4 as OSS4, Scheme as Scheme, VOLC as VOLC
+    from .core.scheme import AWS4 as AWS4, OSS4 as OSS4, VOLC as VOLC, Scheme as Scheme
     from .core.signer import Signer as Signer, Verification as Verification
     from .core.trace import SigningTrace as SigningTrace, Step as Step, TraceDiff as TraceDiff
     from .services.calls import CallRecord as CallRecord

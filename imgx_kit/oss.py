@@ -12,10 +12,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .core.oss_sign import SUBRESOURCES, http_date, object_url, sign, sign_url, verify  # noqa: F401
+from .core.oss_sign import SUBRESOURCES, http_date, object_url, sign, sign_url, verify
 
-_LAZY = {"Process": "imgx_kit.core.oss_process", "apply": "imgx_kit.services.oss_apply", "render": "imgx_kit.services.oss_apply",
-         "Client": "imgx_kit.services.oss_client", "ProcessSyntaxError": "imgx_kit.core.errors"}
+_LAZY = {"Process": "imgx_kit.core.oss_process", "apply": "imgx_kit.services.oss_apply",
+         "render": "imgx_kit.services.oss_apply", "Client": "imgx_kit.services.oss_client",
+         "ProcessSyntaxError": "imgx_kit.core.errors"}
 
 if TYPE_CHECKING:                      # the lazy names for type checkers (tests/test_typing.py keeps them in step)
     from .core.errors import ProcessSyntaxError as ProcessSyntaxError

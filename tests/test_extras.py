@@ -7,14 +7,14 @@ import re
 import subprocess
 import sys
 import textwrap
-import tomllib
 from importlib.metadata import packages_distributions
 
 import pytest
+import tomllib
+from imgx_testing import ROOT
 
 import imgx_kit as ik
 from imgx_kit.core import extras
-from imgx_testing import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 OPTIONAL = PYPROJECT["project"]["optional-dependencies"]
@@ -59,10 +59,10 @@ def test_core_clients_and_widgets_import_without_any_extra():
             req, ik.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
             at=datetime(2015, 8, 30, 12, 36, tzinfo=timezone.utc))
         assert t.signature.startswith("5fa00fa3"), t.signature
-        loaded = sorted(m for m in sys.modules if m.split(".")[0] in %r and sys.modules[m] is not None)
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in MODULES and sys.modules[m] is not None)
         assert not loaded, loaded
         print("ok")
-    """ % ALL_EXTRA_MODULES)
+    """.replace("MODULES", repr(ALL_EXTRA_MODULES)))
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 

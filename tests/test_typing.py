@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from imgx_testing import ROOT
 
 PKG = ROOT / "imgx_kit"
@@ -153,49 +152,55 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "MYPY_FORCE_COLOR": "0", "NO_COLOR": "1"}
 
 
-def _mypy(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "snippet.py").write_text(code)
-    # follow_imports=silent: imgx_kit is analysed for the snippet's types, its own findings are the job of
-    # the mypy run in .ci/run
-    return subprocess.run([_tool("mypy"), "--follow-imports=silent", "--no-incremental", "--strict",
-                           "--config-file", str(ROOT / "pyproject.toml"), str(tmp_path / "snippet.py")],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=_env())
-
-
-def _pyright(tmp_path: Path, code: str) -> dict:
-    (tmp_path / "snippet.py").write_text(code)
-    (tmp_path / "pyrightconfig.json").write_text(json.dumps({
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """One mypy run and one pyright run over both snippets (each run analyses imgx_kit: ~10-30 s)."""
+    d = tmp_path_factory.mktemp("typing")
+    (d / "snippet.py").write_text(SNIPPET)
+    (d / "broken.py").write_text(BROKEN)
+    # follow_imports=silent: imgx_kit is analysed for the snippets' types; its own findings are the job
+    # of the mypy run in .ci/run
+    mypy = subprocess.run([_tool("mypy"), "--follow-imports=silent", "--strict", "--cache-dir", str(d / ".mypy"),
+                           "--config-file", str(ROOT / "pyproject.toml"), "snippet.py", "broken.py"],
+                          capture_output=True, text=True, timeout=600, cwd=d, env=_env())
+    (d / "pyrightconfig.json").write_text(json.dumps({
         "extraPaths": [str(ROOT)], "pythonVersion": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "reportMissingModuleSource": False, "include": ["snippet.py"]}))
-    r = subprocess.run([_tool("pyright"), "--outputjson", "--pythonpath", sys.executable, "-p", str(tmp_path)],
-                       capture_output=True, text=True, timeout=300, cwd=tmp_path, env=_env())
+        "reportMissingModuleSource": False, "include": ["snippet.py", "broken.py"]}))
+    r = subprocess.run([_tool("pyright"), "--outputjson", "--pythonpath", sys.executable, "-p", str(d)],
+                       capture_output=True, text=True, timeout=600, cwd=d, env=_env())
     assert r.stdout.strip().startswith("{"), r.stdout + r.stderr
-    return json.loads(r.stdout)
+    return mypy.stdout + mypy.stderr, json.loads(r.stdout)
 
 
-def test_mypy_sees_real_types_for_the_public_names(tmp_path):
-    r = _mypy(tmp_path, SNIPPET)
-    assert r.returncode == 0, r.stdout + r.stderr
+def _mypy_errors(out: str, file: str) -> list[str]:
+    return [ln for ln in out.splitlines() if ln.startswith(f"{file}:") and ": error:" in ln]
 
 
-def test_mypy_rejects_a_wrong_type_and_an_unknown_name(tmp_path):
-    r = _mypy(tmp_path, BROKEN)
-    assert r.returncode == 1, r.stdout
-    assert re.search(r"snippet.py:5: error: Expression is of type .*Signer", r.stdout), r.stdout
-    assert re.search(r'snippet.py:6: error: Module has no attribute "NoSuchName"', r.stdout), r.stdout
-
-
-def _errors(report: dict) -> list[str]:
+def _pyright_errors(report: dict, file: str) -> list[str]:
     return [f"{d['range']['start']['line'] + 1}: {d['message']}" for d in report["generalDiagnostics"]
-            if d["severity"] == "error"]
+            if d["severity"] == "error" and Path(d["file"]).name == file]
 
 
-def test_pyright_sees_real_types_for_the_public_names(tmp_path):
-    report = _pyright(tmp_path, SNIPPET)
-    assert _errors(report) == [] and report["summary"]["filesAnalyzed"] == 1, report
+def test_mypy_sees_real_types_for_the_public_names(checked):
+    out, _ = checked
+    assert _mypy_errors(out, "snippet.py") == [], out
+    assert "broken.py" in out, out                     # it did check both files
 
 
-def test_pyright_rejects_a_wrong_type_and_an_unknown_name(tmp_path):
-    errors = _errors(_pyright(tmp_path, BROKEN))
+def test_mypy_rejects_a_wrong_type_and_an_unknown_name(checked):
+    out, _ = checked
+    errors = "\n".join(_mypy_errors(out, "broken.py"))
+    assert re.search(r"broken.py:5: error: Expression is of type .*Signer", errors), out
+    assert re.search(r'broken.py:6: error: Module has no attribute "NoSuchName"', errors), out
+
+
+def test_pyright_sees_real_types_for_the_public_names(checked):
+    _, report = checked
+    assert _pyright_errors(report, "snippet.py") == [] and report["summary"]["filesAnalyzed"] == 2, report
+
+
+def test_pyright_rejects_a_wrong_type_and_an_unknown_name(checked):
+    _, report = checked
+    errors = _pyright_errors(report, "broken.py")
     assert any(e.startswith("5: ") and "assert_type" in e for e in errors), errors
     assert any(e.startswith("6: ") and "NoSuchName" in e for e in errors), errors

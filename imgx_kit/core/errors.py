@@ -33,6 +33,7 @@ __all__ = [
     "EmulatorError",
     "ClientConfigError",
     "MissingExtraError",
+    "MissingExtraError",
     "PainterError",
 ]
 
@@ -113,6 +114,17 @@ class PainterError(ImgxError, ValueError):
 
 class ClientConfigError(ImgxError, ValueError):
     """A client was configured with values it cannot use (unknown region, bad endpoints …)."""
+
+
+class MissingExtraError(ImgxError, ImportError):
+    """An optional extra is not installed; ``extra`` names it, ``module`` what is missing, and the
+    hint is the ``pip install "imgx-kit[extra]"`` that fixes it."""
+
+    def __init__(self, message: str, *, extra: str, module: str, hint: str | None = None) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(message, hint=hint or f'pip install "imgx-kit[{extra}]"')
+        self.name = module          # ImportError's attribute: the module that could not be imported
 
 
 class MissingExtraError(ImgxError, ImportError):

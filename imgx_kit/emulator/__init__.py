@@ -11,9 +11,16 @@ from typing import TYPE_CHECKING, Any
 from ..core.extras import EXTRAS, ensure, missing_extra
 
 if TYPE_CHECKING:                      # what __getattr__ forwards, for type checkers (tests/test_typing.py)
-    from .api import DEMO_BUCKET as DEMO_BUCKET, DEMO_OSS as DEMO_OSS, DEMO_SERVICE_ID as DEMO_SERVICE_ID
-    from .api import DEMO_SESSIONID as DEMO_SESSIONID, DEMO_VOLC as DEMO_VOLC, Emulator as Emulator
-    from .api import Endpoints as Endpoints, running as running
+    from .api import (
+        DEMO_BUCKET as DEMO_BUCKET,
+        DEMO_OSS as DEMO_OSS,
+        DEMO_SERVICE_ID as DEMO_SERVICE_ID,
+        DEMO_SESSIONID as DEMO_SESSIONID,
+        DEMO_VOLC as DEMO_VOLC,
+        Emulator as Emulator,
+        Endpoints as Endpoints,
+        running as running,
+    )
 
 # the HTTP server stack and OpenCV are the ``emulator`` extra: without them, one clear error here
 ensure("emulator", *EXTRAS["emulator"], what="the emulator")

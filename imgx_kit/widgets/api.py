@@ -15,7 +15,7 @@ from .lab import FAULTS, SignatureLab
 if TYPE_CHECKING:                      # the lazy name for type checkers (tests/test_typing.py keeps it in step)
     from .painter import MaskPainter as MaskPainter
 
-__all__ = ["SignatureLab", "MaskPainter", "FAULTS"]
+__all__ = ["FAULTS", "MaskPainter", "SignatureLab"]
 _LAZY = {"MaskPainter": "imgx_kit.widgets.painter"}
 
 
