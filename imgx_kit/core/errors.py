@@ -12,6 +12,7 @@ instead of a deep traceback::
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .redact import scrub
@@ -157,7 +158,7 @@ class LoginError(ServiceError):
 class SignatureMismatchError(ServiceError):
     """The gateway answered ``SignatureDoesNotMatch``; ``echo`` holds what the server computed."""
 
-    def __init__(self, message: str, *, echo: dict[str, Any] | None = None, **kw: Any) -> None:
+    def __init__(self, message: str, *, echo: Mapping[str, Any] | None = None, **kw: Any) -> None:
         self.echo = echo
         super().__init__(message, **kw)
 
