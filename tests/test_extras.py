@@ -10,11 +10,15 @@ import textwrap
 from importlib.metadata import packages_distributions
 
 import pytest
-import tomllib
-from imgx_testing import ROOT
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                   # Python 3.10: the test extra installs tomli
+    import tomli as tomllib
 import imgx_kit as ik
 from imgx_kit.core import extras
+
+from imgx_testing import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 OPTIONAL = PYPROJECT["project"]["optional-dependencies"]
@@ -181,3 +185,13 @@ def test_module_level_imports_are_core_dependencies_or_the_packages_extra(packag
         via = TRANSITIVE.get(module)
         assert (via in core) if via else (_module_dists(module) & allowed), \
             f"{module} imported at module level by {sorted(files)} but not a dependency of {package}"
+
+
+def test_the_emulator_checks_every_module_it_imports_that_the_core_lacks():
+    """extras.EXTRAS["emulator"] is what `import imgx_kit.emulator` checks up front: every third-party module
+    an emulator module imports at module level and the core install lacks must be in it (a server stack
+    added to the emulator goes into pyproject's extra *and* this tuple)."""
+    core = _dists(PYPROJECT["project"]["dependencies"])
+    needed = {m for m in _module_level_imports("emulator")
+              if not (TRANSITIVE.get(m) in core or _module_dists(m) & core)}
+    assert needed <= set(extras.EXTRAS["emulator"]), needed - set(extras.EXTRAS["emulator"])

@@ -14,6 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                   # Python 3.10: the test extra installs tomli
+    import tomli as tomllib
 from imgx_testing import ROOT
 
 PKG = ROOT / "imgx_kit"
@@ -81,7 +86,6 @@ def test_every_public_name_is_importable_and_in_all():
 
 def test_the_wheel_marks_the_package_typed():
     assert (PKG / "py.typed").is_file()
-    import tomllib
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert "py.typed" in data["imgx_kit"]
 
