@@ -15,6 +15,7 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:                                   # Python 3.10: the test extra installs tomli
     import tomli as tomllib
+
 import imgx_kit as ik
 from imgx_kit.core import extras
 
