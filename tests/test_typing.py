@@ -78,6 +78,7 @@ def test_forwarding_packages_declare_every_name_of_their_api(package):
 
 def test_every_public_name_is_importable_and_in_all():
     import imgx_kit as ik
+    assert len(ik.__all__) == len(set(ik.__all__)), "a name is listed twice"
     for name in ik.__all__:
         assert getattr(ik, name) is not None, name
     for name in ik.oss.__all__:
