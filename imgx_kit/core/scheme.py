@@ -64,7 +64,8 @@ class Scheme:
         return f"Scheme({self.name}: {self.algorithm}, key prefix {self.key_prefix!r}, scope …/{self.terminator})"
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{f.name}</th><td><code>{html.escape(repr(getattr(self, f.name)))}</code></td></tr>"
+        rows = "".join(f"<tr><th style='text-align:left'>{f.name}</th>"
+                       f"<td><code>{html.escape(repr(getattr(self, f.name)))}</code></td></tr>"
                        for f in fields(self) if f.init)
         return f"<table><caption>Scheme {html.escape(self.name)}</caption>{rows}</table>"
 
