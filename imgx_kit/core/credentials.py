@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -71,7 +72,7 @@ class Credentials:
                                        hint="use an aware UTC datetime")
 
     @classmethod
-    def from_env(cls, prefix: str = "VOLC", environ: dict | None = None) -> "Credentials":
+    def from_env(cls, prefix: str = "VOLC", environ: Mapping[str, str] | None = None) -> "Credentials":
         """Read the conventional variables: ``VOLC`` (VOLC_ACCESSKEY, VOLC_SECRETKEY,
         VOLC_SESSION_TOKEN), ``OSS`` (OSS_ACCESS_KEY_ID, …), ``AWS`` (AWS_ACCESS_KEY_ID, …)."""
         env = os.environ if environ is None else environ

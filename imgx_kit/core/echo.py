@@ -39,7 +39,7 @@ _AWS_TEXT = re.compile(r"The Canonical String for this request should have been\
 
 
 @dataclass(frozen=True, repr=False)
-class ServerEcho(Mapping):
+class ServerEcho(Mapping[str, Any]):
     """What the server answered, parsed. As a mapping it holds the steps the server echoed
     (``canonical_request``, ``string_to_sign`` and the canonical request's parts)."""
 
@@ -210,7 +210,7 @@ def _parse_text(text: str, status: int | None) -> ServerEcho:
                         hint="pass the response body as received, or a raw 'HTTP/1.1 …' response")
 
 
-def _parse_json(doc: Mapping, status: int | None) -> ServerEcho:
+def _parse_json(doc: Mapping[str, Any], status: int | None) -> ServerEcho:
     meta = doc.get("ResponseMetadata")
     if isinstance(meta, Mapping):
         err = meta.get("Error") or {}

@@ -145,7 +145,7 @@ def _masked(prefix: str, value: str) -> str:
     return prefix + (value if "…(" in value else mask(value))     # never mask a mask again
 
 
-def _named(m: re.Match) -> str:
+def _named(m: re.Match[str]) -> str:
     name, sep, value = m.groups()
     if not sep.strip() and len(value) < 12:     # "x-security-token header": a word, not a value
         return m.group(0)

@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..core.errors import PainterError
+from ..core.extras import require
 
 __all__ = [
     "BBox",
@@ -464,7 +465,8 @@ def export_mask(mask: np.ndarray, *, dilate: int = 0, feather: float = 0.0) -> n
         raise PainterError(f"feather must be >= 0 pixels, got {feather}", hint="use feather=0 for a hard mask")
     out = np.multiply(mask, np.uint8(255), dtype=np.uint8)
     if dilate or feather:
-        import cv2  # OpenCV does disc morphology and blur in C; only needed for these options
+        # OpenCV does disc morphology and blur in C; only these options need it (the emulator extra)
+        cv2 = require("emulator", "cv2", what="mask dilate=/feather= (OpenCV)")
 
         if dilate:
             n = abs(dilate)

@@ -64,7 +64,8 @@ def _resign(lab: "SignatureLab", **kw: Any) -> HttpRequest:
 
 
 def _after(lab: "SignatureLab", change: Callable[[HttpRequest], HttpRequest]) -> HttpRequest:
-    return change(lab.trace.signed_request)
+    trace = lab.trace if lab.trace is not None else lab.signer.sign(lab.request, lab.credentials, at=lab.at)
+    return change(trace.signed_request)
 
 
 def _add_query(req: HttpRequest, extra: str) -> HttpRequest:
@@ -123,6 +124,12 @@ _BY_ID = {f.id: f for f in FAULTS}
 
 class SignatureLab(widgets.VBox):
     """An interactive signing workbench (see the module docstring)."""
+
+    # what is signed (set in __init__ and by every edit; declared here for the FAULTS above)
+    request: HttpRequest
+    credentials: Credentials
+    signer: Signer
+    at: datetime
 
     def __init__(self, request: HttpRequest | None = None, credentials: Credentials | None = None,
                  signer: Signer | None = None, at: datetime | None = None, **kw: Any) -> None:

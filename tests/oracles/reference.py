@@ -79,7 +79,7 @@ def volc_sign(method, path, query_pairs, headers, body, ak, sk, token, region, s
             SignerV4.sign(r, c)
             url_query = None
     canonical = [s for s in seen if isinstance(s, str) and s.startswith(method + "\n")][-1]
-    sts = [s for s in seen if isinstance(s, str) and s.startswith("HMAC-SHA256\n")][0]
+    sts = next(s for s in seen if isinstance(s, str) and s.startswith("HMAC-SHA256\n"))
     return {"canonical_request": canonical, "string_to_sign": sts,
             "authorization": r.headers.get("Authorization"), "query": url_query,
             "headers": list(r.headers.items())}

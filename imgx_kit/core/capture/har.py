@@ -17,7 +17,7 @@ from ._common import CaptureParse, _digits, _whole_characters
 # ============================================================================================
 # HAR 1.2 (Chrome, Firefox)
 # ============================================================================================
-def _load_har(har: Any) -> dict:
+def _load_har(har: Any) -> dict[str, Any]:
     if isinstance(har, dict):
         return har
     try:
@@ -55,7 +55,7 @@ def _is_file(path: Any) -> bool:
         return False
 
 
-def _entries(doc: dict) -> list:
+def _entries(doc: dict[str, Any]) -> list[Any]:
     log = doc.get("log")
     entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(entries, list):
@@ -67,7 +67,7 @@ def _entries(doc: dict) -> list:
     return entries
 
 
-def _request_of(entry: Any) -> dict:
+def _request_of(entry: Any) -> dict[str, Any]:
     """The ``request`` object of a HAR entry, or ``{}`` when it has none."""
     req = entry.get("request") if isinstance(entry, dict) else None
     return req if isinstance(req, dict) else {}
@@ -161,7 +161,7 @@ def _declared_length(headers: list[tuple[str, str]]) -> int | None:
     return None
 
 
-def _har_str(k: int, obj: dict, key: str, what: str, default: str | None = None) -> str:
+def _har_str(k: int, obj: dict[str, Any], key: str, what: str, default: str | None = None) -> str:
     """A string field of HAR entry ``k`` (``default`` when absent): a JSON string, whole characters."""
     if key not in obj and default is not None:
         return default
@@ -176,7 +176,7 @@ def _har_str(k: int, obj: dict, key: str, what: str, default: str | None = None)
     return value
 
 
-def _har_pairs(k: int, obj: dict, key: str, what: str) -> list[tuple[str, str]]:
+def _har_pairs(k: int, obj: dict[str, Any], key: str, what: str) -> list[tuple[str, str]]:
     """The ``[{name, value}, …]`` list ``key`` of HAR entry ``k`` (headers, cookies, params)."""
     items = obj.get(key)
     if items is None:
@@ -228,7 +228,7 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
     if isinstance(size, int) and size > 0 and size != len(body):
         # Firefox's bodySize counts characters of postData.text, not bytes
         text = (post or {}).get("text")
-        chars = len(text) if isinstance(text, str) and post.get("encoding") != "base64" else None
+        chars = len(text) if isinstance(text, str) and (post or {}).get("encoding") != "base64" else None
         declared = _declared_length(headers)
         if not (size == chars and declared in (None, len(body))):
             notes.append(f"bodySize is {size} but the exported body has {len(body)} bytes")
@@ -240,7 +240,7 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
     return CaptureParse(r, (), tuple(notes), f"HAR entry {k}")
 
 
-def _har_body(k: int, post: dict, headers: list[tuple[str, str]], notes: list[str]) -> bytes:
+def _har_body(k: int, post: dict[str, Any], headers: list[tuple[str, str]], notes: list[str]) -> bytes:
     """The body bytes of HAR entry ``k``: ``postData.text`` (plain or base64), else its ``params``."""
     if post.get("text") is not None:
         text = _har_str(k, post, "text", "postData.text")

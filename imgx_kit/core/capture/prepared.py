@@ -46,6 +46,6 @@ def from_prepared(prepared: Any) -> HttpRequest:
                            "unknown until it is sent",
                            hint="read it into bytes first and pass data=those_bytes")
     try:
-        return HttpRequest.build(prepared.method or "GET", prepared.url, headers, body)
+        return HttpRequest.build(prepared.method or "GET", prepared.url or "", headers, body)
     except RequestError as e:
         raise CaptureError(f"the prepared request is not valid: {e.message}", hint=e.hint) from None
