@@ -15,8 +15,6 @@ import socket
 import sys
 import threading
 
-from ..emulator.api import Emulator
-from ..emulator.faults import parse_fault_spec
 from .common import UsageError
 
 
@@ -60,6 +58,10 @@ def _check_state_dir(path: str | None) -> None:
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    # imported here: the emulator is an extra, and `imgx-kit --help` / `sign` work without it
+    from ..emulator.api import Emulator
+    from ..emulator.faults import parse_fault_spec
+
     faults = [parse_fault_spec(f) for f in args.fault]
     _check_state_dir(args.state_dir)
     try:                                        # werkzeug would print its own line and exit(1)
