@@ -18,8 +18,10 @@ import html
 import io
 import json
 import logging
+import os
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
@@ -29,7 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
-from ..core.errors import ServiceError
+from ..core.errors import ImageInputError, ServiceError
 from ..core.redact import mask, redact_headers, redact_text, redact_url, scrub
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
@@ -431,10 +433,16 @@ def _classify(e: requests.RequestException) -> tuple[str, str]:
 
 class CountingReader(io.RawIOBase):
     """A read-only stream over ``[start, start+length)`` of a file (opened per instance), which
-    counts reads and their largest size: proof that uploads stream in chunks."""
+    counts reads and their largest size: proof that uploads stream in chunks.
+
+    The file must not change under it: a file that is shorter than planned, longer than
+    ``total`` at the end, or whose bytes no longer have the CRC32 ``expect_crc`` raises
+    :class:`~imgx_kit.ImageInputError` (``code="SourceChanged"``) instead of sending a short or
+    different body (a short body would leave the server waiting for bytes that never come)."""
 
     def __init__(self, opener: Callable[[], Any], start: int, length: int, chunk_size: int,
-                 stats: dict | None = None) -> None:
+                 stats: dict | None = None, *, total: int | None = None, expect_crc: int | None = None,
+                 name: str = "the file") -> None:
         super().__init__()
         self._f = opener()
         self._f.seek(start)
@@ -442,6 +450,10 @@ class CountingReader(io.RawIOBase):
         self._len = length
         self.chunk_size = chunk_size
         self.stats = stats if stats is not None else {}
+        self._total = total
+        self._expect = expect_crc
+        self._crc = 0
+        self._name = name
 
     def __len__(self) -> int:
         return self._len
@@ -457,12 +469,35 @@ class CountingReader(io.RawIOBase):
             return b""
         n = self.chunk_size if n is None or n < 0 else min(n, self.chunk_size)
         data = self._f.read(min(n, self._left))
+        if not data:
+            self._changed(f"is shorter than when the upload was planned ({self._len - self._left} of "
+                          f"{self._len} bytes read)")
         self._left -= len(data)
+        if self._expect is not None:
+            self._crc = zlib.crc32(data, self._crc)
+        if self._left <= 0:
+            self._check_end()
         st = self.stats
         st["reads"] = st.get("reads", 0) + 1
         st["max_read"] = max(st.get("max_read", 0), len(data))
         st["bytes"] = st.get("bytes", 0) + len(data)
         return data
+
+    def _check_end(self) -> None:
+        if self._total is not None:
+            try:
+                now = os.fstat(self._f.fileno()).st_size
+            except (OSError, AttributeError, io.UnsupportedOperation):
+                now = self._total
+            if now != self._total:
+                self._changed(f"is {now} bytes now, {self._total} when the upload was planned")
+        if self._expect is not None and (self._crc & 0xFFFFFFFF) != self._expect:
+            self._changed(f"has other bytes than when the upload was planned (CRC32 {self._crc & 0xFFFFFFFF:08x}, "
+                          f"planned {self._expect:08x})")
+
+    def _changed(self, what: str) -> None:
+        raise ImageInputError(f"{self._name} changed during the upload: it {what}", code="SourceChanged",
+                              hint="nothing was committed for it; upload it again once it is no longer being written")
 
     def readinto(self, b) -> int:  # type: ignore[override]
         data = self.read(len(b))

@@ -23,23 +23,23 @@ import secrets as _secrets
 import string
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (ClientConfigError, CredentialsError, ImgxError, LoginError,
+from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, ImgxError, LoginError,
                            ServiceError, SignatureMismatchError, ThrottledError, UploadError)
 from ..core.redact import mask
 from ..core.request import HttpRequest
 from ..core.signer import Signer
-from .calls import Calls, Exchange, Transport, calls_html, safe_echo
+from .calls import Calls, CountingReader, Exchange, Transport, TransportError, calls_html, safe_echo
 from .client_args import check_endpoint, check_transport_args
 from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after
+from .scheduler import Scheduler, plan_groups
 
 __all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "UploadToken", "ClientConfigError",
            "WEB_REGIONS", "OPENAPI_REGIONS", "CHUNK_THRESHOLD", "PART_SIZE"]
@@ -48,6 +48,7 @@ VERSION = "2018-08-01"
 CHUNK_THRESHOLD = 20 * 1024 * 1024     # the SDK's MinChunkSize: chunked upload above this
 PART_SIZE = 20 * 1024 * 1024
 TOKEN_MARGIN = 60.0                    # refresh a token this many seconds before it expires
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -240,13 +241,6 @@ class _Address:
     session_key: str
 
 
-class _CommitUnknown(Exception):
-    """The commit failed in a way that may be transient: abandon the object, upload again."""
-
-    def __init__(self, error: ServiceError) -> None:
-        self.error = error
-
-
 class ImageXClient:
     """Upload to ImageX. Build it with :meth:`jimeng` (web flavour) or :meth:`openapi`."""
 
@@ -288,8 +282,6 @@ class ImageXClient:
         self.commit_restarts = commit_restarts
         self._token_lock = threading.Lock()
         self._token: UploadToken | None = None
-        self._commit_lock = threading.Lock()
-        self._committed: set[str] = set()      # SessionKeys a commit was sent for
         self.read_stats: dict = {}             # streaming reads of file sources (chunk proof)
 
     # ---- constructors ------------------------------------------------------------------------
@@ -352,24 +344,32 @@ class ImageXClient:
     def upload(self, source: Any) -> UploadResult:
         """Upload one image (any input of :func:`~imgx_kit.services.images.load_image`) and commit
         it. Returns an :class:`UploadResult`; errors carry the calls made so far."""
-        calls = Calls()
         src = load_image(source, chunk_size=self.chunk_size, max_download=self.max_download,
                          session=self.transport.session)
-        try:
-            return self._pipeline(src, calls)
-        except ServiceError as e:
-            e.calls = list(calls)
-            raise
+        entry = _Entry(0, source, src.name, src)
+        batch = _Batch(self, [entry], Scheduler(1), None, meta=True)
+        batch.run([[entry]])
+        if entry.result is not None:
+            return entry.result
+        err = entry.error or UploadError("the upload ended without a result", code="Unexpected", service="imagex")
+        if isinstance(err, ServiceError):
+            err.calls = list(entry.calls)
+        raise err
 
     def upload_many(self, sources: Iterable[Any], concurrency: int = 8, progress: bool = True,
                     group: int | None = None) -> BatchResult:
-        """Upload many images with ``concurrency`` threads sharing one connection pool; one upload
-        token for the batch while it is valid; a ``tqdm.auto`` progress bar; per-item result or
-        error, in input order.
+        """Upload many images; always returns a :class:`BatchResult` (per input a result or a
+        typed error, in input order), whatever happens to one input or to the server.
 
-        Inputs are applied and committed in groups of up to 10 (``UploadNum``, one
+        Inputs are applied and committed in groups of up to 10 (``UploadNum``: one
         ``ApplyImageUpload`` and one ``CommitImageUpload`` per group; ``group=1`` turns this off).
-        An item whose group step fails is uploaded again on its own, as :meth:`upload` does."""
+        Every Apply, upload and Commit of the batch runs on one pool of ``concurrency`` threads
+        sharing one connection pool, so ``concurrency`` calls are in flight whatever the groups;
+        one upload token serves the batch while it is valid; a ``tqdm.auto`` progress bar counts
+        finished inputs. Each input has ``retry.deadline`` seconds in all; a refused connection is
+        retried for ``retry.connect_max_time`` seconds (a dead server fails the batch in seconds).
+        At most one image is committed per input, even when answers are lost after the server acted
+        (see the module docstring)."""
         from tqdm.auto import tqdm
         srcs = _inputs(sources)
         _whole("concurrency", concurrency, 1, 64, "e.g. concurrency=8")
@@ -380,98 +380,24 @@ class ImageXClient:
             self._grow_pool(concurrency)
         t0 = time.perf_counter()
         calls = Calls()
-        if self.flavour == "web" and srcs:
-            try:
-                self._get_token(calls)
-            except ServiceError as e:
-                e.calls = list(calls)
-                raise
-        items: list[BatchItem | None] = [None] * len(srcs)
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="imgx-upload") as pool, \
-                tqdm(total=len(srcs), disable=not progress, unit="file", desc="upload") as bar:
-            g = group if group is not None else min(10, max(1, -(-len(srcs) // concurrency)))
-            groups = [list(enumerate(srcs))[k:k + g] for k in range(0, len(srcs), g)]
-            futs = [pool.submit(self._group, grp, bar) for grp in groups]
-            for fut in as_completed(futs):
-                for it in fut.result():
-                    items[it.index] = it
-        return BatchResult(tuple(items), calls, time.perf_counter() - t0, self)  # type: ignore[arg-type]
-
-    def _group(self, grp: list[tuple[int, Any]], bar: Any) -> list[BatchItem]:
-        """One group of a batch: load, one Apply, the uploads, one Commit; fall back to single
-        uploads for whatever a group step could not finish."""
-        out: list[BatchItem] = []
-        if len(grp) == 1:
-            out.append(self._one(*grp[0]))
-            bar.update(1)
-            return out
-        loaded = []
-        for i, s in grp:
-            try:
-                loaded.append((i, s, load_image(s, chunk_size=self.chunk_size, max_download=self.max_download,
-                                                session=self.transport.session)))
-            except ImgxError as e:
-                out.append(BatchItem(i, _name_of(s, i), s, None, e))
-                bar.update(1)
-        if not loaded:
-            return out
-        calls = Calls()
-        retry_alone: list[tuple[int, Any, ImageSource]] = []
-        try:
-            token = self._get_token(calls) if self.flavour == "web" else None
-            addrs = self._apply_many(token, [src.size for _, _, src in loaded], calls)
-        except ServiceError:
-            token, addrs, retry_alone = None, [], list(loaded)
-        sent = []
-        for (i, s, src), addr in zip(loaded, addrs):
-            icalls = Calls(calls)
-            try:
-                self._send(addr, src, token, icalls)
-                sent.append((i, s, src, addr, icalls))
-            except ServiceError as e:
-                if e.code == "UploadSessionExpired" or is_retryable(e):
-                    retry_alone.append((i, s, src))
-                else:
-                    e.calls = list(icalls)
-                    out.append(BatchItem(i, _name_of(s, i), s, None, e))
-                    bar.update(1)
-        if sent:
-            ccalls = Calls()
-            try:
-                results = self._commit_many(token, [(a, src) for _, _, src, a, _ in sent], ccalls, skip_meta=True)
-            except (_CommitUnknown, ServiceError) as e:
-                if isinstance(e, _CommitUnknown) or is_retryable(e):
-                    retry_alone += [(i, s, src) for i, s, src, _, _ in sent]
-                    results = []
-                else:
-                    results = [e] * len(sent)  # type: ignore[list-item]
-            for (i, s, src, _, icalls), res in zip(sent, results):
-                allc = Calls(icalls + ccalls)
-                if isinstance(res, UploadResult):
-                    out.append(BatchItem(i, _name_of(s, i), s, UploadResult(res.uri, res.size, res.crc32, res.width,
-                                                                            res.height, res.format, allc, res.name)))
-                else:
-                    res.calls = list(allc)
-                    out.append(BatchItem(i, _name_of(s, i), s, None, res))
-                bar.update(1)
-        for i, s, src in retry_alone:
-            calls_i = Calls(calls)
-            try:
-                out.append(BatchItem(i, _name_of(s, i), s, self._pipeline(src, calls_i)))
-            except ServiceError as e:
-                e.calls = list(calls_i)
-                out.append(BatchItem(i, _name_of(s, i), s, None, e))
-            except ImgxError as e:
-                out.append(BatchItem(i, _name_of(s, i), s, None, e))
-            bar.update(1)
-        return out
-
-    def _one(self, i: int, source: Any) -> BatchItem:
-        name = _name_of(source, i)
-        try:
-            return BatchItem(i, name, source, self.upload(source))
-        except ImgxError as e:
-            return BatchItem(i, name, source, None, e)
+        entries = [_Entry(i, s, _name_of(s, i)) for i, s in enumerate(srcs)]
+        with tqdm(total=len(srcs), disable=not progress, unit="file", desc="upload") as bar:
+            refused: ImgxError | None = None
+            if self.flavour == "web" and srcs:
+                try:
+                    self._get_token(calls, deadline=self.retry.item_deadline())
+                except ImgxError as e:                 # no token: every input fails with the reason
+                    refused = e
+            if refused is not None:
+                for e in entries:
+                    e.error = refused
+                bar.update(len(entries))
+            else:
+                plan = plan_groups(len(entries), group or 10)
+                _Batch(self, entries, Scheduler(concurrency), bar, meta=False).run(
+                    [entries[r.start:r.stop] for r in plan])
+        items = tuple(e.item() for e in entries)
+        return BatchResult(items, calls, time.perf_counter() - t0, self)
 
     def _grow_pool(self, n: int) -> None:
         from .calls import _Adapter
@@ -485,48 +411,41 @@ class ImageXClient:
         calls = Calls()
         return self._get_token(calls, force=True), calls
 
-    # ---- the pipeline --------------------------------------------------------------------------
-    def _pipeline(self, src: ImageSource, calls: Calls) -> UploadResult:
-        refreshed = reapplied = False
-        restarts = 0
-        while True:
-            token = self._get_token(calls) if self.flavour == "web" else None
-            try:
-                addr = self._apply(token, src, calls)
-            except ServiceError as e:
-                if token is not None and e.code == "InvalidSecretToken" and not refreshed:
-                    refreshed = True                     # an expired token is refreshed once
-                    self._get_token(calls, force=True, stale=token)
-                    continue
+    def _timeout(self, deadline: float | None) -> Any:
+        """The transport timeout, its read part cut at the item's deadline (at least 1 s)."""
+        t = self.transport.timeout
+        if deadline is None:
+            return t
+        left = max(1.0, deadline - time.monotonic())
+        if isinstance(t, tuple):
+            return (min(t[0], left) if t[0] is not None else left, min(t[1], left) if t[1] is not None else left)
+        return left if t is None else min(t, left)
+
+    def _refresh_on_refusal(self, fn: Callable[[UploadToken | None], T], token: UploadToken | None,
+                            calls: Calls, deadline: float | None) -> tuple[T, UploadToken | None]:
+        """``fn(token)``; when the gateway refuses the token (expired, or unknown after a server
+        restart), fetch a new one once and call ``fn`` again with it."""
+        try:
+            return fn(token), token
+        except ServiceError as e:
+            if token is None or str(e.code) not in _TOKEN_REFUSED:
                 raise
-            try:
-                self._send(addr, src, token, calls)
-            except ServiceError as e:
-                if e.code == "UploadSessionExpired" and not reapplied:
-                    reapplied = True
-                    continue
-                raise
-            try:
-                return self._commit(token, addr, src, calls)
-            except _CommitUnknown as e:
-                if restarts >= self.commit_restarts:
-                    raise UploadError(f"the commit of {src.name} failed {restarts + 1} times: {e.error.message}",
-                                      code=e.error.code, status=e.error.status, request_id=e.error.request_id,
-                                      service="imagex", hint="nothing was committed; upload the file again later") from None
-                restarts += 1
+        fresh = self._get_token(calls, force=True, stale=token, deadline=deadline)
+        return fn(fresh), fresh
 
     # ---- E1 token -----------------------------------------------------------------------------
-    def _get_token(self, calls: Calls, force: bool = False, stale: UploadToken | None = None) -> UploadToken:
+    def _get_token(self, calls: Calls, force: bool = False, stale: UploadToken | None = None,
+                   deadline: float | None = None) -> UploadToken:
         with self._token_lock:
             tok = self._token
             if tok is not None and tok.valid():
                 if not force or (stale is not None and tok is not stale):
                     return tok
-            tok = self.retry.run(lambda attempt: self._fetch_token(attempt, calls))
+            tok = self.retry.run(lambda attempt: self._fetch_token(attempt, calls, deadline), deadline)
             self._token = tok
             return tok
 
-    def _fetch_token(self, attempt: int, calls: Calls) -> UploadToken:
+    def _fetch_token(self, attempt: int, calls: Calls, deadline: float | None = None) -> UploadToken:
         web = self.web
         assert web is not None and self.jimeng_base is not None and self._sessionid
         q = [("aid", web.aid), ("device_platform", "web"), ("region", web.region_param),
@@ -538,7 +457,7 @@ class ImageXClient:
             ("Cookie", f"sessionid={sid}; sessionid_ss={sid}; sid_tt={sid}"),
             ("Appid", web.aid), ("Pf", "7")], b'{"scene":2}')
         ex = self.transport.send(req, label="get_upload_token", attempt=attempt, secrets=self._secrets(),
-                                 sink=calls)
+                                 sink=calls, timeout=self._timeout(deadline))
         doc = ex.json if isinstance(ex.json, dict) else {}
         ret = str(doc.get("ret", "")) if doc else ""
         if ex.status == 429 or ret == "1019":
@@ -573,10 +492,8 @@ class ImageXClient:
         assert self._credentials is not None and self.service_id is not None
         return self._credentials, self.service_id
 
-    def _apply(self, token: UploadToken | None, src: ImageSource, calls: Calls) -> _Address:
-        return self._apply_many(token, [src.size], calls)[0]
-
-    def _apply_many(self, token: UploadToken | None, sizes: list[int], calls: Calls) -> list[_Address]:
+    def _apply_many(self, token: UploadToken | None, sizes: list[int], calls: Calls,
+                    deadline: float | None = None) -> list[_Address]:
         """ApplyImageUpload for ``len(sizes)`` objects (``UploadNum``, 1…10) in one session."""
         creds, sid = self._creds(token)
         n = len(sizes)
@@ -594,7 +511,7 @@ class ImageXClient:
         def once(attempt: int) -> list[_Address]:
             trace = self.signer.sign(req, creds)
             ex = self.transport.send(trace.signed_request, label="ApplyImageUpload", trace=trace,
-                                     attempt=attempt, secrets=secrets, sink=calls)
+                                     attempt=attempt, secrets=secrets, sink=calls, timeout=self._timeout(deadline))
             result = self._gateway_result(ex, "ApplyImageUpload", secrets)
             try:
                 ua = result["UploadAddress"]
@@ -610,7 +527,7 @@ class ImageXClient:
                                    code="BadApplyResult", status=ex.status, service="imagex")
             return addrs
 
-        return self.retry.run(once)
+        return self.retry.run(once, deadline)
 
     def _gateway_result(self, ex: Exchange, action: str, secrets: tuple = ()) -> dict:
         doc = ex.json if isinstance(ex.json, dict) else None
@@ -648,33 +565,35 @@ class ImageXClient:
             return f"{scheme}://{addr.host}/upload/v1/{addr.store_uri}"
         return f"{scheme}://{addr.host}/{quote(addr.store_uri, safe='/')}"
 
-    def _send(self, addr: _Address, src: ImageSource, token: UploadToken | None, calls: Calls) -> None:
+    def _send(self, addr: _Address, src: ImageSource, token: UploadToken | None, calls: Calls,
+              deadline: float | None = None) -> None:
         url = self._upload_url(addr)
         secrets = self._secrets(token) + (addr.auth,)
         if self.flavour == "openapi" and src.size > self.chunk_threshold:
-            self._send_chunked(url, addr, src, secrets, calls)
+            self._send_chunked(url, addr, src, secrets, calls, deadline)
             return
         headers = [("Authorization", addr.auth), ("Content-CRC32", src.crc32_hex),
                    ("Content-Type", "application/octet-stream")]
         method = "POST" if self.flavour == "web" else "PUT"
-        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls)
+        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls, deadline)
 
     def _put(self, method: str, url: str, headers: list, src: ImageSource, start: int, length: int,
-             crc: int, label: str, secrets: tuple, calls: Calls) -> dict:
+             crc: int, label: str, secrets: tuple, calls: Calls, deadline: float | None = None) -> dict:
         req = HttpRequest.build(method, url, headers)
         preview = f"<{length} bytes of {src.format} from {src.name}" + (f" @ {start}" if start else "") + ">"
 
         def once(attempt: int) -> dict:
-            body = src.reader(start, length, stats=self.read_stats)
+            body = _body(src, start, length, self.read_stats)
             try:
                 ex = self.transport.send(req, label=label, attempt=attempt, body=body, body_size=length,
-                                         preview=preview, secrets=secrets, sink=calls)
+                                         preview=preview, secrets=secrets, sink=calls,
+                                         timeout=self._timeout(deadline))
             finally:
                 if hasattr(body, "close"):
                     body.close()
             return self._upload_answer(ex, crc)
 
-        return self.retry.run(once)
+        return self.retry.run(once, deadline)
 
     def _upload_answer(self, ex: Exchange, crc: int | None) -> dict:
         doc = ex.json if isinstance(ex.json, dict) else {}
@@ -726,19 +645,21 @@ class ImageXClient:
                 raise e4
         return payload
 
-    def _send_chunked(self, url: str, addr: _Address, src: ImageSource, secrets: tuple, calls: Calls) -> None:
+    def _send_chunked(self, url: str, addr: _Address, src: ImageSource, secrets: tuple, calls: Calls,
+                      deadline: float | None = None) -> None:
         auth = [("Authorization", addr.auth)]
         init_req = HttpRequest.build("PUT", url + "?uploads", auth)
 
         def init(attempt: int) -> str:
-            ex = self.transport.send(init_req, label="upload init", attempt=attempt, secrets=secrets, sink=calls)
+            ex = self.transport.send(init_req, label="upload init", attempt=attempt, secrets=secrets, sink=calls,
+                                     timeout=self._timeout(deadline))
             upload_id = self._upload_answer(ex, None).get("uploadID")
             if not upload_id:
                 raise UploadError("the chunked-upload init answered without an uploadID", code="NoUploadID",
                                   status=ex.status, service="upload")
             return str(upload_id)
 
-        upload_id = self.retry.run(init)
+        upload_id = self.retry.run(init, deadline)
         n = max(1, src.size // self.part_size)
         crcs = []
         for k in range(n):
@@ -748,27 +669,26 @@ class ImageXClient:
             crcs.append(crc)
             self._put("PUT", f"{url}?{urlencode([('partNumber', str(k)), ('uploadID', upload_id)])}",
                       auth + [("Content-CRC32", f"{crc:08x}")], src, start, length, crc,
-                      f"upload part {k}", secrets, calls)
+                      f"upload part {k}", secrets, calls, deadline)
         body = ",".join(f"{k}:{c:08x}" for k, c in enumerate(crcs)).encode()
         merge_req = HttpRequest.build("PUT", f"{url}?{urlencode([('uploadID', upload_id)])}", auth, body)
 
         def merge(attempt: int) -> None:
-            ex = self.transport.send(merge_req, label="upload merge", attempt=attempt, secrets=secrets, sink=calls)
+            ex = self.transport.send(merge_req, label="upload merge", attempt=attempt, secrets=secrets, sink=calls,
+                                     timeout=self._timeout(deadline))
             self._upload_answer(ex, src.crc32)
 
-        self.retry.run(merge)
+        self.retry.run(merge, deadline)
 
     # ---- E4 commit -----------------------------------------------------------------------------
-    def _commit(self, token: UploadToken | None, addr: _Address, src: ImageSource, calls: Calls) -> UploadResult:
-        out = self._commit_many(token, [(addr, src)], calls, skip_meta=False)[0]
-        if isinstance(out, ImgxError):
-            raise out
-        return out
+    def _commit_session(self, token: UploadToken | None, done: list[tuple[_Address, ImageSource]],
+                        calls: Calls, skip_meta: bool, deadline: float | None = None) -> list[UploadResult | ImgxError]:
+        """CommitImageUpload for the objects of one session; per object a result or an error.
 
-    def _commit_many(self, token: UploadToken | None, done: list[tuple[_Address, ImageSource]], calls: Calls,
-                     skip_meta: bool) -> list[UploadResult | UploadError]:
-        """One CommitImageUpload for the objects of one session; per object a result or an error.
-        Sent once per session, never again (a failure that may be transient raises _CommitUnknown)."""
+        A commit whose answer is lost is sent again with the same SessionKey and body (never a
+        new session: that would commit a second image of the same file). A repeated commit of a
+        session commits nothing new — the objects were fixed by ApplyImageUpload — and answers as
+        the first did; the evidence is in the module docstring."""
         creds, sid = self._creds(token)
         key = done[0][0].session_key
         q = [("Action", "CommitImageUpload"), ("Version", VERSION), ("ServiceId", sid)]
@@ -781,41 +701,237 @@ class ImageXClient:
             body = json.dumps({"SessionKey": key, "SuccessOids": [a.store_uri for a, _ in done],
                                "Functions": [], "OptionInfos": []})
         req = HttpRequest.build("POST", f"{self.imagex}/?{urlencode(q)}", [("Content-Type", "application/json")], body)
-        with self._commit_lock:
-            if key in self._committed:                      # never twice for the same object
-                raise UploadError("a commit was already sent for this upload session", code="DuplicateCommit",
-                                  service="imagex", hint="this is a bug in imgx-kit; please report it")
-            self._committed.add(key)
-        trace = self.signer.sign(req, creds)
         secrets = self._secrets(token) + tuple(a.auth for a, _ in done)
+        unknown = [False]                      # did an earlier attempt end without an answer?
+
+        def once(attempt: int) -> dict:
+            trace = self.signer.sign(req, creds)
+            try:
+                ex = self.transport.send(trace.signed_request, label="CommitImageUpload", trace=trace,
+                                         attempt=attempt, secrets=secrets, sink=calls,
+                                         timeout=self._timeout(deadline))
+            except TransportError as e:
+                unknown[0] = unknown[0] or e.kind not in ("connect", "tls")
+                raise
+            try:
+                return self._gateway_result(ex, "CommitImageUpload", self._secrets(token))
+            except ServiceError as e:
+                unknown[0] = unknown[0] or is_retryable(e)
+                raise
+
         try:
-            ex = self.transport.send(trace.signed_request, label="CommitImageUpload", trace=trace, attempt=1,
-                                     secrets=secrets, sink=calls)
-            result = self._gateway_result(ex, "CommitImageUpload", self._secrets(token))
+            result = self.retry.run(once, deadline)
         except ServiceError as e:
-            if is_retryable(e):
-                raise _CommitUnknown(e) from None
+            if is_retryable(e) or unknown[0]:
+                raise UploadError(f"CommitImageUpload's outcome is unknown: {e.message}", code="CommitUnknown",
+                                  status=e.status, request_id=e.request_id, service="imagex", calls=list(calls),
+                                  hint="the server may have committed it; retry_failed() asks again with the same "
+                                       "session before uploading anything") from None
             raise
         results = {r.get("Uri"): r for r in (result.get("Results") or []) if isinstance(r, dict)}
         plugin = {p.get("SourceUri", p.get("ImageUri")): p for p in (result.get("PluginResult") or []) if isinstance(p, dict)}
-        out: list[UploadResult | UploadError] = []
+        out: list[UploadResult | ImgxError] = []
         for addr, src in done:
             mine = results.get(addr.store_uri)
-            if mine is None:
-                out.append(UploadError(f"CommitImageUpload did not report {addr.store_uri}", code="NotCommitted",
-                                       status=ex.status, service="imagex", calls=list(calls),
-                                       hint="the object was not committed; upload it again"))
-                continue
-            if mine.get("UriStatus") != 2000:
-                out.append(UploadError(f"CommitImageUpload reported UriStatus {mine.get('UriStatus')} for {addr.store_uri}",
-                                       code=mine.get("UriStatus"), status=ex.status, service="imagex", calls=list(calls),
-                                       hint="2001 means the bytes did not arrive; upload the file again"))
-                continue
-            meta = plugin.get(addr.store_uri) or {}
-            out.append(UploadResult(str(mine["Uri"]), src.size, src.crc32_hex,
-                                    int(meta.get("ImageWidth") or src.width), int(meta.get("ImageHeight") or src.height),
-                                    str(meta.get("ImageFormat") or src.format), calls, src.name))
+            status = mine.get("UriStatus") if mine is not None else None
+            if status == 2000:
+                meta = plugin.get(addr.store_uri) or {}
+                out.append(UploadResult(str(mine["Uri"]), src.size, src.crc32_hex,  # type: ignore[index]
+                                        int(meta.get("ImageWidth") or src.width),
+                                        int(meta.get("ImageHeight") or src.height),
+                                        str(meta.get("ImageFormat") or src.format), calls, src.name))
+            elif status == 2001 or mine is None:
+                out.append(UploadError(f"CommitImageUpload reported {addr.store_uri} as not uploaded"
+                                       if mine is not None else f"CommitImageUpload did not report {addr.store_uri}",
+                                       code="NotUploaded", status=200, service="imagex",
+                                       hint="the server did not receive it; it is uploaded again in a new session"))
+            else:
+                out.append(UploadError(f"CommitImageUpload reported UriStatus {status} for {addr.store_uri}",
+                                       code=status, status=200, service="imagex",
+                                       hint="see the commit's JSON answer in e.calls"))
         return out
+
+
+# ---- the batch engine ---------------------------------------------------------------------------
+#: gateway codes that mean "this token is not (or no longer) accepted": fetch a new one
+_TOKEN_REFUSED = frozenset({"InvalidSecretToken", "InvalidAccessKey", "InvalidAccessKeyId", "ExpiredToken",
+                            "InvalidSecurityToken", "InvalidToken"})
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One input of a batch while it is in flight; ``calls`` is its whole history."""
+
+    index: int
+    source: Any
+    name: str
+    src: ImageSource | None = None
+    addr: _Address | None = None
+    calls: Calls = field(default_factory=Calls)
+    state: str = "new"           # new | sent | unknown | failed | replan | done
+    error: ImgxError | None = None
+    result: UploadResult | None = None
+    deadline: float | None = None
+    restarts: int = 0
+
+    def item(self) -> BatchItem:
+        err = self.error
+        if self.result is None and err is None:
+            err = UploadError(f"{self.name} ended without a result", code="Unexpected", service="imagex",
+                              hint="this is a bug in imgx-kit; please report it with the calls")
+        if isinstance(err, ServiceError):
+            err.calls = list(self.calls)
+        return BatchItem(self.index, self.name, self.source, self.result, err if self.result is None else None)
+
+
+@dataclass(eq=False)
+class _Session:
+    """One ApplyImageUpload (its addresses) and, when every upload of it has ended, one commit."""
+
+    entries: list[_Entry]
+    token: UploadToken | None
+    left: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _unexpected(e: BaseException, name: str) -> UploadError:
+    return UploadError(f"{name}: unexpected {type(e).__name__}: {e}", code="Unexpected", service="imagex",
+                       hint="this is a bug in imgx-kit; please report it with the calls")
+
+
+class _Batch:
+    """The steps of one batch on one :class:`Scheduler`: apply a group → upload each of its
+    inputs → commit the group when its last upload has ended → apply again, in a new session,
+    whatever the server said it did not receive."""
+
+    def __init__(self, client: "ImageXClient", entries: list[_Entry], sched: Scheduler, bar: Any,
+                 meta: bool) -> None:
+        self.client = client
+        self.entries = entries
+        self.sched = sched
+        self.bar = bar
+        self.meta = meta
+        self._lock = threading.Lock()
+
+    def run(self, groups: list[list[_Entry]]) -> None:
+        for g in groups:
+            self.sched.submit(self._apply, g)
+        self.sched.wait()
+        for e in self.entries:                      # a step that died of a bug: its inputs say so
+            if e.state != "done":
+                self._finish(e, error=_unexpected(self.sched.errors[0], e.name) if self.sched.errors else None)
+
+    def _finish(self, e: _Entry, result: UploadResult | None = None, error: ImgxError | None = None) -> None:
+        with self._lock:
+            if e.state == "done":
+                return
+            e.state = "done"
+            e.result = result
+            if result is None:
+                e.error = error or e.error
+        if self.bar is not None:
+            self.bar.update(1)
+
+    # ---- steps ---------------------------------------------------------------------------------
+    def _apply(self, group: list[_Entry]) -> None:
+        c = self.client
+        live = []
+        for e in group:
+            if e.deadline is None:
+                e.deadline = c.retry.item_deadline()
+            try:
+                if e.src is None:
+                    e.src = load_image(e.source, chunk_size=c.chunk_size, max_download=c.max_download,
+                                       session=c.transport.session)
+                live.append(e)
+            except ImgxError as x:
+                self._finish(e, error=x)
+            except Exception as x:  # noqa: BLE001 - never lose the batch for one input
+                self._finish(e, error=_unexpected(x, e.name))
+        if not live:
+            return
+        calls = Calls()
+        deadline = min(e.deadline for e in live if e.deadline is not None)
+        try:
+            token = c._get_token(calls, deadline=deadline) if c.flavour == "web" else None
+            addrs, token = c._refresh_on_refusal(
+                lambda t: c._apply_many(t, [e.src.size for e in live if e.src], calls, deadline),
+                token, calls, deadline)
+        except ImgxError as x:
+            for e in live:
+                e.calls.extend(calls)
+                self._finish(e, error=x)
+            return
+        except Exception as x:  # noqa: BLE001
+            for e in live:
+                self._finish(e, error=_unexpected(x, e.name))
+            return
+        sess = _Session(live, token, len(live))
+        for e, a in zip(live, addrs, strict=True):
+            e.addr, e.state = a, "new"
+            e.calls.extend(calls)
+        if len(live) == 1:                       # nothing to share: upload and commit in this step
+            self._upload(sess, live[0])
+            return
+        for e in live:
+            self.sched.submit(self._upload, sess, e)
+
+    def _upload(self, sess: _Session, e: _Entry) -> None:
+        try:
+            assert e.addr is not None and e.src is not None
+            self.client._send(e.addr, e.src, sess.token, e.calls, e.deadline)
+            e.state = "sent"
+        except TransportError as x:              # no answer: the bytes may have arrived
+            e.state, e.error = ("failed" if x.kind in ("connect", "tls") else "unknown"), x
+        except ServiceError as x:                # the upload host answered: nothing stored
+            refused = x.code == "UploadSessionExpired" or x.status in (401, 403, 404)
+            e.state, e.error = ("replan" if refused else "failed"), x
+        except ImgxError as x:                   # the file changed or vanished
+            e.state, e.error = "failed", x
+        except Exception as x:  # noqa: BLE001
+            e.state, e.error = "failed", _unexpected(x, e.name)
+        with sess.lock:
+            sess.left -= 1
+            last = sess.left == 0
+        if last:
+            self._commit(sess)
+
+    def _commit(self, sess: _Session) -> None:
+        c = self.client
+        todo = [e for e in sess.entries if e.state in ("sent", "unknown")]
+        if todo:
+            ccalls = Calls()
+            deadline = min(e.deadline for e in todo if e.deadline is not None)
+            pairs = [(e.addr, e.src) for e in todo if e.addr is not None and e.src is not None]
+            outcome: list[UploadResult | ImgxError]
+            try:
+                outcome, sess.token = c._refresh_on_refusal(
+                    lambda t: c._commit_session(t, pairs, ccalls, not self.meta or len(sess.entries) > 1, deadline),
+                    sess.token, ccalls, deadline)
+            except ImgxError as x:
+                outcome = [x] * len(todo)
+            except Exception as x:  # noqa: BLE001
+                outcome = [_unexpected(x, "CommitImageUpload")] * len(todo)
+            for e, res in zip(todo, outcome, strict=True):
+                e.calls.extend(ccalls)
+                if isinstance(res, UploadResult):
+                    self._finish(e, result=UploadResult(res.uri, res.size, res.crc32, res.width, res.height,
+                                                        res.format, e.calls, res.name))
+                elif isinstance(res, UploadError) and res.code == "NotUploaded":
+                    e.state, e.error = "replan", res        # the server says: not received, not committed
+                else:
+                    self._finish(e, error=res)
+        again = []
+        for e in sess.entries:
+            if e.state == "replan" and e.restarts < c.commit_restarts and \
+                    (e.deadline is None or time.monotonic() < e.deadline):
+                e.restarts += 1
+                e.addr = None
+                again.append(e)
+            elif e.state != "done":
+                self._finish(e, error=e.error)
+        if again:
+            self.sched.submit(self._apply, again)
 
 
 _GATEWAY_HINTS = {
@@ -826,6 +942,21 @@ _GATEWAY_HINTS = {
     "InvalidParameter": "a parameter was refused; see the message",
     "MissingAuthenticationToken": "the request was not signed",
 }
+
+
+def _body(src: ImageSource, start: int, length: int, stats: dict) -> Any:
+    """What to send for ``[start, start+length)`` of ``src``: its bytes, or a reader of its file that
+    refuses a file changed, shrunk, grown or deleted since it was loaded (a typed ImageInputError)."""
+    if src.data is not None or src.path is None:
+        return src.reader(start, length, stats=stats)
+    whole = start == 0 and length == src.size
+    try:
+        return CountingReader(src.open, start, length, src.chunk_size, stats, total=src.size,
+                              expect_crc=src.crc32 & 0xFFFFFFFF if whole else None, name=src.name)
+    except OSError as e:
+        raise ImageInputError(f"{src.name} can no longer be read: {e.strerror or e}", code="SourceChanged",
+                              hint="it was deleted, moved or made unreadable after the upload was planned; "
+                                   "nothing was committed for it") from None
 
 
 def _whole(name: str, value: Any, lo: int, hi: int | None, hint: str) -> int:
