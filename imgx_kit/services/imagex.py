@@ -10,9 +10,22 @@ chunked above 20 MiB), for regions ``cn``, ``us`` and ``sg`` (protocols.md §3).
     ...     up.uri, [c.label for c in up.calls]
     ('tos-cn-i-tb4s082cfz/…', ['get_upload_token', 'ApplyImageUpload', 'upload', 'CommitImageUpload'])
 
-Nothing is half-committed: the commit is sent only after the server confirmed the bytes and
-their CRC32, and it is never sent twice for the same object (a commit whose outcome is unknown
-abandons that object and uploads the file again as a new one).
+Nothing is half-committed, and at most one image is committed per input:
+
+* the commit is sent only when every upload of its session has ended, for the objects whose
+  bytes the server confirmed (or may have received: an answer lost on the way);
+* the objects of a session are fixed by ``ApplyImageUpload`` (their StoreUris), so a commit whose
+  answer is lost is sent again **with the same SessionKey and body**, never for a new session;
+  only what the server reported as not received (``UriStatus`` 2001) is uploaded again, in a
+  new session.
+
+Why a repeated commit is safe — the evidence: the CommitImageUpload description of the seeds
+(``seeds/004``, "错误处理最佳实践 / 重试机制") retries ``commitImageUpload`` with the same
+SessionKey on ``InternalServerError``/``ServiceUnavailable``/``RequestTimeout``/``Throttling``;
+the official Go SDK (``volc-sdk-golang`` ``base/client.go`` ``requestThumb``) resends the same
+CommitImageUpload body on send errors and HTTP 5xx when retries are enabled; a session's objects
+are named at Apply, so a commit can only confirm them, not make new ones. The emulator answers a
+repeated commit as it answered the first (the same Uris, ``UriStatus`` 2000 for what it holds).
 """
 from __future__ import annotations
 
@@ -25,7 +38,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..core import presets
@@ -41,7 +54,8 @@ from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after
 from .scheduler import Scheduler, plan_groups
 
-__all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "UploadToken", "ClientConfigError",
+__all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "BatchPlan", "plan_batch", "UploadToken",
+           "ClientConfigError",
            "WEB_REGIONS", "OPENAPI_REGIONS", "CHUNK_THRESHOLD", "PART_SIZE"]
 
 VERSION = "2018-08-01"
@@ -371,16 +385,14 @@ class ImageXClient:
         At most one image is committed per input, even when answers are lost after the server acted
         (see the module docstring)."""
         from tqdm.auto import tqdm
-        srcs = _inputs(sources)
         _whole("concurrency", concurrency, 1, 64, "e.g. concurrency=8")
-        if group is not None:
-            _whole("group", group, 1, 10, "inputs per ApplyImageUpload (UploadNum is 1…10); group=1 "
-                                          "uploads each input on its own")
+        plan = plan_batch(sources, group)
+        srcs = plan.sources
         if concurrency > self.pool:
             self._grow_pool(concurrency)
         t0 = time.perf_counter()
         calls = Calls()
-        entries = [_Entry(i, s, _name_of(s, i)) for i, s in enumerate(srcs)]
+        entries = [_Entry(i, s, name) for i, (s, name) in enumerate(zip(srcs, plan.names, strict=True))]
         with tqdm(total=len(srcs), disable=not progress, unit="file", desc="upload") as bar:
             refused: ImgxError | None = None
             if self.flavour == "web" and srcs:
@@ -393,9 +405,8 @@ class ImageXClient:
                     e.error = refused
                 bar.update(len(entries))
             else:
-                plan = plan_groups(len(entries), group or 10)
                 _Batch(self, entries, Scheduler(concurrency), bar, meta=False).run(
-                    [entries[r.start:r.stop] for r in plan])
+                    [entries[r.start:r.stop] for r in plan.groups])
         items = tuple(e.item() for e in entries)
         return BatchResult(items, calls, time.perf_counter() - t0, self)
 
@@ -942,6 +953,29 @@ _GATEWAY_HINTS = {
     "InvalidParameter": "a parameter was refused; see the message",
     "MissingAuthenticationToken": "the request was not signed",
 }
+
+
+class BatchPlan(NamedTuple):
+    """What :meth:`ImageXClient.upload_many` plans before the first byte moves: the inputs, their
+    display names and the groups (index ranges, one ApplyImageUpload each). Linear in the inputs."""
+
+    sources: list
+    names: list[str]
+    groups: list[range]
+
+
+def plan_batch(sources: Iterable[Any], group: int | None = None) -> BatchPlan:
+    """Plan a batch: check the inputs form a list, name them, split them into groups of ``group``
+    (default 10, ``UploadNum``'s maximum). Nothing is read or sent.
+
+        >>> plan_batch([b"a", b"b", b"c"], group=2).groups
+        [range(0, 2), range(2, 3)]
+    """
+    srcs = _inputs(sources)
+    if group is not None:
+        _whole("group", group, 1, 10, "inputs per ApplyImageUpload (UploadNum is 1…10); group=1 "
+                                      "uploads each input on its own")
+    return BatchPlan(srcs, [_name_of(s, i) for i, s in enumerate(srcs)], plan_groups(len(srcs), group or 10))
 
 
 def _body(src: ImageSource, start: int, length: int, stats: dict) -> Any:

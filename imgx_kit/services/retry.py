@@ -192,7 +192,10 @@ def _seconds(name: str, value: Any, *, positive: bool) -> None:
 
 
 class _Bounds(tenacity.stop.stop_base):
-    """Stop at the item's deadline, and when connections have been refused for ``connect_max_time``."""
+    """Stop at the item's deadline, and when connections have been refused for ``connect_max_time``.
+
+    Time is the larger of the wall clock and the waits slept so far, so an injected ``sleep``
+    (tests) meets the same bounds as a real one."""
 
     def __init__(self, policy: "RetryPolicy", deadline: float | None) -> None:
         self.policy = policy
@@ -200,7 +203,8 @@ class _Bounds(tenacity.stop.stop_base):
         self.refused_since: float | None = None
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        now = time.monotonic()
+        start = retry_state.start_time
+        now = start + max(time.monotonic() - start, retry_state.idle_for)
         wait = retry_state.upcoming_sleep or 0.0
         if self.deadline is not None and now + wait >= self.deadline:
             return True
