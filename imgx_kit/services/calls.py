@@ -37,7 +37,7 @@ from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
 
 __all__ = ["CallRecord", "Calls", "calls_html", "to_har", "Transport", "Exchange", "TransportError",
-           "redact_json", "safe_echo", "SECRET_JSON_KEYS", "log"]
+           "redact_json", "redact_all", "safe_echo", "SECRET_JSON_KEYS", "log"]
 
 log = logging.getLogger("imgx_kit.services")
 
@@ -50,18 +50,57 @@ _PREVIEW = 400
 
 
 def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
-    """A copy of a parsed JSON value with secret keys masked and known secrets replaced."""
+    """A copy of a parsed JSON value with secret keys masked and known secrets replaced.
+
+        >>> redact_json({"a": ["x tok3n-1234 y"], "session_token": "abcdefgh1234"}, ["tok3n-1234"])
+        {'a': ['x tok3…(10 chars) y'], 'session_token': 'abcd…(12 chars)'}
+    """
     secrets = tuple(s for s in secrets if s)
+    strings: list[str] = []
+    shape = _json_shape(obj, strings)
+    cleaned = iter(redact_all(strings, secrets))
+    return _json_fill(shape, cleaned)
+
+
+_STR = object()                                   # where a string of the value goes back
+
+
+def _json_shape(obj: Any, strings: list[str]) -> Any:
+    """A copy of ``obj`` with secret keys masked, long strings summarised and every other string
+    replaced by a marker; those strings are appended to ``strings`` (cleaned in one pass)."""
     if isinstance(obj, dict):
         return {k: (mask(v) if isinstance(v, str) and str(k).lower() in SECRET_JSON_KEYS
-                    else redact_json(v, secrets)) for k, v in obj.items()}
+                    else _json_shape(v, strings)) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [redact_json(v, secrets) for v in obj]
+        return [_json_shape(v, strings) for v in obj]
     if isinstance(obj, str):
         if len(obj) > 4096:                       # base64 images and the like: summarise
             return obj[:64] + f"…({len(obj)} chars)"
-        return redact_text(obj, secrets) if secrets else obj
+        strings.append(obj)
+        return _STR
     return obj
+
+
+def _json_fill(shape: Any, cleaned: Any) -> Any:
+    if shape is _STR:
+        return next(cleaned)
+    if isinstance(shape, dict):
+        return {k: _json_fill(v, cleaned) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_json_fill(v, cleaned) for v in shape]
+    return shape
+
+
+def redact_all(texts: list[str], secrets: tuple[str, ...]) -> list[str]:
+    """``redact_text`` of each text, in one pass over them all (the forms of each secret are
+    derived once per record, not once per header): joined by NUL, which no secret, header or URL
+    holds; texts holding NUL are cleaned one by one."""
+    if not secrets or not texts:
+        return list(texts)
+    if len(texts) == 1 or any("\x00" in t for t in texts):
+        return [redact_text(t, secrets) for t in texts]
+    out = redact_text("\x00".join(texts), secrets).split("\x00")
+    return out if len(out) == len(texts) else [redact_text(t, secrets) for t in texts]
 
 
 def safe_echo(response: Any, status: int | None, secrets: Iterable[str]) -> ServerEcho:
@@ -125,14 +164,24 @@ class CallRecord:
             return body_preview(scrub(clean(text)).encode("utf-8"), _PREVIEW)
 
         raw_body = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-        req_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(headers)))
-        resp_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(response_headers)))
-        pv = clean(preview) if preview is not None else clean_preview(raw_body)
+        req_pairs = redact_headers(_hdr_pairs(headers))
+        resp_pairs = redact_headers(_hdr_pairs(response_headers))
+        # headers, URL, given preview and error: one redaction pass for all of them
+        texts = [v for _, v in req_pairs] + [v for _, v in resp_pairs] + [redact_url(url)]
+        texts += [preview] if preview is not None else []
+        texts += [error] if error else []
+        done = redact_all(texts, sec)
+        nq, nr = len(req_pairs), len(resp_pairs)
+        req_h = tuple((k, v) for (k, _), v in zip(req_pairs, done[:nq], strict=True))
+        resp_h = tuple((k, v) for (k, _), v in zip(resp_pairs, done[nq:nq + nr], strict=True))
+        clean_url = done[nq + nr]
+        pv = done[nq + nr + 1] if preview is not None else clean_preview(raw_body)
+        clean_error = done[-1] if error else None
         resp_preview = clean_preview(content) if json is None and content else ""
-        return cls(method.upper(), clean(redact_url(url)), req_h, pv,
+        return cls(method.upper(), clean_url, req_h, pv,
                    body_size if body_size is not None else len(raw_body), trace, status, resp_h,
                    redact_json(json, sec) if json is not None else None, resp_preview, len(content or b""),
-                   float(elapsed), int(attempt), clean(error) if error else None, label,
+                   float(elapsed), int(attempt), clean_error, label,
                    time.time() if started is None else started)
 
     # ---- convenience -----------------------------------------------------------------------
