@@ -484,14 +484,15 @@ class CountingReader(io.RawIOBase):
     """A read-only stream over ``[start, start+length)`` of a file (opened per instance), which
     counts reads and their largest size: proof that uploads stream in chunks.
 
-    The file must not change under it: a file that is shorter than planned, longer than
-    ``total`` at the end, or whose bytes no longer have the CRC32 ``expect_crc`` raises
-    :class:`~imgx_kit.ImageInputError` (``code="SourceChanged"``) instead of sending a short or
-    different body (a short body would leave the server waiting for bytes that never come)."""
+    The file must not change under it: a file that is shorter than planned, not ``total`` bytes
+    at the end, modified since ``expect_mtime`` (``st_mtime_ns``) or whose bytes no longer have
+    the CRC32 ``expect_crc`` raises :class:`~imgx_kit.ImageInputError` (``code="SourceChanged"``)
+    instead of sending a short or different body (a short body would leave the server waiting for
+    bytes that never come). The server checks the CRC32 of what arrives as well."""
 
     def __init__(self, opener: Callable[[], Any], start: int, length: int, chunk_size: int,
                  stats: dict | None = None, *, total: int | None = None, expect_crc: int | None = None,
-                 name: str = "the file") -> None:
+                 expect_mtime: int | None = None, name: str = "the file") -> None:
         super().__init__()
         self._f = opener()
         self._f.seek(start)
@@ -501,6 +502,7 @@ class CountingReader(io.RawIOBase):
         self.stats = stats if stats is not None else {}
         self._total = total
         self._expect = expect_crc
+        self._mtime = expect_mtime
         self._crc = 0
         self._name = name
 
@@ -533,13 +535,16 @@ class CountingReader(io.RawIOBase):
         return data
 
     def _check_end(self) -> None:
-        if self._total is not None:
+        if self._total is not None or self._mtime is not None:
             try:
-                now = os.fstat(self._f.fileno()).st_size
+                st = os.fstat(self._f.fileno())
+                now, mtime = st.st_size, st.st_mtime_ns
             except (OSError, AttributeError, io.UnsupportedOperation):
-                now = self._total
-            if now != self._total:
+                now, mtime = self._total, self._mtime
+            if self._total is not None and now != self._total:
                 self._changed(f"is {now} bytes now, {self._total} when the upload was planned")
+            if self._mtime is not None and mtime != self._mtime:
+                self._changed("was written to after the upload was planned")
         if self._expect is not None and (self._crc & 0xFFFFFFFF) != self._expect:
             self._changed(f"has other bytes than when the upload was planned (CRC32 {self._crc & 0xFFFFFFFF:08x}, "
                           f"planned {self._expect:08x})")

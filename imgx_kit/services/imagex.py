@@ -358,9 +358,10 @@ class ImageXClient:
     def upload(self, source: Any) -> UploadResult:
         """Upload one image (any input of :func:`~imgx_kit.services.images.load_image`) and commit
         it. Returns an :class:`UploadResult`; errors carry the calls made so far."""
+        stamp = _stamp(source)
         src = load_image(source, chunk_size=self.chunk_size, max_download=self.max_download,
                          session=self.transport.session)
-        entry = _Entry(0, source, src.name, src)
+        entry = _Entry(0, source, src.name, src, stamp=stamp)
         batch = _Batch(self, [entry], Scheduler(1), None, meta=True)
         batch.run([[entry]])
         if entry.result is not None:
@@ -577,24 +578,25 @@ class ImageXClient:
         return f"{scheme}://{addr.host}/{quote(addr.store_uri, safe='/')}"
 
     def _send(self, addr: _Address, src: ImageSource, token: UploadToken | None, calls: Calls,
-              deadline: float | None = None) -> None:
+              deadline: float | None = None, stamp: int | None = None) -> None:
         url = self._upload_url(addr)
         secrets = self._secrets(token) + (addr.auth,)
         if self.flavour == "openapi" and src.size > self.chunk_threshold:
-            self._send_chunked(url, addr, src, secrets, calls, deadline)
+            self._send_chunked(url, addr, src, secrets, calls, deadline, stamp)
             return
         headers = [("Authorization", addr.auth), ("Content-CRC32", src.crc32_hex),
                    ("Content-Type", "application/octet-stream")]
         method = "POST" if self.flavour == "web" else "PUT"
-        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls, deadline)
+        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls, deadline, stamp)
 
     def _put(self, method: str, url: str, headers: list, src: ImageSource, start: int, length: int,
-             crc: int, label: str, secrets: tuple, calls: Calls, deadline: float | None = None) -> dict:
+             crc: int, label: str, secrets: tuple, calls: Calls, deadline: float | None = None,
+             stamp: int | None = None) -> dict:
         req = HttpRequest.build(method, url, headers)
         preview = f"<{length} bytes of {src.format} from {src.name}" + (f" @ {start}" if start else "") + ">"
 
         def once(attempt: int) -> dict:
-            body = _body(src, start, length, self.read_stats)
+            body = _body(src, start, length, self.read_stats, stamp)
             try:
                 ex = self.transport.send(req, label=label, attempt=attempt, body=body, body_size=length,
                                          preview=preview, secrets=secrets, sink=calls,
@@ -657,7 +659,7 @@ class ImageXClient:
         return payload
 
     def _send_chunked(self, url: str, addr: _Address, src: ImageSource, secrets: tuple, calls: Calls,
-                      deadline: float | None = None) -> None:
+                      deadline: float | None = None, stamp: int | None = None) -> None:
         auth = [("Authorization", addr.auth)]
         init_req = HttpRequest.build("PUT", url + "?uploads", auth)
 
@@ -680,7 +682,7 @@ class ImageXClient:
             crcs.append(crc)
             self._put("PUT", f"{url}?{urlencode([('partNumber', str(k)), ('uploadID', upload_id)])}",
                       auth + [("Content-CRC32", f"{crc:08x}")], src, start, length, crc,
-                      f"upload part {k}", secrets, calls, deadline)
+                      f"upload part {k}", secrets, calls, deadline, stamp)
         body = ",".join(f"{k}:{c:08x}" for k, c in enumerate(crcs)).encode()
         merge_req = HttpRequest.build("PUT", f"{url}?{urlencode([('uploadID', upload_id)])}", auth, body)
 
@@ -784,6 +786,7 @@ class _Entry:
     result: UploadResult | None = None
     deadline: float | None = None
     restarts: int = 0
+    stamp: int | None = None     # a file source's mtime when it was loaded
 
     def item(self) -> BatchItem:
         err = self.error
@@ -852,6 +855,7 @@ class _Batch:
                 e.deadline = c.retry.item_deadline()
             try:
                 if e.src is None:
+                    e.stamp = _stamp(e.source)
                     e.src = load_image(e.source, chunk_size=c.chunk_size, max_download=c.max_download,
                                        session=c.transport.session)
                 live.append(e)
@@ -890,7 +894,7 @@ class _Batch:
     def _upload(self, sess: _Session, e: _Entry) -> None:
         try:
             assert e.addr is not None and e.src is not None
-            self.client._send(e.addr, e.src, sess.token, e.calls, e.deadline)
+            self.client._send(e.addr, e.src, sess.token, e.calls, e.deadline, e.stamp)
             e.state = "sent"
         except TransportError as x:              # no answer: the bytes may have arrived
             e.state, e.error = ("failed" if x.kind in ("connect", "tls") else "unknown"), x
@@ -978,15 +982,27 @@ def plan_batch(sources: Iterable[Any], group: int | None = None) -> BatchPlan:
     return BatchPlan(srcs, [_name_of(s, i) for i, s in enumerate(srcs)], plan_groups(len(srcs), group or 10))
 
 
-def _body(src: ImageSource, start: int, length: int, stats: dict) -> Any:
+def _stamp(source: Any) -> int | None:
+    """A local file's ``st_mtime_ns`` taken *before* it is loaded, so that any write during or
+    after the loading read is seen when its bytes are sent; ``None`` for anything else."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "://" not in source[:12]
+                                           and not source[:5].lower() == "data:"):
+        try:
+            return os.stat(source).st_mtime_ns
+        except (OSError, ValueError):
+            return None                       # load_image says what is wrong with it
+    return None
+
+
+def _body(src: ImageSource, start: int, length: int, stats: dict, stamp: int | None = None) -> Any:
     """What to send for ``[start, start+length)`` of ``src``: its bytes, or a reader of its file that
-    refuses a file changed, shrunk, grown or deleted since it was loaded (a typed ImageInputError)."""
+    refuses a file changed, shrunk, grown or deleted since it was loaded (a typed ImageInputError).
+    Same-size rewrites are seen by ``stamp`` (the mtime at loading); the server checks the CRC32."""
     if src.data is not None or src.path is None:
         return src.reader(start, length, stats=stats)
-    whole = start == 0 and length == src.size
     try:
         return CountingReader(src.open, start, length, src.chunk_size, stats, total=src.size,
-                              expect_crc=src.crc32 & 0xFFFFFFFF if whole else None, name=src.name)
+                              expect_mtime=stamp, name=src.name)
     except OSError as e:
         raise ImageInputError(f"{src.name} can no longer be read: {e.strerror or e}", code="SourceChanged",
                               hint="it was deleted, moved or made unreadable after the upload was planned; "
