@@ -154,6 +154,8 @@ class BatchItem:
     source: Any = field(compare=False)
     result: UploadResult | None = None
     error: ImgxError | None = None
+    #: a commit whose outcome is unknown: (token, address, source) to ask again with the same session
+    pending: Any = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -215,19 +217,31 @@ class BatchResult:
         return out
 
     def retry_failed(self, concurrency: int = 8, progress: bool = False) -> "BatchResult":
-        """Upload the failed inputs again; successes are kept; input order is kept."""
+        """Try the failed inputs again; successes are kept; input order is kept.
+
+        An input whose commit outcome was unknown (``CommitUnknown``) is first asked about with
+        its own session — the commit is sent again, which commits nothing twice — and uploaded
+        again only if the server says it never received it. Every other failed input is uploaded
+        again; a token the server refuses (expired, or unknown after a restart) is replaced."""
         if self.client is None:
             raise ClientConfigError("this BatchResult has no client to retry with",
                                     hint="call upload_many again")
         failed = self.failed
         if not failed:
             return self
-        again = self.client.upload_many([it.source for it in failed], concurrency=concurrency,
-                                        progress=progress)
+        t0 = time.perf_counter()
+        pending = [it for it in failed if it.pending is not None]
+        fresh = [it for it in failed if it.pending is None]
         items = list(self.items)
-        for old, new in zip(failed, again.items):
-            items[old.index] = BatchItem(old.index, old.name, old.source, new.result, new.error)
-        return BatchResult(tuple(items), Calls(self.calls + again.calls), self.elapsed + again.elapsed, self.client)
+        for it in self.client._resume(pending, concurrency):
+            items[it.index] = it
+        calls = Calls(self.calls)
+        if fresh:
+            again = self.client.upload_many([it.source for it in fresh], concurrency=concurrency, progress=progress)
+            calls += again.calls
+            for old, new in zip(fresh, again.items, strict=True):
+                items[old.index] = BatchItem(old.index, old.name, old.source, new.result, new.error, new.pending)
+        return BatchResult(tuple(items), calls, self.elapsed + time.perf_counter() - t0, self.client)
 
     def __repr__(self) -> str:
         n, bad = len(self.items), len(self.failed)
@@ -410,6 +424,22 @@ class ImageXClient:
                     [entries[r.start:r.stop] for r in plan.groups])
         items = tuple(e.item() for e in entries)
         return BatchResult(items, calls, time.perf_counter() - t0, self)
+
+    def _resume(self, items: list[BatchItem], concurrency: int = 8) -> list[BatchItem]:
+        """Items whose commit outcome was unknown, asked about again with their own sessions."""
+        if not items:
+            return []
+        sessions: dict[str, _Session] = {}
+        entries = []
+        for it in items:
+            token, addr, src = it.pending
+            e = _Entry(it.index, it.source, it.name, src, addr=addr, calls=Calls(it.calls), state="unknown",
+                       deadline=self.retry.item_deadline(), pending=None)
+            entries.append(e)
+            sess = sessions.setdefault(addr.session_key, _Session([], token, 0))
+            sess.entries.append(e)
+        _Batch(self, entries, Scheduler(min(concurrency, len(sessions))), None, meta=False).resume(list(sessions.values()))
+        return [e.item() for e in entries]
 
     def _grow_pool(self, n: int) -> None:
         from .calls import _Adapter
@@ -787,6 +817,7 @@ class _Entry:
     deadline: float | None = None
     restarts: int = 0
     stamp: int | None = None     # a file source's mtime when it was loaded
+    pending: tuple | None = None  # (token, address, source) of a commit whose outcome is unknown
 
     def item(self) -> BatchItem:
         err = self.error
@@ -795,7 +826,8 @@ class _Entry:
                               hint="this is a bug in imgx-kit; please report it with the calls")
         if isinstance(err, ServiceError):
             err.calls = list(self.calls)
-        return BatchItem(self.index, self.name, self.source, self.result, err if self.result is None else None)
+        return BatchItem(self.index, self.name, self.source, self.result, err if self.result is None else None,
+                         self.pending if self.result is None else None)
 
 
 @dataclass(eq=False)
@@ -834,6 +866,12 @@ class _Batch:
         for e in self.entries:                      # a step that died of a bug: its inputs say so
             if e.state != "done":
                 self._finish(e, error=_unexpected(self.sched.errors[0], e.name) if self.sched.errors else None)
+
+    def resume(self, sessions: list[_Session]) -> None:
+        """Commit ``sessions`` again (their entries' outcomes were unknown), then as :meth:`run`."""
+        for sess in sessions:
+            self.sched.submit(self._commit, sess)
+        self.run([])
 
     def _finish(self, e: _Entry, result: UploadResult | None = None, error: ImgxError | None = None) -> None:
         with self._lock:
@@ -935,6 +973,8 @@ class _Batch:
                 elif isinstance(res, UploadError) and res.code == "NotUploaded":
                     e.state, e.error = "replan", res        # the server says: not received, not committed
                 else:
+                    if isinstance(res, UploadError) and res.code == "CommitUnknown":
+                        e.pending = (sess.token, e.addr, e.src)   # ask again later, never upload again
                     self._finish(e, error=res)
         again = []
         for e in sess.entries:

@@ -67,3 +67,40 @@ def test_retry_failed_after_a_restart_with_new_tokens():
             assert second.state.slot(it.result.uri).data == data
     finally:
         second.stop()
+
+
+def test_commit_outcome_unknown_is_asked_again_not_uploaded_again():
+    """Every commit answer is lost after the server committed (the client never hears back), and
+    the retries run out: the inputs fail with CommitUnknown. retry_failed() sends the same
+    sessions' commits again — no new Apply, no new upload — and each image is committed once."""
+    from collections import Counter
+    import zlib
+
+    from .test_batch_faults import committed_crcs
+    srcs = [make_png(9, 9, seed=300 + i) for i in range(25)]
+    with ik.emulator.running(seed=5) as emu:
+        ix = ik.ImageXClient.jimeng(sessionid=emu.demo_sessionid, endpoints=emu.endpoints,
+                                    retry=RetryPolicy(max_attempts=3, sleep=lambda s: None))
+        real_send = ix.transport.send
+        lose = [True]
+
+        def send(req, **kw):
+            ex = real_send(req, **kw)                # the server acts …
+            if kw.get("label") == "CommitImageUpload" and lose[0]:
+                raise TransportError("CommitImageUpload failed: connection reset by the server", kind="reset",
+                                     record=ex.record)   # … and its answer is lost on the way back
+            return ex
+
+        ix.transport.send = send
+        batch = ix.upload_many(srcs, concurrency=4, progress=False)
+        assert len(batch.failed) == 25
+        assert {it.error.code for it in batch} == {"CommitUnknown"}
+        assert all(it.pending is not None for it in batch)
+        lose[0] = False
+        again = batch.retry_failed()
+        assert again.ok, again
+        old = {id(c) for c in batch.all_calls}
+        new_calls = [c for it in again for c in it.calls if id(c) not in old]
+        assert {c.label for c in new_calls} == {"CommitImageUpload"}          # asked, not uploaded again
+        want = Counter(f"{zlib.crc32(d) & 0xFFFFFFFF:08x}" for d in srcs)
+        assert committed_crcs(emu) == want
