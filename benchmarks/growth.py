@@ -75,7 +75,7 @@ def _tiny_files(folder: Path, n: int) -> list[Path]:
 
 
 def end_to_end(args: argparse.Namespace) -> None:
-    from upload import EmulatorProcess        # benchmarks/upload.py: the emulator in a child process
+    from upload import EmulatorProcess  # benchmarks/upload.py: the emulator in a child process
     sizes = [10, 1_000, 10_000]
     with tempfile.TemporaryDirectory(prefix="imgx-growth-") as tmp, EmulatorProcess() as emu:
         files = {}

@@ -536,6 +536,8 @@ class CountingReader(io.RawIOBase):
 
     def _check_end(self) -> None:
         if self._total is not None or self._mtime is not None:
+            now: int | None
+            mtime: int | None
             try:
                 st = os.fstat(self._f.fileno())
                 now, mtime = st.st_size, st.st_mtime_ns

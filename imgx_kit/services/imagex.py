@@ -413,11 +413,11 @@ class ImageXClient:
             if self.flavour == "web" and srcs:
                 try:
                     self._get_token(calls, deadline=self.retry.item_deadline())
-                except ImgxError as e:                 # no token: every input fails with the reason
-                    refused = e
+                except ImgxError as x:                 # no token: every input fails with the reason
+                    refused = x
             if refused is not None:
-                for e in entries:
-                    e.error = refused
+                for entry in entries:
+                    entry.error = refused
                 bar.update(len(entries))
             else:
                 _Batch(self, entries, Scheduler(concurrency), bar, meta=False).run(
@@ -640,7 +640,7 @@ class ImageXClient:
 
     def _upload_answer(self, ex: Exchange, crc: int | None) -> dict:
         doc = ex.json if isinstance(ex.json, dict) else {}
-        err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+        err: dict = doc.get("error") if isinstance(doc.get("error"), dict) else {}  # type: ignore[assignment]
         code = doc.get("code") or err.get("error_code") or None
         msg = doc.get("message") or err.get("message") or None
         logid = ex.headers.get("X-Tt-Logid")
@@ -1026,7 +1026,7 @@ def _stamp(source: Any) -> int | None:
     """A local file's ``st_mtime_ns`` taken *before* it is loaded, so that any write during or
     after the loading read is seen when its bytes are sent; ``None`` for anything else."""
     if isinstance(source, os.PathLike) or (isinstance(source, str) and "://" not in source[:12]
-                                           and not source[:5].lower() == "data:"):
+                                           and source[:5].lower() != "data:"):
         try:
             return os.stat(source).st_mtime_ns
         except (OSError, ValueError):

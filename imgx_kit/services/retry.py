@@ -89,6 +89,7 @@ class _Wait(tenacity.wait.wait_base):
 
     def __init__(self, policy: "RetryPolicy") -> None:
         self.policy = policy
+        self.backoff: tenacity.wait.wait_base
         if policy.jitter:
             self.backoff = wait_random_exponential(multiplier=policy.base, max=policy.cap)
         else:

@@ -53,7 +53,7 @@ def test_cut_answers_commit_each_source_exactly_once(flavour, tmp_path):
         ix = client(emu, flavour, retry=RetryPolicy(max_attempts=12, sleep=waits.append))
         rule = emu.faults.add("*", truncate=True, rate=0.25)
         batch = ix.upload_many(paths, concurrency=8, progress=False)
-        fired = [r for r in emu.faults.rules if r.route == "*"][0].fired
+        fired = next(r for r in emu.faults.rules if r.route == "*").fired
         emu.faults.clear()
         got = committed_crcs(emu)
         stored = {it.result.uri: emu.state.slot(it.result.uri).data for it in batch if it.ok}

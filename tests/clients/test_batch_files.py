@@ -90,7 +90,7 @@ def test_deleted_before_its_group_is_loaded(tmp_path, emu):
 
 def test_an_unexpected_error_in_one_input_is_kept_in_the_result(tmp_path, emu, monkeypatch):
     """A bug hit by one input (here: an exception no step expects) never loses the batch."""
-    datas, paths = _files(tmp_path, 12, seed=7700)
+    _, paths = _files(tmp_path, 12, seed=7700)
     real = imagex_mod.load_image
 
     def boom(source, **kw):

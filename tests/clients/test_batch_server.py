@@ -73,8 +73,8 @@ def test_commit_outcome_unknown_is_asked_again_not_uploaded_again():
     """Every commit answer is lost after the server committed (the client never hears back), and
     the retries run out: the inputs fail with CommitUnknown. retry_failed() sends the same
     sessions' commits again — no new Apply, no new upload — and each image is committed once."""
-    from collections import Counter
     import zlib
+    from collections import Counter
 
     from .test_batch_faults import committed_crcs
     srcs = [make_png(9, 9, seed=300 + i) for i in range(25)]
