@@ -48,7 +48,7 @@ def test_scheduler_bounds_the_steps_in_flight():
         with lock:
             live[0] += 1
             peak[0] = max(peak[0], live[0])
-        time.sleep(0.005)
+        time.sleep(0.02)
         with lock:
             live[0] -= 1
         if k < 40:
@@ -58,7 +58,7 @@ def test_scheduler_bounds_the_steps_in_flight():
     for k in range(8):
         s.submit(step, k)
     s.wait()
-    assert peak[0] == 4
+    assert 2 <= peak[0] <= 4                 # never more than concurrency, and really in parallel
 
 
 @pytest.mark.parametrize("kw", [
