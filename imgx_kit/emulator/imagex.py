@@ -162,7 +162,10 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
         results.append({"Uri": uri, "UriStatus": 2000 if done else 2001})
         if done and not skip:
             plugin.append(image_meta(uri, slot.data))  # type: ignore[union-attr,arg-type]
+    # a repeated Commit of a session answers as the first did and commits nothing new: its objects
+    # were fixed at Apply (the evidence is in imgx_kit/services/imagex.py's docstring)
     sess.committed = True
+    sess.committed_uris.update(r["Uri"] for r in results if r["UriStatus"] == 2000)
     rid = request_id(ctx.now)
     result: dict = {"RequestId": rid, "Results": results}
     if not skip:

@@ -85,6 +85,7 @@ class UploadSession:
     store_uris: list[str]
     expires_at: datetime
     committed: bool = False
+    committed_uris: set[str] = field(default_factory=set)    # what a commit confirmed (UriStatus 2000)
 
 
 class State:

@@ -18,8 +18,10 @@ import html
 import io
 import json
 import logging
+import os
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
@@ -29,13 +31,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
-from ..core.errors import ServiceError
+from ..core.errors import ImageInputError, ServiceError
 from ..core.redact import mask, redact_headers, redact_text, redact_url, scrub
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
 
 __all__ = ["CallRecord", "Calls", "calls_html", "to_har", "Transport", "Exchange", "TransportError",
-           "redact_json", "safe_echo", "SECRET_JSON_KEYS", "log"]
+           "redact_json", "redact_all", "safe_echo", "SECRET_JSON_KEYS", "log"]
 
 log = logging.getLogger("imgx_kit.services")
 
@@ -48,18 +50,57 @@ _PREVIEW = 400
 
 
 def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
-    """A copy of a parsed JSON value with secret keys masked and known secrets replaced."""
+    """A copy of a parsed JSON value with secret keys masked and known secrets replaced.
+
+        >>> redact_json({"a": ["x tok3n-1234 y"], "session_token": "abcdefgh1234"}, ["tok3n-1234"])
+        {'a': ['x tok3…(10 chars) y'], 'session_token': 'abcd…(12 chars)'}
+    """
     secrets = tuple(s for s in secrets if s)
+    strings: list[str] = []
+    shape = _json_shape(obj, strings)
+    cleaned = iter(redact_all(strings, secrets))
+    return _json_fill(shape, cleaned)
+
+
+_STR = object()                                   # where a string of the value goes back
+
+
+def _json_shape(obj: Any, strings: list[str]) -> Any:
+    """A copy of ``obj`` with secret keys masked, long strings summarised and every other string
+    replaced by a marker; those strings are appended to ``strings`` (cleaned in one pass)."""
     if isinstance(obj, dict):
         return {k: (mask(v) if isinstance(v, str) and str(k).lower() in SECRET_JSON_KEYS
-                    else redact_json(v, secrets)) for k, v in obj.items()}
+                    else _json_shape(v, strings)) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [redact_json(v, secrets) for v in obj]
+        return [_json_shape(v, strings) for v in obj]
     if isinstance(obj, str):
         if len(obj) > 4096:                       # base64 images and the like: summarise
             return obj[:64] + f"…({len(obj)} chars)"
-        return redact_text(obj, secrets) if secrets else obj
+        strings.append(obj)
+        return _STR
     return obj
+
+
+def _json_fill(shape: Any, cleaned: Any) -> Any:
+    if shape is _STR:
+        return next(cleaned)
+    if isinstance(shape, dict):
+        return {k: _json_fill(v, cleaned) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_json_fill(v, cleaned) for v in shape]
+    return shape
+
+
+def redact_all(texts: list[str], secrets: tuple[str, ...]) -> list[str]:
+    """``redact_text`` of each text, in one pass over them all (the forms of each secret are
+    derived once per record, not once per header): joined by NUL, which no secret, header or URL
+    holds; texts holding NUL are cleaned one by one."""
+    if not secrets or not texts:
+        return list(texts)
+    if len(texts) == 1 or any("\x00" in t for t in texts):
+        return [redact_text(t, secrets) for t in texts]
+    out = redact_text("\x00".join(texts), secrets).split("\x00")
+    return out if len(out) == len(texts) else [redact_text(t, secrets) for t in texts]
 
 
 def safe_echo(response: Any, status: int | None, secrets: Iterable[str]) -> ServerEcho:
@@ -123,14 +164,24 @@ class CallRecord:
             return body_preview(scrub(clean(text)).encode("utf-8"), _PREVIEW)
 
         raw_body = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-        req_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(headers)))
-        resp_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(response_headers)))
-        pv = clean(preview) if preview is not None else clean_preview(raw_body)
+        req_pairs = redact_headers(_hdr_pairs(headers))
+        resp_pairs = redact_headers(_hdr_pairs(response_headers))
+        # headers, URL, given preview and error: one redaction pass for all of them
+        texts = [v for _, v in req_pairs] + [v for _, v in resp_pairs] + [redact_url(url)]
+        texts += [preview] if preview is not None else []
+        texts += [error] if error else []
+        done = redact_all(texts, sec)
+        nq, nr = len(req_pairs), len(resp_pairs)
+        req_h = tuple((k, v) for (k, _), v in zip(req_pairs, done[:nq], strict=True))
+        resp_h = tuple((k, v) for (k, _), v in zip(resp_pairs, done[nq:nq + nr], strict=True))
+        clean_url = done[nq + nr]
+        pv = done[nq + nr + 1] if preview is not None else clean_preview(raw_body)
+        clean_error = done[-1] if error else None
         resp_preview = clean_preview(content) if json is None and content else ""
-        return cls(method.upper(), clean(redact_url(url)), req_h, pv,
+        return cls(method.upper(), clean_url, req_h, pv,
                    body_size if body_size is not None else len(raw_body), trace, status, resp_h,
                    redact_json(json, sec) if json is not None else None, resp_preview, len(content or b""),
-                   float(elapsed), int(attempt), clean(error) if error else None, label,
+                   float(elapsed), int(attempt), clean_error, label,
                    time.time() if started is None else started)
 
     # ---- convenience -----------------------------------------------------------------------
@@ -431,10 +482,17 @@ def _classify(e: requests.RequestException) -> tuple[str, str]:
 
 class CountingReader(io.RawIOBase):
     """A read-only stream over ``[start, start+length)`` of a file (opened per instance), which
-    counts reads and their largest size: proof that uploads stream in chunks."""
+    counts reads and their largest size: proof that uploads stream in chunks.
+
+    The file must not change under it: a file that is shorter than planned, not ``total`` bytes
+    at the end, modified since ``expect_mtime`` (``st_mtime_ns``) or whose bytes no longer have
+    the CRC32 ``expect_crc`` raises :class:`~imgx_kit.ImageInputError` (``code="SourceChanged"``)
+    instead of sending a short or different body (a short body would leave the server waiting for
+    bytes that never come). The server checks the CRC32 of what arrives as well."""
 
     def __init__(self, opener: Callable[[], Any], start: int, length: int, chunk_size: int,
-                 stats: dict | None = None) -> None:
+                 stats: dict | None = None, *, total: int | None = None, expect_crc: int | None = None,
+                 expect_mtime: int | None = None, name: str = "the file") -> None:
         super().__init__()
         self._f = opener()
         self._f.seek(start)
@@ -442,6 +500,11 @@ class CountingReader(io.RawIOBase):
         self._len = length
         self.chunk_size = chunk_size
         self.stats = stats if stats is not None else {}
+        self._total = total
+        self._expect = expect_crc
+        self._mtime = expect_mtime
+        self._crc = 0
+        self._name = name
 
     def __len__(self) -> int:
         return self._len
@@ -457,12 +520,40 @@ class CountingReader(io.RawIOBase):
             return b""
         n = self.chunk_size if n is None or n < 0 else min(n, self.chunk_size)
         data = self._f.read(min(n, self._left))
+        if not data:
+            self._changed(f"is shorter than when the upload was planned ({self._len - self._left} of "
+                          f"{self._len} bytes read)")
         self._left -= len(data)
+        if self._expect is not None:
+            self._crc = zlib.crc32(data, self._crc)
+        if self._left <= 0:
+            self._check_end()
         st = self.stats
         st["reads"] = st.get("reads", 0) + 1
         st["max_read"] = max(st.get("max_read", 0), len(data))
         st["bytes"] = st.get("bytes", 0) + len(data)
         return data
+
+    def _check_end(self) -> None:
+        if self._total is not None or self._mtime is not None:
+            now: int | None
+            mtime: int | None
+            try:
+                st = os.fstat(self._f.fileno())
+                now, mtime = st.st_size, st.st_mtime_ns
+            except (OSError, AttributeError, io.UnsupportedOperation):
+                now, mtime = self._total, self._mtime
+            if self._total is not None and now != self._total:
+                self._changed(f"is {now} bytes now, {self._total} when the upload was planned")
+            if self._mtime is not None and mtime != self._mtime:
+                self._changed("was written to after the upload was planned")
+        if self._expect is not None and (self._crc & 0xFFFFFFFF) != self._expect:
+            self._changed(f"has other bytes than when the upload was planned (CRC32 {self._crc & 0xFFFFFFFF:08x}, "
+                          f"planned {self._expect:08x})")
+
+    def _changed(self, what: str) -> None:
+        raise ImageInputError(f"{self._name} changed during the upload: it {what}", code="SourceChanged",
+                              hint="nothing was committed for it; upload it again once it is no longer being written")
 
     def readinto(self, b) -> int:  # type: ignore[override]
         data = self.read(len(b))
