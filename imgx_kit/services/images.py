@@ -11,8 +11,8 @@ and size are computed while reading in chunks, so a large file is never read who
     >>> src.format, src.width, src.height, len(src.crc32_hex)
     ('png', 6, 4, 8)
 
-Masks (``load_mask``) accept bool or 0/255 arrays, PIL images, paths and bytes; they are checked
-against the image size and for binarity (0 = keep, 255 = repaint).
+Masks (``load_mask``) accept arrays, PIL images, paths and bytes (PNG or JPEG); they are checked
+against the image size and read by the one mask rule of :mod:`imgx_kit.services.masks`.
 """
 from __future__ import annotations
 
@@ -512,23 +512,22 @@ def load_pil(src: Any, **kw) -> tuple[Image.Image, ImageSource]:
 
 
 def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
-    """A ``bool`` H×W mask (True = repaint) from a bool/0–255 array, PIL image, path, bytes or
-    data URI, checked against the image ``size`` (width, height) and for binarity."""
+    """A ``bool`` H×W mask (True = repaint) from an array, PIL image, path, bytes or data URI
+    (PNG or JPEG), checked against the image ``size`` (width, height) and read by the one mask
+    rule :func:`~imgx_kit.services.masks.binary_mask` (grey or R=G=B within JPEG tolerance,
+    binarised at half scale)."""
+    from .masks import binary_mask
+
     if not (isinstance(size, (tuple, list)) and len(size) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
         raise ImageInputError(f"size={size!r:.40} is not a (width, height) pair of whole numbers",
                               hint="pass the image's size, e.g. load_mask(mask, image.size)")
     w, h = size
     if isinstance(mask, np.ndarray):
-        arr = mask
-        if arr.ndim == 3 and arr.shape[2] in (3, 4):
-            arr = _gray_of(arr[..., :3], "mask array")
-        elif arr.ndim == 3 and arr.shape[2] == 1:
-            arr = arr[..., 0]
-        if arr.ndim != 2:
+        if mask.ndim == 3 and mask.shape[2] in (1, 3, 4) or mask.ndim == 2:
+            got = (mask.shape[1], mask.shape[0])
+        else:
             raise ImageInputError(f"the mask array has shape {mask.shape}", hint="use an H×W array (bool or 0/255)")
-        if arr.dtype != bool and not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-            raise ImageInputError(f"the mask array has dtype {arr.dtype}", hint="use bool, or uint8 with 0 and 255 only")
     else:
         if isinstance(mask, Image.Image):
             im = mask
@@ -539,41 +538,11 @@ def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
                                   hint="pass a bool or 0/255 numpy array, a PIL image, a path or PNG bytes")
         if im.width <= 0 or im.height <= 0:
             raise ImageInputError(f"the mask is {im.width}x{im.height}", hint="a mask needs at least one pixel")
-        arr = _mask_pixels(im)
-    if arr.shape != (h, w):
-        raise ImageInputError(f"the mask is {arr.shape[1]}x{arr.shape[0]} but the image is {w}x{h}",
+        got, mask = im.size, im
+    if got != (w, h):
+        raise ImageInputError(f"the mask is {got[0]}x{got[1]} but the image is {w}x{h}",
                               hint="draw the mask on the same image, or resize it with nearest-neighbour")
-    if arr.dtype == bool:
-        return arr.copy()
-    vals = set(np.unique(arr).tolist())
-    for on in (255, 1, 0xFFFF):                # 8-bit, 0/1 and 16-bit masks
-        if vals <= {0, on}:
-            return arr == on
-    bad = int(np.count_nonzero((arr != 0) & (arr != 255)))
-    raise ImageInputError(f"the mask is not binary: {bad} pixels are neither 0 nor 255",
-                          hint="threshold it, e.g. mask > 127 (white = area to repaint)")
-
-
-def _mask_pixels(im: Image.Image) -> np.ndarray:
-    """The single channel of a mask image (colour masks must be grey; alpha is ignored)."""
-    if im.mode in ("RGB", "RGBA", "RGBa", "RGBX", "P", "PA"):
-        return _gray_of(np.asarray(im.convert("RGB")), "mask image")
-    if im.mode in ("LA", "La"):
-        return np.asarray(im.getchannel("L"))
-    if im.mode in ("L", "1") or im.mode.startswith("I") or im.mode == "F":
-        return np.asarray(im)                  # the values as they are: 0/255, 0/1 or bool
-    try:
-        return np.asarray(im.convert("L"))     # CMYK, YCbCr, HSV
-    except ValueError:
-        raise ImageInputError(f"a mask in mode {im.mode} cannot be read",
-                              hint="give the mask as an 'L' image or a bool array (white = repaint)") from None
-
-
-def _gray_of(rgb: np.ndarray, what: str) -> np.ndarray:
-    if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
-        raise ImageInputError(f"the {what} is coloured (R, G and B differ)",
-                              hint="a mask is single-channel: white (255) = repaint, black (0) = keep")
-    return rgb[..., 0]
+    return binary_mask(mask, error=ImageInputError)
 
 
 def mask_png(mask: np.ndarray) -> bytes:

@@ -149,11 +149,11 @@ def test_masks():
 
 @pytest.mark.parametrize("mask,match", [
     (np.zeros((10, 21), bool), "mask is 21x10 but the image is 20x10"),
-    (np.full((10, 20), 128, np.uint8), "not binary: 200 pixels"),
+    (np.full((10, 20), 70000, np.int32), "values 70000…70000, outside 0…65535"),
     (np.dstack([np.zeros((10, 20), np.uint8), np.full((10, 20), 255, np.uint8), np.zeros((10, 20), np.uint8)]), "coloured"),
     ("/definitely/not/here.png", "no such file"),
     (3.5, "cannot use a float as a mask"),
-], ids=["size", "non-binary", "colour", "missing", "type"])
+], ids=["size", "out-of-range", "colour", "missing", "type"])
 def test_bad_masks(mask, match):
     with pytest.raises(ik.ImageInputError, match=match):
         load_mask(mask, (20, 10))
