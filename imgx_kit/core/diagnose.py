@@ -35,6 +35,7 @@ from . import canonical as C
 from .credentials import Credentials
 from .echo import ServerEcho, parse_echo
 from .errors import DiagnoseError, ImgxError
+from .jsontext import loads_bounded
 from .keys import sign_string
 from .oss_sign import V1_QUERY_AUTH
 from .redact import mask_access_key, redact_header_value, redact_text, redact_url, redact_headers, secret_values
@@ -938,8 +939,8 @@ def _body_variants(m: _V4) -> Iterator[tuple[str, str, dict, str]]:
     sha_name = sc.content_sha_header.lower()
     bodies: list[tuple[bytes, str]] = [(b"", "an empty body")]
     try:
-        doc = json.loads(req.body) if req.body else None
-    except (ValueError, UnicodeDecodeError):
+        doc = loads_bounded(req.body, error=DiagnoseError) if req.body else None
+    except (ValueError, UnicodeDecodeError, DiagnoseError):
         doc = None
     if doc is not None:
         for seps, sk_, what in (((",", ":"), False, "compact JSON"), ((", ", ": "), False, "JSON with spaces"),

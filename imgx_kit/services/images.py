@@ -20,6 +20,7 @@ import base64
 import binascii
 import io
 import os
+import stat
 import tempfile
 import warnings
 import weakref
@@ -38,7 +39,7 @@ from ..core.redact import redact_url
 from .calls import CountingReader
 
 __all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
-           "valid_timeout", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
+           "valid_timeout", "read_file_capped", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
 
 DEFAULT_CHUNK = 1 << 20             # bytes per read
 DEFAULT_MAX_DOWNLOAD = 100 << 20    # URL download cap
@@ -210,7 +211,7 @@ def load_image(src: Any, *, chunk_size: int = DEFAULT_CHUNK, max_download: int =
     if isinstance(src, np.ndarray):
         return _from_bytes(_encode_pil(_array_to_pil(src, "image")), "numpy array", chunk_size)
     if hasattr(src, "read"):
-        return _from_stream(src, chunk_size)
+        return _from_stream(src, chunk_size, max_download)
     raise ImageInputError(f"cannot use a {type(src).__name__} as an image", hint=f"pass {INPUT_KINDS}")
 
 
@@ -271,6 +272,41 @@ def _from_path(p: Path, chunk_size: int) -> ImageSource:
     return ImageSource(name, size, crc & 0xFFFFFFFF, fmt, w, h, None, str(p), chunk_size)
 
 
+def read_file_capped(path: Any, cap: int, *, what: str = "image file") -> bytes:
+    """The bytes of the regular file ``path``, at most ``cap + 1`` of them (so the caller can say
+    "over the limit" without reading a huge file whole). Pipes, devices and directories are
+    refused before they are opened (opening a FIFO would block).
+
+        >>> read_file_capped("/dev/zero", 10)
+        Traceback (most recent call last):
+        ...
+        imgx_kit.core.errors.ImageInputError: /dev/zero is not a regular file (a device, pipe or socket) — pass the path of an image file, or its bytes
+    """
+    try:
+        shown = os.fspath(path)
+    except TypeError:
+        raise ImageInputError(f"{what} path must be a str or Path, not {type(path).__name__}") from None
+    shown = str(shown)[:200]
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ImageInputError(f"{shown} is a directory, not an {what}", hint="pass the path of one image file")
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageInputError(f"{shown} is not a regular file (a device, pipe or socket)",
+                                  hint="pass the path of an image file, or its bytes")
+        with open(path, "rb") as f:
+            return f.read(cap + 1)
+    except ImageInputError:
+        raise
+    except FileNotFoundError:
+        raise ImageInputError(f"no such file: {shown}", hint="check the path") from None
+    except PermissionError:
+        raise ImageInputError(f"{shown} cannot be read (permission denied)", hint="check the file's permissions") from None
+    except (OSError, ValueError) as e:          # a name too long, a NUL in the name, a loop of links …
+        raise ImageInputError(f"cannot read {what} {shown!r}: {getattr(e, 'strerror', None) or e}",
+                              hint="check the path") from None
+
+
 def _from_bytes(data: bytes, name: str, chunk_size: int) -> ImageSource:
     fmt, w, h = _inspect(name, data[:32], data[-_TAIL:], len(data), lambda: io.BytesIO(data))
     return ImageSource(name, len(data), zlib.crc32(data) & 0xFFFFFFFF, fmt, w, h, data, None, chunk_size)
@@ -306,6 +342,14 @@ class _Spool:
         else:
             self.buf += b
 
+    def discard(self) -> None:
+        """Close and remove the temporary file (on every failure path)."""
+        if self.file is not None:
+            self.file.close()
+        if self.path is not None:
+            _unlink(self.path)
+        self.buf = bytearray()
+
     def finish(self, name: str, chunk_size: int) -> ImageSource:
         if self.file is None:
             return _from_bytes(bytes(self.buf), name, chunk_size)
@@ -323,26 +367,35 @@ def _unlink(path: str) -> None:
         pass
 
 
-def _from_stream(f: Any, chunk_size: int) -> ImageSource:
+def _from_stream(f: Any, chunk_size: int, cap: int = DEFAULT_MAX_DOWNLOAD) -> ImageSource:
+    """Read a stream to its end, at most ``cap`` bytes (``max_download``): a stream without an end
+    (``/dev/zero``, a socket) fails with a clear error instead of filling the disk."""
     name = Path(str(getattr(f, "name", "") or "file object")).name or "file object"
     mode = getattr(f, "mode", "rb")
     if isinstance(f, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode and mode):
         raise ImageInputError(f"{name} is open in text mode", hint="open the file with open(path, 'rb')")
     sp = _Spool()
-    while True:
-        try:
-            b = f.read(chunk_size)
-        except (OSError, ValueError) as e:
-            raise ImageInputError(f"reading {name} failed: {e}", hint="pass an open, readable binary file") from None
-        if not b:
-            break
-        if isinstance(b, str):
-            raise ImageInputError(f"{name} returned text, not bytes", hint="open the file with open(path, 'rb')")
-        if not isinstance(b, (bytes, bytearray, memoryview)):
-            raise ImageInputError(f"{name}.read() returned {type(b).__name__}, not bytes",
-                                  hint="pass an open binary file, or the image's bytes")
-        sp.write(bytes(b))
-    return sp.finish(name, chunk_size)
+    try:
+        while True:
+            try:
+                b = f.read(chunk_size)
+            except (OSError, ValueError) as e:
+                raise ImageInputError(f"reading {name} failed: {e}", hint="pass an open, readable binary file") from None
+            if not b:
+                break
+            if isinstance(b, str):
+                raise ImageInputError(f"{name} returned text, not bytes", hint="open the file with open(path, 'rb')")
+            if not isinstance(b, (bytes, bytearray, memoryview)):
+                raise ImageInputError(f"{name}.read() returned {type(b).__name__}, not bytes",
+                                      hint="pass an open binary file, or the image's bytes")
+            sp.write(bytes(b))
+            if sp.size > cap:
+                raise ImageInputError(f"{name} gave more than {cap} bytes and did not end",
+                                      hint="pass a file of one image (or raise max_download=…)")
+        return sp.finish(name, chunk_size)
+    except BaseException:
+        sp.discard()                       # the temporary file goes now, not when collected
+        raise
 
 
 def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float) -> ImageSource:
@@ -370,9 +423,17 @@ def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float)
                     raise ImageInputError(f"{shown} is over the download cap of {cap} bytes",
                                           hint="raise max_download=… or download the file yourself")
         except requests.RequestException as e:
+            sp.discard()
             raise ImageInputError(f"downloading {shown} broke off: {type(e).__name__}") from None
+        except BaseException:
+            sp.discard()
+            raise
     name = Path(url.split("?", 1)[0]).name or "download"
-    return sp.finish(name, chunk_size)
+    try:
+        return sp.finish(name, chunk_size)
+    except BaseException:
+        sp.discard()
+        raise
 
 
 def _data_uri(text: str) -> bytes:
@@ -440,7 +501,13 @@ def _encode_pil(im: Image.Image) -> bytes:
     if im.width <= 0 or im.height <= 0:
         raise ImageInputError(f"the PIL image is {im.width}x{im.height}", hint="an image needs at least one pixel")
     buf = io.BytesIO()
-    _pngable(im).save(buf, "PNG", compress_level=1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            _pngable(im).save(buf, "PNG", compress_level=1)
+    except (OSError, SyntaxError, EOFError, ValueError) as e:     # a truncated file behind Image.open
+        raise ImageInputError(f"the PIL image does not decode ({type(e).__name__}: {str(e)[:80]})",
+                              hint="the file it was opened from is truncated or corrupt; export it again") from None
     return buf.getvalue()
 
 

@@ -10,6 +10,7 @@ from urllib.parse import quote_plus
 
 from ..errors import CaptureError, RequestError
 from ..redact import redact_url
+from ..jsontext import loads_bounded
 from ..request import HttpRequest
 from ._common import CaptureParse, _digits, _whole_characters
 
@@ -38,7 +39,7 @@ def _load_har(har: Any) -> dict:
         raise CaptureError(f"from_har takes a dict, JSON text or a path, not {type(har).__name__}",
                            hint="e.g. from_har('session.har', url_contains='ApplyImageUpload')")
     try:
-        doc = json.loads(har)
+        doc = loads_bounded(har, what="the HAR", error=CaptureError)
     except json.JSONDecodeError as e:
         raise CaptureError(f"the HAR is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
                            hint="export it again (Network panel → Save all as HAR / Export HAR)") from None
