@@ -10,12 +10,15 @@ through these functions::
 """
 from __future__ import annotations
 
+import base64
 import re
+from functools import lru_cache
 from typing import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 __all__ = ["mask", "mask_access_key", "is_secret_header", "redact_header_value", "redact_headers",
-           "redact_url", "redact_text", "secret_values", "scrub", "SECRET_QUERY_KEYS", "SECRET_HEADERS"]
+           "redact_url", "redact_text", "secret_values", "scrub", "is_secret_json_key", "SECRET_QUERY_KEYS",
+           "SECRET_HEADERS", "SECRET_JSON_KEYS"]
 
 # header names (lower case) whose whole value is a secret
 SECRET_HEADERS = frozenset({
@@ -26,6 +29,12 @@ SECRET_HEADERS = frozenset({
 SECRET_QUERY_KEYS = frozenset({
     "x-amz-security-token", "x-security-token", "security-token", "x-oss-security-token",
     "sessionid", "secret_access_key", "secretaccesskey", "session_token",
+})
+#: JSON keys (compared lower case, without ``_`` and ``-``) whose string values are secrets wherever
+#: they appear: request bodies, answers (STS AssumeRole, get_upload_token), records and views
+SECRET_JSON_KEYS = frozenset({
+    "secretaccesskey", "sessiontoken", "securitytoken", "accesskeysecret", "secretkey", "secret",
+    "sessionid", "auth", "password", "xamzsecuritytoken", "xsecuritytoken", "xosssecuritytoken",
 })
 _SIGNED_AUTH_PREFIXES = ("AWS4-HMAC-SHA256 ", "HMAC-SHA256 ", "OSS4-HMAC-SHA256 ", "OSS ", "OSS2 ")
 _COOKIE_SECRET = re.compile(r"(?i)\b(sessionid|sessionid_ss|sid_tt|sid_guard|uid_tt|uid_tt_ss|passport_csrf_token|sid_ucp_v1|ssid_ucp_v1)=([^;\s]*)")
@@ -74,7 +83,14 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def redact_url(url: str) -> str:
-    """Mask secret query values (session tokens) in a URL, leaving the rest byte for byte."""
+    """Mask secret query values (session tokens) and a userinfo password in a URL, leaving the
+    rest byte for byte.
+
+        >>> redact_url("https://user:s3cretpass@h/p?X-Amz-Security-Token=STS2abcdefgh&a=1")
+        'https://user:****@h/p?X-Amz-Security-Token=STS2%E2%80%A6%2812%20chars%29&a=1'
+    """
+    if "@" in url:
+        url = _USERINFO.sub(_userinfo, url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -98,16 +114,27 @@ def _unq(s: str) -> str:
 
 def redact_text(text: str, secrets: Iterable[str | None]) -> str:
     """Replace every occurrence of each secret in ``text`` by its masked form — also its
-    percent-encoded forms, as a canonical query or a URL carries it (STS tokens hold ``/+=``)."""
+    percent-encoded forms, as a canonical query or a URL carries it (STS tokens hold ``/+=``),
+    and its base64 form. The forms of a set of secrets are derived once (cached), so cleaning
+    many strings with the same secrets costs one regex scan each."""
+    key = frozenset(s for s in secrets if s and len(s) >= 4)
+    if not key or not text:
+        return text
+    pattern, forms = _secret_forms(key)
+    return pattern.sub(lambda m: forms[m.group()], text)
+
+
+@lru_cache(maxsize=256)
+def _secret_forms(secrets: frozenset[str]) -> tuple[re.Pattern[str], dict[str, str]]:
     forms: dict[str, str] = {}
-    for s in {s for s in secrets if s and len(s) >= 4}:
+    for s in sorted(secrets):
         shown = mask(s)
-        for form in (s, quote(s, safe=""), quote(s, safe="/"), quote_plus(s, safe="")):
-            forms.setdefault(form, shown)
-    for form in sorted(forms, key=len, reverse=True):
-        if form in text:
-            text = text.replace(form, forms[form])
-    return text
+        b64 = base64.b64encode(s.encode("utf-8", "surrogatepass")).decode("ascii")
+        for form in (s, quote(s, safe=""), quote(s, safe="/"), quote_plus(s, safe=""), b64, b64.rstrip("=")):
+            if len(form) >= 4:
+                forms.setdefault(form, shown)
+    # longest first, so a secret that contains another is replaced whole
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))), forms
 
 
 def secret_values(headers: Iterable[tuple[str, str]], url: str = "") -> tuple[str, ...]:
@@ -139,6 +166,36 @@ _LOOSE_AUTH = re.compile(r"(?i)(?<![\w-])(authorization['\"]?\s*[:,]\s*['\"]?)"
 
 
 _COOKIE_IN_TEXT = re.compile(_COOKIE_SECRET.pattern.replace(r"([^;\s]*)", r"([^;\s'\"]+)"))
+# "key": "value" in JSON text (bodies, answers); the key is checked by is_secret_json_key
+_JSON_FIELD = re.compile(r'"([A-Za-z][\w-]{2,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+# the password of scheme://user:password@host (stops at the last '@' before the path)
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/?#\s:@'\"]*:)([^/?#\s'\"]*)(@)")
+
+
+def is_secret_json_key(key: object) -> bool:
+    """Whether a JSON key names a secret (``SecretAccessKey``, ``session_token``, ``AccessKeySecret`` …).
+
+        >>> is_secret_json_key("SecurityToken"), is_secret_json_key("secret_access_key"), is_secret_json_key("Key")
+        (True, True, False)
+    """
+    return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in SECRET_JSON_KEYS
+
+
+def _json_field(m: re.Match) -> str:
+    key, sep, value = m.groups()
+    if not value or not is_secret_json_key(key) or "…(" in value:
+        return m.group(0)
+    return f'"{key}"{sep}"{mask(value)}"'
+
+
+def _userinfo(m: re.Match) -> str:
+    head, password, at = m.groups()
+    if not password or password == _URL_PASSWORD_MASK:
+        return m.group(0)
+    return head + _URL_PASSWORD_MASK + at
+
+
+_URL_PASSWORD_MASK = "****"     # as pip and git show a URL password: nothing of it, not even its length
 
 
 def _masked(prefix: str, value: str) -> str:
@@ -153,14 +210,19 @@ def _named(m: re.Match) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask what looks like a secret in free text (an error message quoting the user's input):
-    secret query parameters, secret cookies, secret header lines and non-signing Authorization.
+    """Mask what looks like a secret in free text (an error message quoting the user's input, a
+    body preview): secret JSON fields, URL passwords, secret query parameters, secret cookies,
+    secret header lines and non-signing Authorization.
 
         >>> scrub("URL 'h/?X-Amz-Security-Token=STS2abcdefgh' is relative")
         "URL 'h/?X-Amz-Security-Token=STS2…(12 chars)' is relative"
     """
     if not text:
         return text
+    if '"' in text:
+        text = _JSON_FIELD.sub(_json_field, text)
+    if "@" in text:
+        text = _USERINFO.sub(_userinfo, text)
     text = _COOKIE_IN_TEXT.sub(lambda m: _masked(m.group(1) + "=", m.group(2)), text)
     text = _NAMED_SECRET.sub(_named, text)
     return _LOOSE_AUTH.sub(lambda m: _masked(m.group(1), m.group(2)), text)

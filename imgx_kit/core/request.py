@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Union
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import RequestError
-from .redact import redact_headers, redact_url
+from .redact import redact_headers, redact_url, scrub
 
 __all__ = ["HttpRequest", "HeadersLike", "control_character"]
 
@@ -197,19 +197,25 @@ class HttpRequest:
         if not any(k.lower() == "host" for k, _ in hdrs):
             lines.append(f"Host: {self.host}")
         lines += [f"{k}: {v}" for k, v in hdrs]
-        return "\n".join(lines) + "\n\n" + body_preview(self.body)
+        return "\n".join(lines) + "\n\n" + body_preview(self.body, redact=redact)
 
     def __repr__(self) -> str:
         hdrs = ", ".join(f"{k}: {v}" for k, v in redact_headers(self.headers))
         return (f"HttpRequest({self.method} {redact_url(self.url)}, headers=[{hdrs}], "
-                f"body={body_preview(self.body, 60)})")
+                f"body={body_preview(self.body, 60, redact=True)})")
 
     def _repr_html_(self) -> str:
         return ("<pre style='white-space:pre-wrap'>" + html.escape(self.to_raw()) + "</pre>")
 
 
-def body_preview(body: bytes, limit: int = 400) -> str:
-    """A short, safe text preview of a body: text shown (cut), binary summarised."""
+def body_preview(body: bytes, limit: int = 400, *, redact: bool = True) -> str:
+    """A short, safe text preview of a body: text shown (cut), binary summarised; with ``redact``
+    secret JSON fields, URL passwords and token parameters are masked first (then cut, so no cut
+    can leave a secret's prefix).
+
+        >>> body_preview(b'{"SecretAccessKey": "wJalrXUtnFEMIK7MDENGbPxRfiCY"}')
+        '{"SecretAccessKey": "wJal…(28 chars)"}'
+    """
     if not body:
         return "(empty body)" if limit < 100 else ""
     try:
@@ -219,6 +225,8 @@ def body_preview(body: bytes, limit: int = 400) -> str:
         printable = False
     if not printable:
         return f"<{len(body)} bytes of binary data>"
+    if redact:
+        text = scrub(text)
     return text if len(text) <= limit else text[:limit] + f"… ({len(body)} bytes)"
 
 

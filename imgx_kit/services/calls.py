@@ -30,7 +30,8 @@ from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
 from ..core.errors import ServiceError
-from ..core.redact import mask, redact_headers, redact_text, redact_url, scrub
+from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_text, redact_url,
+                           scrub)
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
 
@@ -39,11 +40,6 @@ __all__ = ["CallRecord", "Calls", "calls_html", "to_har", "Transport", "Exchange
 
 log = logging.getLogger("imgx_kit.services")
 
-#: JSON keys whose values are secrets wherever they appear in a request or response
-SECRET_JSON_KEYS = frozenset({
-    "secret_access_key", "session_token", "auth", "secretaccesskey", "sessiontoken",
-    "sessionid", "security_token", "securitytoken", "accesskeysecret", "access_key_secret",
-})
 _PREVIEW = 400
 
 
@@ -51,7 +47,7 @@ def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of a parsed JSON value with secret keys masked and known secrets replaced."""
     secrets = tuple(s for s in secrets if s)
     if isinstance(obj, dict):
-        return {k: (mask(v) if isinstance(v, str) and str(k).lower() in SECRET_JSON_KEYS
+        return {k: (mask(v) if isinstance(v, str) and is_secret_json_key(k)
                     else redact_json(v, secrets)) for k, v in obj.items()}
     if isinstance(obj, list):
         return [redact_json(v, secrets) for v in obj]

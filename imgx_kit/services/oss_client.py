@@ -99,7 +99,7 @@ class Client:
         self.transport = transport or Transport(timeout=timeout, verify=verify)
 
     def __repr__(self) -> str:
-        return f"oss.Client({self.bucket!r}, {self.endpoint!r}, {self.creds!r}, version={self.version})"
+        return f"oss.Client({self.bucket!r}, {redact_url(self.endpoint)!r}, {self.creds!r}, version={self.version})"
 
     # ---- operations --------------------------------------------------------------------------
     def put(self, key: str, image_or_bytes: Any, content_type: str | None = None,
