@@ -29,11 +29,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
-from ..core.errors import ServiceError
+from ..core.errors import ImgxError, ServiceError
+from ..core.jsontext import loads_bounded
 from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_text, redact_url,
-                           scrub)
+                           scrub, secret_values)
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
+from .log_masking import masking_logs
 
 __all__ = ["CallRecord", "Calls", "calls_html", "to_har", "Transport", "Exchange", "TransportError",
            "redact_json", "safe_echo", "SECRET_JSON_KEYS", "log"]
@@ -360,10 +362,11 @@ class Transport:
         data = req.body if body is None else body
         size = len(req.body) if body is None else (body_size if body_size is not None else 0)
         try:
-            resp = self.session.request(req.method, req.url, headers=dict(_merge_dupes(req.headers)),
-                                        data=data if (body is not None or req.body) else None,
-                                        timeout=timeout or self.timeout, allow_redirects=False)
-            content = resp.content
+            with masking_logs(secrets + tuple(getattr(trace, "_secrets", ()) or ()) + secret_values(req.headers, req.url)):
+                resp = self.session.request(req.method, req.url, headers=dict(_merge_dupes(req.headers)),
+                                            data=data if (body is not None or req.body) else None,
+                                            timeout=timeout or self.timeout, allow_redirects=False)
+                content = resp.content
         except requests.RequestException as e:
             elapsed = time.perf_counter() - t0
             kind, text = _classify(e)
@@ -381,8 +384,8 @@ class Transport:
         ctype = resp.headers.get("Content-Type", "")
         if content and ("json" in ctype or content[:1] in (b"{", b"[")):
             try:
-                parsed = json.loads(content)
-            except (ValueError, UnicodeDecodeError):
+                parsed = loads_bounded(content)
+            except (ValueError, UnicodeDecodeError, ImgxError):     # not JSON, or nested absurdly deep
                 parsed = None
         rec = CallRecord.build(req.method, req.url, req.headers, req.body if body is None else b"",
                                secrets=secrets, trace=trace, status=resp.status_code,
