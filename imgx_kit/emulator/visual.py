@@ -80,7 +80,8 @@ def _call(ctx: Ctx) -> GatewayCall:
 
 def _cv(ctx: Ctx, code: int, why: str = "", data=None) -> Response:
     ctx.verdict(str(code), why or CV_ERRORS[code][1])
-    st, body = cv_error(code, request_id=request_id(ctx.now), elapsed=_elapsed(ctx), data=data)
+    said = f"{CV_ERRORS[code][1]} ({why})" if why and code == _INPUT_INVALID and ctx.emu.teaching else None
+    st, body = cv_error(code, request_id=request_id(ctx.now), elapsed=_elapsed(ctx), data=data, message=said)
     return json_response(st, body)
 
 
@@ -296,7 +297,7 @@ def _mask(im: Image.Image) -> np.ndarray:
     try:                                                    # the one mask rule (services.masks)
         return binary_mask(im, error=ImageInputError)
     except ImageInputError as e:
-        raise _Invalid(e.message) from None
+        raise _Invalid(str(e)) from None
 
 
 def _encode(rgb: np.ndarray) -> bytes:
