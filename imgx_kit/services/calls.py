@@ -32,7 +32,7 @@ from ..core.echo import ServerEcho, parse_echo
 from ..core.errors import ImgxError, ServiceError
 from ..core.jsontext import loads_bounded
 from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_text, redact_url,
-                           scrub, secret_values)
+                           redactor, scrub, secret_values)
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
 from .log_masking import masking_logs
@@ -47,16 +47,19 @@ _PREVIEW = 400
 
 def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of a parsed JSON value with secret keys masked and known secrets replaced."""
-    secrets = tuple(s for s in secrets if s)
+    return _redact_json(obj, redactor(secrets))
+
+
+def _redact_json(obj: Any, clean: Callable[[str], str]) -> Any:
     if isinstance(obj, dict):
         return {k: (mask(v) if isinstance(v, str) and is_secret_json_key(k)
-                    else redact_json(v, secrets)) for k, v in obj.items()}
+                    else _redact_json(v, clean)) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [redact_json(v, secrets) for v in obj]
+        return [_redact_json(v, clean) for v in obj]
     if isinstance(obj, str):
         if len(obj) > 4096:                       # base64 images and the like: summarise
             return obj[:64] + f"…({len(obj)} chars)"
-        return redact_text(obj, secrets) if secrets else obj
+        return clean(obj)
     return obj
 
 
@@ -109,8 +112,7 @@ class CallRecord:
         if trace is not None:
             sec += tuple(getattr(trace, "_secrets", ()) or ())
 
-        def clean(text: str) -> str:
-            return redact_text(text, sec) if sec else text
+        clean = redactor(sec)                 # the set's masked forms, derived once (core.redact)
 
         def clean_preview(data: bytes) -> str:
             # mask the whole text first, then cut: a cut first could leave a token's prefix
@@ -127,7 +129,7 @@ class CallRecord:
         resp_preview = clean_preview(content) if json is None and content else ""
         return cls(method.upper(), clean(redact_url(url)), req_h, pv,
                    body_size if body_size is not None else len(raw_body), trace, status, resp_h,
-                   redact_json(json, sec) if json is not None else None, resp_preview, len(content or b""),
+                   _redact_json(json, clean) if json is not None else None, resp_preview, len(content or b""),
                    float(elapsed), int(attempt), clean(error) if error else None, label,
                    time.time() if started is None else started)
 

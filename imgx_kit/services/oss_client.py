@@ -23,6 +23,7 @@ from ..core.credentials import Credentials
 from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
                            ThrottledError, UploadError)
 from ..core.oss_process import Process
+from ..core.redact import redact_url
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
 from .client_args import check_transport_args
