@@ -91,20 +91,20 @@ def redact_url(url: str) -> str:
     """
     if "@" in url:
         url = _USERINFO.sub(_userinfo, url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    head, sep, rest = url.partition("?")          # by text, not urlsplit: a URL that does not parse
+    if not sep:                                   # is masked all the same
         return url
-    if not parts.query:
-        return url
+    query, hash_sep, fragment = rest.partition("#")
     out = []
-    for piece in parts.query.split("&"):
-        key = piece.split("=", 1)[0]
-        if "=" in piece and _unq(key).lower() in SECRET_QUERY_KEYS:
-            out.append(f"{key}={quote(mask(_unq(piece.split('=', 1)[1])), safe='')}")
+    for piece in query.split("&"):
+        key, eq, value = piece.partition("=")
+        # the key as a server reads it, and its last word after a stray '?' or ';' ("a?security-token")
+        name = re.split(r"[?;]", _unq(key).lower())[-1]
+        if eq and value and name in SECRET_QUERY_KEYS and "%E2%80%A6%28" not in value:
+            out.append(f"{key}={quote(mask(_unq(value)), safe='')}")
         else:
             out.append(piece)
-    return urlunsplit(parts._replace(query="&".join(out)))
+    return head + "?" + "&".join(out) + hash_sep + fragment
 
 
 def _unq(s: str) -> str:
