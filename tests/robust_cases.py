@@ -7,8 +7,9 @@ import io
 import os
 import signal
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import numpy as np
@@ -58,7 +59,7 @@ def outcome(call: Callable[[], Any], seconds: float = LIMIT) -> tuple[str, Any]:
 def forms(secret: str) -> list[str]:
     """What counts as a leak of ``secret``: its 8-character prefix (and every 8-character window),
     its percent-encoded and base64 forms."""
-    out = {secret[i:i + 8] for i in range(0, max(1, len(secret) - 7))}
+    out = {secret[i:i + 8] for i in range(max(1, len(secret) - 7))}
     out |= {quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode().rstrip("=")}
     return sorted(out, key=len, reverse=True)
 

@@ -20,9 +20,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -32,11 +33,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import imgx_kit as ik  # noqa: E402
-from imgx_testing import CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN  # noqa: E402
-from robust_cases import LIMIT, leaks, outcome  # noqa: E402
-from imgx_kit.services.images import load_image, load_mask  # noqa: E402
-from imgx_kit.services.masks import MaskModel, Viewport, binary_mask, mask_from_any  # noqa: E402
+from imgx_testing import CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
+from robust_cases import LIMIT, leaks, outcome
+
+import imgx_kit as ik
+from imgx_kit.services.images import load_image, load_mask
+from imgx_kit.services.masks import MaskModel, Viewport, binary_mask, mask_from_any
 
 PASSWORD = "CANARYurlPASSWORD77"
 CANARIES = [CANARY_SECRET, CANARY_TOKEN, CANARY_SESSIONID, PASSWORD]
@@ -167,8 +169,8 @@ class _LogCapture:
 
 _LOG = _LogCapture()
 CAMPAIGN = Campaign()
-_SETTINGS = dict(deadline=None, database=None, derandomize=True,
-                 suppress_health_check=list(HealthCheck), print_blob=False)
+_SETTINGS = {"deadline": None, "database": None, "derandomize": True,
+             "suppress_health_check": list(HealthCheck), "print_blob": False}
 
 
 def run(name: str, strategy: st.SearchStrategy, call: Callable[[Any], Any], n: int, *, raw_result: bool = False,

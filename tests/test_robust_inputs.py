@@ -8,9 +8,9 @@ import time
 
 import numpy as np
 import pytest
+from robust_cases import hand_picked, outcome
 
 import imgx_kit as ik
-from robust_cases import hand_picked, outcome
 from imgx_kit.services.images import load_image, read_file_capped
 from imgx_kit.services.masks import MAX_DILATE, MAX_FEATHER, MaskModel, export_mask
 

@@ -17,7 +17,13 @@ from PIL import Image
 
 import imgx_kit as ik
 from imgx_kit.services.images import load_mask
-from imgx_kit.services.masks import JPEG_TOLERANCE, MASK_THRESHOLD, MaskModel, binary_mask, mask_from_any
+from imgx_kit.services.masks import (
+    JPEG_TOLERANCE,
+    MASK_THRESHOLD,
+    MaskModel,
+    binary_mask,
+    mask_from_any,
+)
 
 MASKS = Path(__file__).parent / "data" / "masks"
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-
-import imgx_kit as ik
 from imgx_testing import CANARY_SECRET, CANARY_TOKEN, ROOT
 from robust_cases import leaks
+
+import imgx_kit as ik
 
 PASSWORD = "CANARYpassWORD4242xyz"
 CANARIES = [CANARY_SECRET, CANARY_TOKEN, PASSWORD]
@@ -120,7 +120,7 @@ def _descendants(w) -> list:
 
 def test_l5_readme_first_look_prints_no_token():
     text = (ROOT / "README.md").read_text()
-    code = re.search(r"## A first look\n\n```python\n(.*?)```", text, re.S).group(1)
+    code = re.search(r"## A first look\n\n```python\n(.*?)```", text, re.DOTALL).group(1)
     out = subprocess.run([sys.executable, "-c", code + "\nprint(repr(t))"], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert "x-amz-security-token:STS2…(11 chars)" in out and "STS2example" not in out
@@ -152,3 +152,22 @@ def emu_root():
 
     with running(seed=0) as e:
         yield e.url.rstrip("/") if hasattr(e, "url") else e.endpoints.imagex.rstrip("/")
+
+
+def test_percent_encoded_forms_agree_with_urllib():
+    from urllib.parse import quote, quote_plus
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from imgx_kit.core.redact import _NOT_UNRESERVED, _NOT_UNRESERVED_OR_SLASH, _pct
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+    def agree(s):
+        raw = s.encode("utf-8")
+        assert _pct(_NOT_UNRESERVED, raw) == quote(s, safe="")
+        assert _pct(_NOT_UNRESERVED_OR_SLASH, raw) == quote(s, safe="/")
+        assert _pct(_NOT_UNRESERVED, raw).replace("%20", "+") == quote_plus(s, safe="")
+
+    agree()

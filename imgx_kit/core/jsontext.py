@@ -20,12 +20,12 @@ from typing import Any
 
 from .errors import ImgxError
 
-__all__ = ["loads_bounded", "json_depth", "MAX_JSON_DEPTH"]
+__all__ = ["MAX_JSON_DEPTH", "json_depth", "loads_bounded"]
 
 #: deepest nesting accepted (HAR files and API answers are under 20 levels)
 MAX_JSON_DEPTH = 200
 # a JSON string (with escapes) or one bracket; strings are skipped so "[" inside them do not count
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 def json_depth(text: str | bytes, stop: int | None = None) -> int:

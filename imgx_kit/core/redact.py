@@ -12,13 +12,26 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Callable, Iterable
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote
 
-__all__ = ["mask", "mask_access_key", "is_secret_header", "redact_header_value", "redact_headers",
-           "redact_url", "redact_text", "redactor", "secret_values", "scrub", "is_secret_json_key", "SECRET_QUERY_KEYS",
-           "SECRET_HEADERS", "SECRET_JSON_KEYS"]
+__all__ = [
+    "SECRET_HEADERS",
+    "SECRET_JSON_KEYS",
+    "SECRET_QUERY_KEYS",
+    "is_secret_header",
+    "is_secret_json_key",
+    "mask",
+    "mask_access_key",
+    "redact_header_value",
+    "redact_headers",
+    "redact_text",
+    "redact_url",
+    "redactor",
+    "scrub",
+    "secret_values",
+]
 
 # header names (lower case) whose whole value is a secret
 SECRET_HEADERS = frozenset({

@@ -31,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from ..core.echo import ServerEcho, parse_echo
 from ..core.errors import ImgxError, ServiceError
 from ..core.jsontext import loads_bounded
-from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_text, redact_url,
+from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_url,
                            redactor, scrub, secret_values)
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace

@@ -318,7 +318,7 @@ class _Spool:
 
     def __init__(self) -> None:
         self.buf = bytearray()
-        self.file = None
+        self.file: Any = None
         self.path: str | None = None
         self.crc = 0
         self.size = 0

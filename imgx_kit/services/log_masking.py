@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
 
 from ..core.redact import redact_text, scrub
 
-__all__ = ["masking_logs", "SecretLogFilter", "LIBRARY_LOGGERS"]
+__all__ = ["LIBRARY_LOGGERS", "SecretLogFilter", "masking_logs"]
 
 #: loggers of the HTTP stack that write records during a call
 LIBRARY_LOGGERS = ("urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.poolmanager",
@@ -62,12 +62,12 @@ class SecretLogFilter(logging.Filter):
             return True
         try:
             text = record.getMessage()
-        except Exception:                      # a record whose args do not fit its format: leave it
+        except Exception:  # noqa: BLE001 — a record whose args do not fit its format: leave it
             return True
         clean = scrub(redact_text(text, self._secrets))
         if clean != text:
             record.msg, record.args = clean, None
-        record._imgx_masked = True              # type: ignore[attr-defined]   (checked once)
+        record.__dict__["_imgx_masked"] = True      # checked once, however many filters see it
         return True
 
 

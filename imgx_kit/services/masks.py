@@ -601,7 +601,7 @@ class Viewport:
         for what in ("image_size", "canvas_size"):
             v = getattr(self, what)
             if not (isinstance(v, tuple) and len(v) == 2
-                    and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in v)):
+                    and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) > 0 for n in v)):
                 raise PainterError(f"Viewport {what}={v!r:.40} is not a (width, height) pair of positive whole numbers",
                                    hint="e.g. Viewport((800, 600), (400, 300))")
         hint = "zoom ≥ 1, pan an (x, y) image point, max_scale > 0"
@@ -615,7 +615,9 @@ class Viewport:
     @staticmethod
     def fit(image_size: tuple[int, int], display_size: int) -> "Viewport":
         """A canvas whose longest side is ``display_size`` px, showing the whole image."""
-        w, h = Viewport(tuple(image_size), (1, 1)).image_size   # type: ignore[arg-type]   (checks it)
+        if not (isinstance(image_size, (tuple, list)) and len(image_size) == 2):
+            raise PainterError(f"image_size={image_size!r:.40} is not a (width, height) pair", hint="e.g. (800, 600)")
+        w, h = Viewport((image_size[0], image_size[1]), (1, 1)).image_size      # checks the pair
         display_size = _count(display_size, "display_size", "e.g. display_size=800")
         if not 1 <= display_size <= DISPLAY_LIMIT:
             raise PainterError(f"display_size={display_size} is not between 1 and {DISPLAY_LIMIT} px",
@@ -975,7 +977,7 @@ def _level(depth: int) -> int:
 def _grey(rgb: np.ndarray, error: type[ImgxError], what: str) -> np.ndarray:
     """One channel of an R=G=B array (within the JPEG tolerance); refuses a coloured mask."""
     if rgb.dtype == bool:
-        spread = int(np.count_nonzero(rgb.any(axis=-1) != rgb.all(axis=-1)) and 1)
+        spread: float = int(np.count_nonzero(rgb.any(axis=-1) != rgb.all(axis=-1)) and 1)
         scale = 1
     else:
         wide = rgb.astype(np.int64) if rgb.dtype.kind in "iub" else rgb.astype(np.float64)
