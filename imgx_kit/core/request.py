@@ -225,8 +225,8 @@ def body_preview(body: bytes, limit: int = 400, *, redact: bool = True) -> str:
         printable = False
     if not printable:
         return f"<{len(body)} bytes of binary data>"
-    if redact:
-        text = scrub(text)
+    if redact:                         # (secrets are < 8 KiB: masking that much past the cut is enough)
+        text = scrub(text[:limit + 8192])
     return text if len(text) <= limit else text[:limit] + f"… ({len(body)} bytes)"
 
 
