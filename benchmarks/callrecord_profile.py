@@ -81,12 +81,13 @@ def main() -> None:
             return sum(v[3] for k, v in stats.stats.items() if k[2] == name and k[0].endswith(module))
 
         rec = cumulative("build", "services/calls.py")
-        red = cumulative("redact_text", "core/redact.py")
+        red = cumulative("redact_text", "core/redact.py") + cumulative("clean", "core/redact.py") \
+            + cumulative("redactor", "core/redact.py")
         ok = sum(1 for r in batch if getattr(r, "ok", True))
         print(f"upload_many: {args.files} files, concurrency {args.concurrency}, {ok} ok, wall {wall:.2f} s")
         print(f"client CPU in upload threads: {total:.3f} s")
         print(f"CallRecord.build (cumulative): {rec:.3f} s = {100 * rec / total:.1f} % of client CPU")
-        print(f"redact_text (cumulative):      {red:.3f} s = {100 * red / total:.1f} % of client CPU")
+        print(f"secret masking (cumulative):   {red:.3f} s = {100 * red / total:.1f} % of client CPU")
         if args.top:
             from imgx_kit.core.redact import _secret_forms
             print(_secret_forms.cache_info())
