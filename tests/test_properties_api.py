@@ -519,7 +519,12 @@ def teardown_module() -> None:
 
 
 if __name__ == "__main__":
+    from robust_cases import hand_picked
+
     t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in hand_picked(tmp).values():          # #15's one-line reproductions
+            CAMPAIGN.record("hand-picked cases of #15", case)
     for nm, (strategy, call, n, raw) in ENTRY_POINTS.items():
         run(nm, strategy, call, n, raw_result=raw)
     teardown_module()

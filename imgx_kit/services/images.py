@@ -35,8 +35,9 @@ from fastcrc import crc64 as _crc64
 from PIL import Image, UnidentifiedImageError
 
 from ..core.errors import ImageInputError
-from ..core.redact import redact_url
+from ..core.redact import redact_url, secret_values
 from .calls import CountingReader
+from .log_masking import masking_logs
 
 __all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
            "valid_timeout", "read_file_capped", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
@@ -403,7 +404,8 @@ def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float)
     shown = redact_url(url)
     sess = session or requests
     try:
-        resp = sess.get(url, stream=True, timeout=timeout)
+        with masking_logs(secret_values((), url)):      # a presigned URL's token stays out of urllib3's log
+            resp = sess.get(url, stream=True, timeout=timeout)
     except requests.RequestException as e:
         raise ImageInputError(f"downloading {shown} failed: {type(e).__name__}",
                               hint="check the URL and the network") from None
