@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .errors import CredentialsError
 from .redact import mask_access_key
@@ -74,7 +76,7 @@ class Credentials:
                                        hint="use an aware UTC datetime")
 
     @classmethod
-    def from_env(cls, prefix: str = "VOLC", environ: dict | None = None) -> "Credentials":
+    def from_env(cls, prefix: str = "VOLC", environ: Mapping[str, Any] | None = None) -> "Credentials":
         """Read the conventional variables: ``VOLC`` (VOLC_ACCESSKEY, VOLC_SECRETKEY,
         VOLC_SESSION_TOKEN), ``OSS`` (OSS_ACCESS_KEY_ID, …), ``AWS`` (AWS_ACCESS_KEY_ID, …)."""
         env = os.environ if environ is None else environ

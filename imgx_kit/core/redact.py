@@ -242,17 +242,17 @@ def is_secret_json_key(key: object) -> bool:
     return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in SECRET_JSON_KEYS
 
 
-def _json_field(m: re.Match) -> str:
+def _json_field(m: re.Match[str]) -> str:
     key, sep, value = m.groups()
     if not value or not is_secret_json_key(key) or "…(" in value:
-        return m.group(0)
+        return str(m.group(0))
     return f'"{key}"{sep}"{mask(value)}"'
 
 
-def _userinfo(m: re.Match) -> str:
+def _userinfo(m: re.Match[str]) -> str:
     head, password, at = m.groups()
     if not password or password == _URL_PASSWORD_MASK:
-        return m.group(0)
+        return str(m.group(0))
     return head + _URL_PASSWORD_MASK + at
 
 
@@ -263,10 +263,10 @@ def _masked(prefix: str, value: str) -> str:
     return prefix + (value if "…(" in value else mask(value))     # never mask a mask again
 
 
-def _named(m: re.Match) -> str:
+def _named(m: re.Match[str]) -> str:
     name, sep, value = m.groups()
     if not sep.strip() and len(value) < 12:     # "x-security-token header": a word, not a value
-        return m.group(0)
+        return str(m.group(0))
     return _masked(name + sep, value)
 
 
