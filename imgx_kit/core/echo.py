@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Iterator
 
 from .errors import DiagnoseError
+from .jsontext import loads_bounded
 from .redact import redact_text, scrub
 
 __all__ = ["ServerEcho", "parse_echo", "ECHO_STEPS"]
@@ -188,7 +189,7 @@ def _parse_text(text: str, status: int | None) -> ServerEcho:
         raise DiagnoseError("the server response is empty", hint="pass the response body (JSON or XML)")
     if text.startswith(("{", "[")):
         try:
-            doc = json.loads(text)
+            doc = loads_bounded(text, what="the server response", error=DiagnoseError)
         except json.JSONDecodeError as e:
             raise DiagnoseError(f"the server response looks like JSON but does not parse: {e.msg} "
                                 f"at line {e.lineno} column {e.colno}",

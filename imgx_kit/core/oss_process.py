@@ -739,6 +739,9 @@ def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> "
     if not isinstance(text, str):
         raise ProcessSyntaxError(f"a process must be a str, not {type(text).__name__}",
                                  hint="pass text such as 'image/resize,w_100' or build a Process")
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+        raise ProcessSyntaxError(f"max_length={max_length!r:.40} is not a whole number of bytes ≥ 1",
+                                 hint=f"leave it out (the OSS limit is {MAX_LENGTH} bytes)")
     m = LONE_SURROGATE.search(text)
     if m:
         raise _error(f"the process contains the lone surrogate {m.group()!r}", text=text,

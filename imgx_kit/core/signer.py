@@ -33,7 +33,7 @@ from .declared import read as read_declared
 from .errors import CredentialsError, SigningError
 from .gateway import GATEWAY_ERRORS
 from .keys import sign_string
-from .request import HttpRequest
+from .request import HttpRequest, control_character
 from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
 
@@ -164,6 +164,9 @@ class Signer:
             if "/" in v or v != v.strip():
                 raise SigningError(f"{what} {v!r} contains '/' or surrounding spaces",
                                    hint=f"the {what} is one word such as 'cn-north-1'")
+            if (bad := control_character(v)) is not None:      # would reach the scope and the Authorization header
+                raise SigningError(f"{what} contains a control character or broken Unicode at character {bad}",
+                                   hint=f"the {what} is one word such as 'cn-north-1'")
         if self.signed_headers is not None:
             if isinstance(self.signed_headers, str):
                 names = tuple(n for n in self.signed_headers.split(";") if n)
@@ -173,7 +176,7 @@ class Signer:
                 raise SigningError(f"signed_headers must be a list of names or 'a;b', not {type(self.signed_headers).__name__}",
                                    hint="e.g. signed_headers=['host', 'x-amz-date']")
             for n in names:
-                if not isinstance(n, str) or n != n.lower() or not n or " " in n:
+                if not isinstance(n, str) or n != n.lower() or not n or " " in n or control_character(n) is not None:
                     raise SigningError(f"signed header name {n!r} must be lower case without spaces",
                                        hint="e.g. signed_headers=['host', 'x-amz-date']")
             object.__setattr__(self, "signed_headers", names)

@@ -21,7 +21,9 @@ import urllib3
 from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
+from ..core.errors import ImageInputError
 from ..core.redact import redact_url
+from ..services.masks import binary_mask
 from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
 from .context import Ctx, json_body
 from .envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
@@ -78,7 +80,8 @@ def _call(ctx: Ctx) -> GatewayCall:
 
 def _cv(ctx: Ctx, code: int, why: str = "", data=None) -> Response:
     ctx.verdict(str(code), why or CV_ERRORS[code][1])
-    st, body = cv_error(code, request_id=request_id(ctx.now), elapsed=_elapsed(ctx), data=data)
+    said = f"{CV_ERRORS[code][1]} ({why})" if why and code == _INPUT_INVALID and ctx.emu.teaching else None
+    st, body = cv_error(code, request_id=request_id(ctx.now), elapsed=_elapsed(ctx), data=data, message=said)
     return json_response(st, body)
 
 
@@ -291,18 +294,10 @@ def _decode(data: bytes, what: str) -> tuple[Image.Image, str]:
 
 
 def _mask(im: Image.Image) -> np.ndarray:
-    if im.mode in ("1", "L", "P"):
-        arr = np.asarray(im.convert("L"))
-    elif im.mode in ("RGB", "RGBA"):
-        rgb = np.asarray(im.convert("RGB"))
-        if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
-            raise _Invalid("mask is colour: use a single-channel image or R=G=B")
-        arr = rgb[..., 0]
-    else:
-        raise _Invalid(f"mask mode {im.mode} is not grayscale")
-    if not np.isin(arr, (0, 255)).all():
-        raise _Invalid("mask is not binary: pixels must be 0 (keep) or 255 (repaint)")
-    return arr == 255
+    try:                                                    # the one mask rule (services.masks)
+        return binary_mask(im, error=ImageInputError)
+    except ImageInputError as e:
+        raise _Invalid(str(e)) from None
 
 
 def _encode(rgb: np.ndarray) -> bytes:

@@ -31,76 +31,38 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
-from ..core.errors import ImageInputError, ServiceError
-from ..core.redact import mask, redact_headers, redact_text, redact_url, scrub
+from ..core.errors import ImageInputError, ImgxError, ServiceError
+from ..core.jsontext import loads_bounded
+from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_url,
+                           redactor, scrub, secret_values)
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
+from .log_masking import masking_logs
 
 __all__ = ["CallRecord", "Calls", "calls_html", "to_har", "Transport", "Exchange", "TransportError",
-           "redact_json", "redact_all", "safe_echo", "SECRET_JSON_KEYS", "log"]
+           "redact_json", "safe_echo", "SECRET_JSON_KEYS", "log"]
 
 log = logging.getLogger("imgx_kit.services")
 
-#: JSON keys whose values are secrets wherever they appear in a request or response
-SECRET_JSON_KEYS = frozenset({
-    "secret_access_key", "session_token", "auth", "secretaccesskey", "sessiontoken",
-    "sessionid", "security_token", "securitytoken", "accesskeysecret", "access_key_secret",
-})
 _PREVIEW = 400
 
 
 def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
-    """A copy of a parsed JSON value with secret keys masked and known secrets replaced.
-
-        >>> redact_json({"a": ["x tok3n-1234 y"], "session_token": "abcdefgh1234"}, ["tok3n-1234"])
-        {'a': ['x tok3…(10 chars) y'], 'session_token': 'abcd…(12 chars)'}
-    """
-    secrets = tuple(s for s in secrets if s)
-    strings: list[str] = []
-    shape = _json_shape(obj, strings)
-    cleaned = iter(redact_all(strings, secrets))
-    return _json_fill(shape, cleaned)
+    """A copy of a parsed JSON value with secret keys masked and known secrets replaced."""
+    return _redact_json(obj, redactor(secrets))
 
 
-_STR = object()                                   # where a string of the value goes back
-
-
-def _json_shape(obj: Any, strings: list[str]) -> Any:
-    """A copy of ``obj`` with secret keys masked, long strings summarised and every other string
-    replaced by a marker; those strings are appended to ``strings`` (cleaned in one pass)."""
+def _redact_json(obj: Any, clean: Callable[[str], str]) -> Any:
     if isinstance(obj, dict):
-        return {k: (mask(v) if isinstance(v, str) and str(k).lower() in SECRET_JSON_KEYS
-                    else _json_shape(v, strings)) for k, v in obj.items()}
+        return {k: (mask(v) if isinstance(v, str) and is_secret_json_key(k)
+                    else _redact_json(v, clean)) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_json_shape(v, strings) for v in obj]
+        return [_redact_json(v, clean) for v in obj]
     if isinstance(obj, str):
         if len(obj) > 4096:                       # base64 images and the like: summarise
             return obj[:64] + f"…({len(obj)} chars)"
-        strings.append(obj)
-        return _STR
+        return clean(obj)
     return obj
-
-
-def _json_fill(shape: Any, cleaned: Any) -> Any:
-    if shape is _STR:
-        return next(cleaned)
-    if isinstance(shape, dict):
-        return {k: _json_fill(v, cleaned) for k, v in shape.items()}
-    if isinstance(shape, list):
-        return [_json_fill(v, cleaned) for v in shape]
-    return shape
-
-
-def redact_all(texts: list[str], secrets: tuple[str, ...]) -> list[str]:
-    """``redact_text`` of each text, in one pass over them all (the forms of each secret are
-    derived once per record, not once per header): joined by NUL, which no secret, header or URL
-    holds; texts holding NUL are cleaned one by one."""
-    if not secrets or not texts:
-        return list(texts)
-    if len(texts) == 1 or any("\x00" in t for t in texts):
-        return [redact_text(t, secrets) for t in texts]
-    out = redact_text("\x00".join(texts), secrets).split("\x00")
-    return out if len(out) == len(texts) else [redact_text(t, secrets) for t in texts]
 
 
 def safe_echo(response: Any, status: int | None, secrets: Iterable[str]) -> ServerEcho:
@@ -152,8 +114,7 @@ class CallRecord:
         if trace is not None:
             sec += tuple(getattr(trace, "_secrets", ()) or ())
 
-        def clean(text: str) -> str:
-            return redact_text(text, sec) if sec else text
+        clean = redactor(sec)                 # the set's masked forms, derived once (core.redact)
 
         def clean_preview(data: bytes) -> str:
             # mask the whole text first, then cut: a cut first could leave a token's prefix
@@ -164,24 +125,15 @@ class CallRecord:
             return body_preview(scrub(clean(text)).encode("utf-8"), _PREVIEW)
 
         raw_body = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-        req_pairs = redact_headers(_hdr_pairs(headers))
-        resp_pairs = redact_headers(_hdr_pairs(response_headers))
-        # headers, URL, given preview and error: one redaction pass for all of them
-        texts = [v for _, v in req_pairs] + [v for _, v in resp_pairs] + [redact_url(url)]
-        texts += [preview] if preview is not None else []
-        texts += [error] if error else []
-        done = redact_all(texts, sec)
-        nq, nr = len(req_pairs), len(resp_pairs)
-        req_h = tuple((k, v) for (k, _), v in zip(req_pairs, done[:nq], strict=True))
-        resp_h = tuple((k, v) for (k, _), v in zip(resp_pairs, done[nq:nq + nr], strict=True))
-        clean_url = done[nq + nr]
-        pv = done[nq + nr + 1] if preview is not None else clean_preview(raw_body)
-        clean_error = done[-1] if error else None
+        req_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(headers)))
+        resp_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(response_headers)))
+        pv = clean(preview) if preview is not None else clean_preview(raw_body)
+        clean_url = clean(redact_url(url))
         resp_preview = clean_preview(content) if json is None and content else ""
         return cls(method.upper(), clean_url, req_h, pv,
                    body_size if body_size is not None else len(raw_body), trace, status, resp_h,
-                   redact_json(json, sec) if json is not None else None, resp_preview, len(content or b""),
-                   float(elapsed), int(attempt), clean_error, label,
+                   _redact_json(json, clean) if json is not None else None, resp_preview, len(content or b""),
+                   float(elapsed), int(attempt), clean(error) if error else None, label,
                    time.time() if started is None else started)
 
     # ---- convenience -----------------------------------------------------------------------
@@ -415,10 +367,11 @@ class Transport:
         data = req.body if body is None else body
         size = len(req.body) if body is None else (body_size if body_size is not None else 0)
         try:
-            resp = self.session.request(req.method, req.url, headers=dict(_merge_dupes(req.headers)),
-                                        data=data if (body is not None or req.body) else None,
-                                        timeout=timeout or self.timeout, allow_redirects=False)
-            content = resp.content
+            with masking_logs(secrets + tuple(getattr(trace, "_secrets", ()) or ()) + secret_values(req.headers, req.url)):
+                resp = self.session.request(req.method, req.url, headers=dict(_merge_dupes(req.headers)),
+                                            data=data if (body is not None or req.body) else None,
+                                            timeout=timeout or self.timeout, allow_redirects=False)
+                content = resp.content
         except requests.RequestException as e:
             elapsed = time.perf_counter() - t0
             kind, text = _classify(e)
@@ -436,8 +389,8 @@ class Transport:
         ctype = resp.headers.get("Content-Type", "")
         if content and ("json" in ctype or content[:1] in (b"{", b"[")):
             try:
-                parsed = json.loads(content)
-            except (ValueError, UnicodeDecodeError):
+                parsed = loads_bounded(content)
+            except (ValueError, UnicodeDecodeError, ImgxError):     # not JSON, or nested absurdly deep
                 parsed = None
         rec = CallRecord.build(req.method, req.url, req.headers, req.body if body is None else b"",
                                secrets=secrets, trace=trace, status=resp.status_code,

@@ -37,6 +37,7 @@ from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageSequ
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
 from ..core.oss_process import Action, Process, split_watermark_image
+from .images import read_file_capped
 from .oss_fonts import load_font
 
 __all__ = ["apply", "render", "run", "OssResult", "SourceImage", "load_source", "resize_size",
@@ -96,13 +97,8 @@ def load_source(image: Any) -> SourceImage:
         im = image
         fmt = _FROM_PIL.get(im.format or "", "png")
     else:
-        if isinstance(image, (str, os.PathLike)):
-            try:
-                with open(image, "rb") as f:
-                    image = f.read()
-            except OSError as e:
-                raise _image_error(f"cannot read image file {os.fspath(image)!r}: {e.strerror}",
-                                   hint="check the path") from None
+        if isinstance(image, (str, os.PathLike)):       # a regular file, read up to the limit (+1)
+            image = read_file_capped(image, MAX_SOURCE_BYTES)
         if isinstance(image, (bytearray, memoryview)):
             image = bytes(image)
         if not isinstance(image, bytes):

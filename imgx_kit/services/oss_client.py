@@ -23,6 +23,7 @@ from ..core.credentials import Credentials
 from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
                            ThrottledError, UploadError)
 from ..core.oss_process import Process
+from ..core.redact import redact_url
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
 from .client_args import check_transport_args
@@ -99,7 +100,7 @@ class Client:
         self.transport = transport or Transport(timeout=timeout, verify=verify)
 
     def __repr__(self) -> str:
-        return f"oss.Client({self.bucket!r}, {self.endpoint!r}, {self.creds!r}, version={self.version})"
+        return f"oss.Client({self.bucket!r}, {redact_url(self.endpoint)!r}, {self.creds!r}, version={self.version})"
 
     # ---- operations --------------------------------------------------------------------------
     def put(self, key: str, image_or_bytes: Any, content_type: str | None = None,

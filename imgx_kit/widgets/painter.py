@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Sequence
@@ -31,7 +32,7 @@ from ipycanvas import MultiCanvas, hold_canvas
 from PIL import Image, ImageColor
 
 from ..core.errors import ImgxError, PainterError
-from ..services.masks import BBox, MaskModel, Viewport, bbox_union as _union, load_painter_image
+from ..services.masks import BBox, MaskModel, Viewport, _count, _number, bbox_union as _union, load_painter_image
 
 __all__ = ["MaskPainter"]
 
@@ -82,17 +83,18 @@ class MaskPainter(widgets.VBox):
     def __init__(self, image: Any, brush_size: float = 20, *, color: str = "#ff2d55",
                  opacity: float = 0.5, display_size: int = 768, css_width: str | None = None,
                  max_undo: int = 100) -> None:
-        display_size = int(display_size)
+        display_size = _count(display_size, "display_size", "use e.g. display_size=768")
         if display_size < 16 or display_size > 4096:
             raise PainterError(f"display_size={display_size} is outside 16–4096 canvas pixels",
                                hint="use e.g. display_size=768")
-        if not (isinstance(brush_size, (int, float)) and math.isfinite(brush_size) and brush_size > 0):
-            raise PainterError(f"brush_size must be a positive number of image pixels, got {brush_size!r}",
-                               hint="e.g. MaskPainter(image, brush_size=20)")
+        brush_size = _brush_size(brush_size, MAX_BRUSH)
         self._color = self._parse_color(color)
-        opacity = float(opacity)
+        opacity = _number(opacity, "opacity", "e.g. opacity=0.5")
         if not 0.0 <= opacity <= 1.0:
             raise PainterError(f"opacity must be between 0 and 1, got {opacity}", hint="e.g. opacity=0.5")
+        if css_width is not None and not (isinstance(css_width, str) and _CSS_LENGTH(css_width.strip())):
+            raise PainterError(f"css_width={css_width!r:.40} is not a CSS width",
+                               hint="e.g. css_width='600px' or '100%' (or leave it out)")
         self._image = load_painter_image(image, max_display=2 * display_size)
         w, h = self._image.size
         self._model = MaskModel(w, h, max_undo=max_undo)
@@ -203,7 +205,7 @@ class MaskPainter(widgets.VBox):
 
     @brush_size.setter
     def brush_size(self, value: float) -> None:
-        self.size_slider.value = float(value)
+        self.size_slider.value = _brush_size(value, 10 ** self.size_slider.max)
 
     @property
     def tool(self) -> str:
@@ -546,3 +548,15 @@ class MaskPainter(widgets.VBox):
             raise PainterError(f"stroke point ({x}, {y}) is not finite", hint="use image pixel coordinates")
         return (x, y)
 
+
+MAX_BRUSH = 65536.0      # brush diameter bound (image px)
+_CSS_LENGTH = re.compile(r"(?:\d+(?:\.\d+)?(?:px|%|em|rem|vw|vh|ch|pt|cm|mm|in)|auto|0)").fullmatch
+
+
+def _brush_size(value: Any, most: float) -> float:
+    """A brush diameter in image pixels: a finite number in [1, most]."""
+    size = _number(value, "brush_size", "a brush diameter in image pixels, e.g. brush_size=20")
+    if not (math.isfinite(size) and 1.0 <= size <= most):
+        raise PainterError(f"brush_size must be between 1 and {most:.0f} image pixels, got {size!r}",
+                           hint="e.g. MaskPainter(image, brush_size=20)")
+    return size

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..errors import CaptureError, RequestError
-from ..redact import redact_headers, redact_url
+from ..redact import redact_headers, redact_url, scrub
 from ..request import HttpRequest
 from ._common import CaptureParse, _CURL_WS, _decode, _refuse_lone_surrogate
 from .shell import _Word, _bash_words, _cmd_words, _looks_like_cmd
@@ -550,6 +550,14 @@ def _sh_quote(value: str | bytes) -> str:
     return "$'" + "".join(out) + "'"
 
 
+def _scrubbed(body: bytes) -> bytes:
+    """A text body with its secret fields masked (core.redact.scrub); binary bodies as they are."""
+    try:
+        return scrub(body.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
 def to_curl(req: HttpRequest, *, redact: bool = False) -> str:
     """A bash curl command that sends exactly ``req``: ``from_curl(to_curl(req)) == req``.
 
@@ -592,5 +600,5 @@ def to_curl(req: HttpRequest, *, redact: bool = False) -> str:
             parts.append("-H 'Content-Type:'")          # stop curl adding its form type
         # --data-binary would read a file for a body starting with '@'; --data-raw never does
         opt = "--data-raw " if req.body.startswith(b"@") else "--data-binary "
-        parts.append(opt + _sh_quote(req.body))
+        parts.append(opt + _sh_quote(_scrubbed(req.body) if redact else req.body))
     return " \\\n  ".join(parts)

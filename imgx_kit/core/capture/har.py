@@ -10,6 +10,7 @@ from urllib.parse import quote_plus
 
 from ..errors import CaptureError, RequestError
 from ..redact import redact_url
+from ..jsontext import loads_bounded
 from ..request import HttpRequest
 from ._common import CaptureParse, _digits, _whole_characters
 
@@ -17,6 +18,10 @@ from ._common import CaptureParse, _digits, _whole_characters
 # ============================================================================================
 # HAR 1.2 (Chrome, Firefox)
 # ============================================================================================
+#: largest HAR file read (browsers' exports of a session are a few MiB)
+MAX_HAR_BYTES = 512 << 20
+
+
 def _load_har(har: Any) -> dict[str, Any]:
     if isinstance(har, dict):
         return har
@@ -27,6 +32,9 @@ def _load_har(har: Any) -> dict[str, Any]:
             if not _is_file(har):
                 raise CaptureError(f"{str(har)[:80]!r} is neither HAR JSON nor an existing file",
                                    hint="pass the HAR as a dict, its JSON text, or the path of the .har file")
+            if Path(har).stat().st_size > MAX_HAR_BYTES:          # bounded before reading
+                raise CaptureError(f"the HAR file {str(har)[:80]!r} is over {MAX_HAR_BYTES >> 20} MiB",
+                                   hint="export only the requests you need (filter the Network panel first)")
             har = Path(har).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise CaptureError(f"the HAR is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})",
@@ -38,7 +46,7 @@ def _load_har(har: Any) -> dict[str, Any]:
         raise CaptureError(f"from_har takes a dict, JSON text or a path, not {type(har).__name__}",
                            hint="e.g. from_har('session.har', url_contains='ApplyImageUpload')")
     try:
-        doc = json.loads(har)
+        doc = loads_bounded(har, what="the HAR", error=CaptureError)
     except json.JSONDecodeError as e:
         raise CaptureError(f"the HAR is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
                            hint="export it again (Network panel → Save all as HAR / Export HAR)") from None

@@ -18,6 +18,8 @@ from urllib.parse import quote, unquote
 
 from .. import canonical as C
 from ..credentials import Credentials
+from ..errors import DiagnoseError
+from ..jsontext import loads_bounded
 from ..scheme import AWS4, OSS4, VOLC
 from ..signer import received_selection, sha256_hex
 from .context import HOP as _HOP
@@ -332,8 +334,8 @@ def _body_variants(m: Model) -> Iterator[tuple[str, str, dict, str]]:
     sha_name = sc.content_sha_header.lower()
     bodies: list[tuple[bytes, str]] = [(b"", "an empty body")]
     try:
-        doc = json.loads(req.body) if req.body else None
-    except (ValueError, UnicodeDecodeError):
+        doc = loads_bounded(req.body, error=DiagnoseError) if req.body else None
+    except (ValueError, UnicodeDecodeError, DiagnoseError):
         doc = None
     if doc is not None:
         for seps, sk_, what in (((",", ":"), False, "compact JSON"), ((", ", ": "), False, "JSON with spaces"),
