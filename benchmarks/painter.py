@@ -17,7 +17,7 @@ import argparse
 import gc
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -390,7 +390,7 @@ class MaskPainter(widgets.VBox):
         else:
             c.clear_rect(x0, y0, x1 - x0, y1 - y0)
         if sub.any():     # Canvas.put_image_data would PNG-encode RGBA through PIL: 12× slower
-            png = overlay_png(sub, self._color, int(round(255 * self.opacity_slider.value)))
+            png = overlay_png(sub, self._color, round(255 * self.opacity_slider.value))
             self._manager.send_draw_command(c, _CANVAS_COMMANDS["putImageData"], [x0, y0], [png])
 
     def _redraw_overlay(self) -> None:
