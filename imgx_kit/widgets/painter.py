@@ -11,7 +11,8 @@ region of the overlay in one ``hold_canvas`` batch.
     >>> p.mask.shape, int(p.mask.sum()) > 0, p.version
     ((60, 80), True, 1)
 
-Keys (canvas focused): ``b`` brush, ``e`` eraser, ``[`` / ``]`` brush size, ``ctrl-z`` undo,
+Keys (while the painter has focus; JupyterLab's shortcuts are kept out, see
+:mod:`imgx_kit.widgets.painter_keys`): ``b`` brush, ``e`` eraser, ``[`` / ``]`` brush size, ``ctrl-z`` undo,
 ``ctrl-shift-z`` / ``ctrl-y`` redo, ``+`` / ``-`` zoom, ``0`` fit. The mouse wheel pans when
 zoomed in; the Pan tool drags the view. Pens act as mice (ipycanvas sends no pressure).
 """
@@ -35,6 +36,7 @@ from PIL import Image, ImageColor
 
 from ..core.errors import ImgxError, PainterError
 from ..services.masks import BBox, MaskModel, Viewport, bbox_union as _union, load_painter_image
+from .painter_keys import PainterKeys
 
 __all__ = ["MaskPainter"]
 
@@ -187,7 +189,10 @@ class MaskPainter(widgets.VBox):
         row1 = widgets.HBox([self.tool_toggle, self.size_slider, self.opacity_slider, self.color_picker])
         row2 = widgets.HBox([b["undo"], b["redo"], b["clear"], b["invert"], b["zoom_in"], b["zoom_out"],
                              b["fit"], self.readout], layout=widgets.Layout(align_items="center"))
-        super().__init__([row1, row2, widgets.Box([self.canvas]), self.status])
+        # keys reach the painter only while focus is inside it, and never reach JupyterLab
+        self.key_scope = PainterKeys()
+        self.key_scope.on_msg(self._guarded(self._on_key_msg))
+        super().__init__([row1, row2, widgets.Box([self.canvas]), self.status, self.key_scope])
         self.add_class("imgx-mask-painter")
 
         c = self.canvas
@@ -548,6 +553,9 @@ class MaskPainter(widgets.VBox):
             self.zoom(1 / _ZOOM_STEP, self._cursor)
         elif key == "0":
             self.fit()
+
+    def _on_key_msg(self, _widget: Any, msg: dict, _buffers: Any) -> None:
+        self._on_key(str(msg.get("key", "")), bool(msg.get("shift")), bool(msg.get("ctrl")), bool(msg.get("meta")))
 
     def _button(self, name: str) -> None:
         self._clear_error()
