@@ -22,7 +22,7 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-__all__ = ["PainterKeys", "PLAIN_KEYS", "MOD_KEYS"]
+__all__ = ["MOD_KEYS", "PLAIN_KEYS", "PainterKeys"]
 
 PLAIN_KEYS = ("b", "e", "[", "]", "+", "=", "-", "_", "0")     # without ctrl/meta
 MOD_KEYS = ("z", "y")                                           # with ctrl or meta (shift allowed)

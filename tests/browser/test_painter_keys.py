@@ -46,7 +46,7 @@ def test_keys_reach_the_painter_and_never_jupyterlab(lab_server, launch_browser)
     open_notebook(page, lab_server)
     st = state_after(out, lambda s: s["version"] == 0, "the painter to run", 60)
     run = st["run"]
-    cv, box = canvas_box(page)
+    _cv, box = canvas_box(page)
     page.wait_for_selector(".imgx-mask-painter[data-lm-suppress-shortcuts]", state="attached", timeout=30_000)
     cells = page.evaluate(CELLS_JS)
     assert [t for t, _ in cells] == ["markdown", "code", "code"], cells
