@@ -14,6 +14,7 @@ import sys
 
 from ..core.credentials import Credentials
 from ..core.errors import CredentialsError
+from ..core.html_layout import plural
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             if it.result is not None:
                 r = it.result
                 print(f"ok      {it.name}  {r.uri}  {r.size} bytes  crc32 {r.crc32}  {r.width}x{r.height} {r.format}"
-                      f"  ({len(r.calls)} calls, {r.calls.retries} retries)")
+                      f"  ({plural(len(r.calls), 'call')}, {plural(r.calls.retries, 'retry', 'retries')})")
             else:
                 print(f"FAILED  {it.name}  {type(it.error).__name__}: {it.error}")
         print(f"{len(batch) - len(batch.failed)}/{len(batch)} uploaded in {batch.elapsed:.2f} s", file=sys.stderr)

@@ -25,6 +25,7 @@ from typing import Iterable, Iterator
 
 from ..core.credentials import Credentials
 from ..core.errors import EmulatorError
+from ..core.html_layout import PRE, code, table
 from . import imagex, jimeng, oss, upload, visual
 from .context import RequestLog
 from .envelopes import seed_ids
@@ -58,9 +59,7 @@ class Endpoints:
     oss: str
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td><code>{html.escape(v)}</code></td></tr>"
-                       for k, v in self.__dict__.items())
-        return f"<table>{rows}</table>"
+        return table(None, ([f"<b>{html.escape(k)}</b>", code(html.escape(v))] for k, v in self.__dict__.items()))
 
 
 class Emulator:
@@ -267,7 +266,7 @@ class Emulator:
         return f"Emulator({where}, {'teaching' if self.teaching else 'strict'}, {len(self.log)} requests)"
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.banner())}</pre>"
+        return f"<pre style='{PRE}'>{html.escape(self.banner())}</pre>"
 
 
 @contextlib.contextmanager

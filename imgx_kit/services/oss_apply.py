@@ -36,6 +36,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageSequence, features
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
+from ..core.html_layout import PRE, code
 from ..core.oss_process import Action, Process, split_watermark_image
 
 __all__ = ["apply", "render", "run", "OssResult", "SourceImage", "load_source", "resize_size",
@@ -390,8 +391,8 @@ class OssResult:
     def _repr_html_(self) -> str:
         import html
         if self.data is not None:
-            return "<pre>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False)) + \
-                "</pre>"
+            return (f"<pre style='{PRE}'>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False))
+                    + "</pre>")
         if self.animated:                   # the animation itself, shown at most 256 px wide
             src = "data:image/gif;base64," + base64.b64encode(self.encode()).decode("ascii")
         else:
@@ -400,8 +401,8 @@ class OssResult:
             buf = io.BytesIO()
             thumb.save(buf, "PNG")
             src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-        return (f"<div><img src='{src}' style='max-width:256px'/><br><code>"
-                f"{html.escape(repr(self))}</code></div>")
+        return (f"<div><img src='{src}' style='max-width:100%'/><br>"
+                f"{code(html.escape(repr(self)))}</div>")
 
 
 # ---- public entry points ------------------------------------------------------------------

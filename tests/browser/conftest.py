@@ -90,11 +90,22 @@ def _isolated_env(home: Path) -> dict:
     return env
 
 
-def _start(kind: str, tmp: Path, names: list[str]) -> Server:
+REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+# notebook settings for layout tests: every cell laid out (no windowing), so each output can be measured
+_NO_WINDOWING = '{"windowingMode": "none"}'
+
+
+def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = False) -> Server:
     root = tmp / "notebooks"
+    if copy_notebooks:      # the repository's tutorials (both editions), images and data
+        shutil.copytree(REPO_NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     root.mkdir(parents=True, exist_ok=True)
     home = tmp / "home"
     home.mkdir(exist_ok=True)
+    if copy_notebooks:
+        settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "tracker.jupyterlab-settings").write_text(_NO_WINDOWING)
     for n in names:
         write_painter_notebook(root, n)
     port, token = _free_port(), secrets.token_hex(16)
@@ -124,6 +135,14 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def tutorials_lab_server(tmp_path_factory):
+    """JupyterLab on a copy of the repository's notebooks/ folder (notebooks/zh/ included when present)."""
+    server = _start("lab", tmp_path_factory.mktemp("tutorials"), [], copy_notebooks=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def voila_server(tmp_path_factory):
     server = _start("voila", tmp_path_factory.mktemp("voila"), ["painter_dpr1", "painter_dpr2"])
     yield server
@@ -147,14 +166,15 @@ def launch_browser(playwright_driver):
     """``launch_browser(dpr)`` -> a fresh persistent Chromium context (own --user-data-dir)."""
     opened = []
 
-    def launch(dpr: int):
+    def launch(dpr: int, viewport: dict | None = None):
         if not os.access(CHROMIUM, os.X_OK):
             pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
         profile = tempfile.mkdtemp(prefix="imgx-chromium-")
         try:
             ctx = playwright_driver.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                device_scale_factor=dpr, viewport={"width": 1280, "height": 900}, timeout=60_000)
+                device_scale_factor=dpr, viewport=viewport or {"width": 1280, "height": 900},
+                timeout=60_000, accept_downloads=True)
         except Exception as exc:   # noqa: BLE001
             shutil.rmtree(profile, ignore_errors=True)
             pytest.fail(f"chromium could not start from {CHROMIUM}: {exc}")
