@@ -260,7 +260,9 @@ def calls_html(records: Sequence[CallRecord]) -> str:
             f"<th style='{th_num}'>#</th><th style='{TH}'>call</th><th style='{TH}'>retry</th>"
             f"<th style='{TH}'>outcome</th><th style='{th_num}'>time</th>"
             f"<th style='{TH}'>timeline: {title} in {span * 1000:.0f} ms</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<details><summary>each call in full: request, signing trace, response</summary>"
+            f"{''.join(f'<div>{i}.</div>' + r._repr_html_() for i, r in enumerate(recs, 1))}</details></div>")
 
 
 def _iso(ts: float) -> str:

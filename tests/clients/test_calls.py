@@ -76,7 +76,9 @@ def test_calls_list_views():
     assert c.retries == 1
     assert repr(c).splitlines()[1].strip() == "1. POST get_upload_token -> HTTP 200 (12 ms)"
     html = c._repr_html_()
-    assert html == calls_html(c) and html.count("<tr>") == 3 and "HTTP 503" in html
+    timeline = html.split("<details>")[0]               # the table; each call in full is folded below it
+    assert html == calls_html(c) and timeline.count("<tr>") == 3 and "HTTP 503" in timeline
+    assert "attempt 2" in timeline and "2 calls, 1 retry" in timeline
     assert calls_html([]) == "<div><i>no calls</i></div>"
     assert c.to_har()["log"]["entries"][1]["response"]["status"] == 503
 
