@@ -186,9 +186,12 @@ class MaskPainter(widgets.VBox):
         self.color_picker.observe(self._guarded(self._on_color), "value")
 
         b = self.buttons
-        row1 = widgets.HBox([self.tool_toggle, self.size_slider, self.opacity_slider, self.color_picker])
+        wrap = {"flex_wrap": "wrap", "align_items": "center"}       # narrow output areas: the tools wrap
+        self.tool_toggle.layout.flex = "0 0 auto"                    # ... but each tool stays whole
+        row1 = widgets.HBox([self.tool_toggle, self.size_slider, self.opacity_slider, self.color_picker],
+                            layout=widgets.Layout(**wrap))
         row2 = widgets.HBox([b["undo"], b["redo"], b["clear"], b["invert"], b["zoom_in"], b["zoom_out"],
-                             b["fit"], self.readout], layout=widgets.Layout(align_items="center"))
+                             b["fit"], self.readout], layout=widgets.Layout(**wrap))
         # keys reach the painter only while focus is inside it, and never reach JupyterLab
         self.key_scope = PainterKeys()
         self.key_scope.on_msg(self._guarded(self._on_key_msg))

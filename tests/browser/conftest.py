@@ -86,11 +86,13 @@ def _isolated_env(home: Path) -> dict:
                IPYTHONDIR=str(home / ".ipython"), JUPYTER_PLATFORM_DIRS="0", PYTHONUNBUFFERED="1")
     # the kernel must be this virtualenv's python: put its bin first
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.pop("JUPYTER_PATH", None)
+    # this checkout's Voilà template (imgx: the lab template without CDN links), as an installed package provides it
+    env["JUPYTER_PATH"] = str(REPO_ROOT / "imgx_kit" / "jupyter")
     return env
 
 
-REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_NOTEBOOKS = REPO_ROOT / "notebooks"
 # notebook settings for layout tests: every cell laid out (no windowing), so each output can be measured
 _NO_WINDOWING = '{"windowingMode": "none"}'
 
