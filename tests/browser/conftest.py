@@ -145,6 +145,14 @@ def tutorials_lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def tutorials_voila_server(tmp_path_factory):
+    """Voilà on a copy of the repository's notebooks/ folder (notebooks/zh/ included when present)."""
+    server = _start("voila", tmp_path_factory.mktemp("tutorials-voila"), [], copy_notebooks=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def voila_server(tmp_path_factory):
     server = _start("voila", tmp_path_factory.mktemp("voila"), ["painter_dpr1", "painter_dpr2"])
     yield server

@@ -22,6 +22,7 @@ import base64
 import io
 import re
 import shutil
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,7 +41,7 @@ STROKE = [(0.62, 0.50), (0.72, 0.52), (0.70, 0.62)]          # fractions of the 
 VIEWPORT = {"width": 1280, "height": 800}
 UPLOAD_SIZE = (2400, 1600)                                    # bigger than the app's 1536-px working size
 # version warnings from the federated modules of the packages imgx-kit brings (its own extensions)
-OURS = re.compile(r"ipycanvas|anywidget|imgx", re.I)
+OURS = re.compile(r"ipycanvas|anywidget|imgx", re.IGNORECASE)
 
 
 def painted(page, canvas) -> bool:
@@ -77,7 +78,7 @@ def stroke(page, canvas, fractions=STROKE):
     points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in fractions]
     page.mouse.move(*points[0])
     page.mouse.down()
-    for (ax, ay), (bx, by) in zip(points, points[1:]):
+    for (ax, ay), (bx, by) in pairwise(points):
         for i in range(1, 11):
             page.mouse.move(ax + (bx - ax) * i / 10, ay + (by - ay) * i / 10)
     page.mouse.up()
@@ -125,7 +126,7 @@ def app(voila_server, launch_browser):
 
 
 def test_app_side_by_side_in_the_window_with_downloads(app, tmp_path):
-    page, requests, _console, server = app
+    page, _requests, _console, _server = app
     canvas = page.wait_for_selector(CANVAS, state="visible", timeout=90_000)
     assert page.locator(CANVAS).count() == 1
     w, h = page.evaluate("(el) => [el.width, el.height]", canvas)
