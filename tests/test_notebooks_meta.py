@@ -303,7 +303,8 @@ def _every_notebook() -> list[Path]:
 
 @pytest.mark.parametrize("path", _every_notebook(), ids=lambda p: p.relative_to(NB_DIR).as_posix())
 def test_test_markers_are_cell_tags_not_comments(path):
-    from nbval.plugin import comment_markers, metadata_tags     # nbval's own lists, not ours
+    # nbval's own lists of markers and tags, not ours
+    from nbval.plugin import comment_markers, metadata_tags
 
     marker = re.compile(r"(?m)^\s*#\s*(" + "|".join(map(re.escape, comment_markers)) + r")\b")
     for i, cell in enumerate(_load(path)["cells"]):
