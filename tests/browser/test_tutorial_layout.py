@@ -1,5 +1,5 @@
-"""Every tutorial's outputs fit a laptop: JupyterLab at 1280×800 with the file browser open, and Voilà at
-1280×800, in chromium.
+"""Every tutorial's outputs fit a laptop: JupyterLab at 1280×800 with the file browser open, Notebook 7 and
+Voilà at 1280×800, in chromium.
 
 Each tutorial of each edition (notebooks/ and, when it exists, notebooks/zh/) is opened in a real
 JupyterLab, run from the top (so the views are the ones this checkout draws), and then every output
@@ -54,13 +54,14 @@ RUN_DONE_JS = """() => {
 }"""
 
 
-def open_and_run(page, server, rel: str) -> None:
-    page.goto(server.url(f"lab/tree/{rel}") + "&reset")
+def open_and_run(page, server, rel: str, *, notebook7: bool = False) -> None:
+    page.goto(server.url(f"notebooks/{rel}") if notebook7 else server.url(f"lab/tree/{rel}") + "&reset")
     page.wait_for_function(
         "(() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
         " const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
         " return k && k.connectionStatus === 'connected' && k.status === 'idle'; })()", timeout=90_000)
-    page.evaluate("window.jupyterapp.shell.activateById('filebrowser')")
+    if not notebook7:
+        page.evaluate("window.jupyterapp.shell.activateById('filebrowser')")
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(RUN_DONE_JS, timeout=300_000, polling=500)
     page.wait_for_timeout(1500)            # widget views and images settle
@@ -74,6 +75,16 @@ def test_every_output_fits_at_1280_with_the_file_browser_open(tutorials_lab_serv
     assert page.evaluate("!!document.querySelector('#filebrowser') && "
                          "document.querySelector('#filebrowser').getBoundingClientRect().width > 150"), \
         "the file browser is not open"
+    got = page.evaluate(MEASURE_JS, SLACK)
+    assert got["measured"] >= 5, f"only {got['measured']} outputs were found to measure"
+    assert not got["bad"], "\n".join(got["bad"])
+
+
+@pytest.mark.parametrize("rel", TUTORIALS)
+def test_every_output_fits_in_notebook7_at_1280(tutorials_notebook7_server, launch_browser, rel):
+    ctx = launch_browser(1, VIEWPORT)
+    page = ctx.pages[0] if ctx.pages else ctx.new_page()
+    open_and_run(page, tutorials_notebook7_server, rel, notebook7=True)
     got = page.evaluate(MEASURE_JS, SLACK)
     assert got["measured"] >= 5, f"only {got['measured']} outputs were found to measure"
     assert not got["bad"], "\n".join(got["bad"])
