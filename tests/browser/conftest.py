@@ -110,6 +110,8 @@ def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = Fal
         (settings / "tracker.jupyterlab-settings").write_text(_NO_WINDOWING)
     for n in names:
         write_painter_notebook(root, n)
+    if kind == "voila":     # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+        shutil.copy(REPO_ROOT / "voila.json", root / "voila.json")
     port, token = _free_port(), secrets.token_hex(16)
     if kind == "lab":
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
