@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.credentials import Credentials
 from ..core.errors import CredentialsError
+from ..core.html_layout import plural
 from .common import UsageError, check_inputs
 from .endpoints import check_base_url, demo_identities, emulator_endpoints
 
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             if it.result is not None:
                 r = it.result
                 print(f"ok      {it.name}  {r.uri}  {r.size} bytes  crc32 {r.crc32}  {r.width}x{r.height} {r.format}"
-                      f"  ({n} calls, {r.calls.retries} retries)")
+                      f"  ({plural(n, 'call')}, {plural(r.calls.retries, 'retry', 'retries')})")
             else:
                 print(f"FAILED  {it.name}  {type(it.error).__name__}: {it.error}")
         print(f"{len(batch) - len(batch.failed)}/{len(batch)} uploaded in {batch.elapsed:.2f} s, "

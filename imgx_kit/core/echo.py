@@ -27,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Iterator
 
 from .errors import DiagnoseError
+from .html_layout import code, table
 from .jsontext import loads_bounded
 from .redact import redact_text, scrub
 
@@ -124,13 +125,13 @@ class ServerEcho(Mapping[str, Any]):
 
     def _repr_html_(self) -> str:
         from .trace import show_whitespace
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"<code>{show_whitespace(self._safe(v))}</code></td></tr>" for k, v in self.steps_)
         meta = " · ".join(html.escape(f"{k}={v}") for k, v in
                           (("code", self.code), ("HTTP", self.status), ("region", self.region),
                            ("service", self.service)) if v)
-        return (f"<div><b>server answer</b> ({html.escape(self.source)}) {meta}"
-                f"<div>{html.escape(self._safe(self.message))}</div><table>{rows}</table></div>")
+        steps = table(None, ([f"<b>{html.escape(k)}</b>", code(show_whitespace(self._safe(v)))]
+                             for k, v in self.steps_)) if self.steps_ else ""
+        return (f"<div style='max-width:100%'><b>server answer</b> ({html.escape(self.source)}) {meta}"
+                f"<div style='overflow-wrap:anywhere'>{html.escape(self._safe(self.message))}</div>{steps}</div>")
 
 
 # ---- parsing ----------------------------------------------------------------------------------------

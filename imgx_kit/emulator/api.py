@@ -25,6 +25,7 @@ from typing import Iterable, Iterator
 
 from ..core.credentials import Credentials
 from ..core.errors import EmulatorError
+from ..core.html_layout import PRE, code, table
 from . import imagex, jimeng, oss, sts, upload, visual
 from .context import RequestLog
 from .envelopes import seed_ids
@@ -59,9 +60,7 @@ class Endpoints:
     sts: str = ""       # Aliyun STS AssumeRole for OSS credentials (routed by Action=AssumeRole)
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td><code>{html.escape(v)}</code></td></tr>"
-                       for k, v in self.__dict__.items())
-        return f"<table>{rows}</table>"
+        return table(None, ([f"<b>{html.escape(k)}</b>", code(html.escape(v))] for k, v in self.__dict__.items()))
 
 
 class Emulator:
@@ -268,7 +267,7 @@ class Emulator:
         return f"Emulator({where}, {'teaching' if self.teaching else 'strict'}, {len(self.log)} requests)"
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.banner())}</pre>"
+        return f"<pre style='{PRE}'>{html.escape(self.banner())}</pre>"
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
+from ..core.html_layout import PRE, code, plural, table
 from ..core.redact import redact_text, redact_url
 from ..core.request import HttpRequest
 
@@ -141,10 +142,8 @@ class LogEntry:
         if self.trace is not None:
             rows += [("canonical request", self.canonical_request),
                      ("string to sign", self.string_to_sign)]
-        body = "".join(f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
-                       f"<td><pre style='margin:0;white-space:pre-wrap'>{html.escape(v)}</pre></td></tr>"
-                       for k, v in rows)
-        return f"<table>{body}</table>"
+        return table(None, ([f"<b>{html.escape(k)}</b>", f"<pre style='{PRE}'>{html.escape(v)}</pre>"]
+                            for k, v in rows))
 
 
 class RequestLog:
@@ -182,8 +181,10 @@ class RequestLog:
         return "RequestLog(\n" + more + "".join(f"  {e!r}\n" for e in items) + ")"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(e.route)}</td><td><code>{html.escape(e.method + ' ' + e.target[:100])}</code></td>"
-            f"<td>{e.status}</td><td>{html.escape(e.code or 'ok')}</td></tr>" for e in self.entries()[-50:])
-        return ("<table><tr><th>route</th><th>request</th><th>status</th><th>verdict</th></tr>"
-                f"{rows}</table>")
+        items = self.entries()
+        shown = items[-50:]
+        note = (f"<div style='color:#555'>the last {len(shown)} of {plural(len(items), 'request')}</div>"
+                if len(items) > len(shown) else "")
+        return note + table(["route", "request", "status", "verdict"],
+                            ([html.escape(e.route), code(html.escape(e.method + " " + e.target[:300])),
+                              str(e.status), html.escape(e.code or "ok")] for e in shown))

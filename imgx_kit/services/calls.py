@@ -35,6 +35,7 @@ from ..core.errors import ImageInputError, ImgxError, ServiceError
 from ..core.jsontext import loads_bounded
 from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_url,
                            redactor, scrub, secret_values)
+from ..core.html_layout import CELL, NAME, TABLE, TH, code, plural, table
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
 from .log_masking import masking_logs
@@ -168,8 +169,8 @@ class CallRecord:
 
     def summary(self) -> str:
         what = self.label or self.action or self.path
-        return (f"#{self.attempt} {self.method} {what} -> {self.outcome} "
-                f"({self.elapsed * 1000:.0f} ms)")
+        again = f", attempt {self.attempt}" if self.attempt > 1 else ""
+        return f"{self.method} {what} -> {self.outcome} ({self.elapsed * 1000:.0f} ms{again})"
 
     def __repr__(self) -> str:
         u = self.url if len(self.url) <= 120 else self.url[:117] + "…"
@@ -189,25 +190,25 @@ class CallRecord:
 
     def _repr_html_(self) -> str:
         colour = "#2a7" if self.ok else ("#c60" if self.status == 429 or (self.status or 0) >= 500 or self.error else "#b00")
-        hdr = "".join(f"<tr><td style='text-align:left'><code>{html.escape(k)}</code></td>"
-                      f"<td style='text-align:left'><code>{html.escape(v)}</code></td></tr>"
-                      for k, v in self.request_headers)
-        rh = "".join(f"<tr><td style='text-align:left'><code>{html.escape(k)}</code></td>"
-                     f"<td style='text-align:left'><code>{html.escape(v)}</code></td></tr>"
-                     for k, v in self.response_headers)
+        hdr = table(None, ([code(html.escape(k)), code(html.escape(v))] for k, v in self.request_headers))
+        rh = table(None, ([code(html.escape(k)), code(html.escape(v))] for k, v in self.response_headers))
         body = json.dumps(self.json, indent=2, ensure_ascii=False) if self.json is not None else self.response_preview
+        pre = "white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%"
         trace = ""
         if self.trace is not None:
             trace = f"<details><summary>signing trace</summary>{self.trace._repr_html_()}</details>"
-        return (f"<div class='imgx-call' style='border-left:4px solid {colour};padding-left:6px;margin:4px 0'>"
-                f"<b>{html.escape(self.label or '')}</b> <code>{html.escape(self.method)} {html.escape(self.url)}</code>"
-                f" → <b style='color:{colour}'>{html.escape(self.outcome)}</b> · attempt {self.attempt} · "
+        again = f" · attempt {self.attempt}" if self.attempt > 1 else ""
+        return (f"<div class='imgx-call' style='border-left:4px solid {colour};padding-left:6px;margin:4px 0;"
+                f"max-width:100%'><b>{html.escape(self.label or '')}</b> "
+                f"{code(html.escape(self.method + ' ' + self.url))}"
+                f" → <b style='color:{colour}'>{html.escape(self.outcome)}</b>{again} · "
                 f"{self.elapsed * 1000:.1f} ms"
-                f"<details><summary>request headers ({len(self.request_headers)}) · body {self.body_size} bytes</summary>"
-                f"<table>{hdr}</table><pre style='white-space:pre-wrap'>{html.escape(self.body_preview)}</pre></details>"
+                f"<details><summary>request: {plural(len(self.request_headers), 'header')} · "
+                f"body {plural(self.body_size, 'byte')}</summary>"
+                f"{hdr}<pre style='{pre}'>{html.escape(self.body_preview)}</pre></details>"
                 f"{trace}"
-                f"<details><summary>response</summary><table>{rh}</table>"
-                f"<pre style='white-space:pre-wrap'>{html.escape(body or '')}</pre></details></div>")
+                f"<details><summary>response: {plural(len(self.response_headers), 'header')}</summary>{rh}"
+                f"<pre style='{pre}'>{html.escape(body or '')}</pre></details></div>")
 
 
 class Calls(list):
@@ -216,7 +217,7 @@ class Calls(list):
     def __repr__(self) -> str:
         if not self:
             return "Calls([])"
-        return "Calls(\n" + "".join(f"  {r.summary()}\n" for r in self) + ")"
+        return "Calls(\n" + "".join(f"  {i}. {r.summary()}\n" for i, r in enumerate(self, 1)) + ")"
 
     def _repr_html_(self) -> str:
         return calls_html(self)
@@ -239,21 +240,32 @@ def calls_html(records: Sequence[CallRecord]) -> str:
     t1 = max(r.started + r.elapsed for r in recs)
     span = max(t1 - t0, 1e-6)
     rows = []
-    for r in recs:
+    num = "text-align:right;vertical-align:top;padding:2px 10px 2px 0;white-space:nowrap"
+    for i, r in enumerate(recs, 1):
         left = 100.0 * (r.started - t0) / span
         width = max(0.5, 100.0 * r.elapsed / span)
         colour = "#4a9" if r.ok else ("#e90" if (r.status == 429 or (r.status or 0) >= 500 or r.error) else "#d44")
+        again = f"<span style='color:#c60'>attempt {r.attempt}</span>" if r.attempt > 1 else ""
         rows.append(
-            f"<tr><td style='text-align:left;white-space:nowrap'>{html.escape(r.label or r.action or r.path)}</td>"
-            f"<td style='text-align:right'>{r.attempt}</td>"
-            f"<td style='text-align:left;white-space:nowrap'>{html.escape(r.outcome)}</td>"
-            f"<td style='text-align:right'>{r.elapsed * 1000:.1f} ms</td>"
-            f"<td style='width:50%'><div style='position:relative;height:10px;background:#f3f3f3'>"
+            f"<tr><td style='{num}'>{i}</td>"
+            f"<td style='{CELL}'>{html.escape(r.label or r.action or r.path)}</td>"
+            f"<td style='{NAME}'>{again}</td>"
+            f"<td style='{CELL}'>{html.escape(r.outcome)}</td>"
+            f"<td style='{num}'>{r.elapsed * 1000:.1f} ms</td>"
+            f"<td style='{CELL};width:40%;min-width:80px;vertical-align:middle'>"
+            f"<div style='position:relative;height:10px;background:#f3f3f3'>"
             f"<div title='{html.escape(r.method + ' ' + r.url)}' style='position:absolute;left:{left:.2f}%;"
             f"width:{min(width, 100 - left):.2f}%;height:10px;background:{colour}'></div></div></td></tr>")
-    return ("<div class='imgx-calls'><table><thead><tr><th>call</th><th>try</th><th>outcome</th>"
-            f"<th>time</th><th>timeline ({span * 1000:.0f} ms)</th></tr></thead><tbody>{''.join(rows)}"
-            "</tbody></table></div>")
+    th_num = TH + ";text-align:right"
+    retries = sum(1 for r in recs if r.attempt > 1)
+    title = plural(len(recs), "call") + (f", {plural(retries, 'retry', 'retries')}" if retries else "")
+    return (f"<div class='imgx-calls' style='max-width:100%'><table style='{TABLE}'><thead><tr>"
+            f"<th style='{th_num}'>#</th><th style='{TH}'>call</th><th style='{TH}'>retry</th>"
+            f"<th style='{TH}'>outcome</th><th style='{th_num}'>time</th>"
+            f"<th style='{TH}'>timeline: {title} in {span * 1000:.0f} ms</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<details><summary>each call in full: request, signing trace, response</summary>"
+            f"{''.join(f'<div>{i}.</div>' + r._repr_html_() for i, r in enumerate(recs, 1))}</details></div>")
 
 
 def _iso(ts: float) -> str:

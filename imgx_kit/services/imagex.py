@@ -45,6 +45,7 @@ from ..core import presets
 from ..core.credentials import Credentials
 from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, ImgxError, LoginError,
                            ServiceError, SignatureMismatchError, ThrottledError, UploadError)
+from ..core.html_layout import plural
 from ..core.redact import mask
 from ..core.request import HttpRequest
 from ..core.signer import Signer
@@ -132,7 +133,7 @@ class UploadResult:
 
     def __repr__(self) -> str:
         return (f"UploadResult(uri={self.uri!r}, size={self.size}, crc32={self.crc32!r}, "
-                f"{self.width}x{self.height} {self.format}, {len(self.calls)} calls)")
+                f"{self.width}x{self.height} {self.format}, {plural(len(self.calls), 'call')})")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "uri": self.uri, "size": self.size, "crc32": self.crc32,

@@ -36,6 +36,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageSequence, features
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
+from ..core.html_layout import PRE, code
 from ..core.oss_process import Action, Process, split_watermark_image
 from .images import read_file_capped
 from .oss_fonts import load_font
@@ -387,8 +388,8 @@ class OssResult:
     def _repr_html_(self) -> str:
         import html
         if self.data is not None:
-            return "<pre>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False)) + \
-                "</pre>"
+            return (f"<pre style='{PRE}'>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False))
+                    + "</pre>")
         if self.animated:                   # the animation itself, shown at most 256 px wide
             src = "data:image/gif;base64," + base64.b64encode(self.encode()).decode("ascii")
         else:
@@ -397,8 +398,8 @@ class OssResult:
             buf = io.BytesIO()
             thumb.save(buf, "PNG")
             src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-        return (f"<div><img src='{src}' style='max-width:256px'/><br><code>"
-                f"{html.escape(repr(self))}</code></div>")
+        return (f"<div><img src='{src}' style='max-width:100%'/><br>"
+                f"{code(html.escape(repr(self)))}</div>")
 
 
 # ---- public entry points ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from ..core import oss_sign
 from ..core.credentials import Credentials
 from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
                            ThrottledError, UploadError)
+from ..core.html_layout import plural
 from ..core.oss_process import Process
 from ..core.redact import redact_url
 from ..core.request import HttpRequest
@@ -70,7 +71,7 @@ class OssResult:
 
     def __repr__(self) -> str:
         return (f"OssResult({self.key!r}, HTTP {self.status}, {len(self.data)} bytes"
-                f"{', ' + self.content_type if self.content_type else ''}, {len(self.calls)} calls)")
+                f"{', ' + self.content_type if self.content_type else ''}, {plural(len(self.calls), 'call')})")
 
     def _repr_html_(self) -> str:
         img = ""
