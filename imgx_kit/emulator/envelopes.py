@@ -12,12 +12,13 @@ business envelope and the OSS XML error::
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import random
-import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Protocol
 from xml.sax.saxutils import escape
 
 from werkzeug.wrappers import Response
@@ -29,19 +30,30 @@ __all__ = ["request_id", "oss_request_id", "json_response", "gateway_ok", "gatew
            "upload_error", "cv_ok", "cv_error", "CV_ERRORS", "oss_error", "OSS_ERRORS",
            "xml_response", "elapsed_text"]
 
-_ids = random.Random(0)
-_ids_lock = threading.Lock()
+class _Ids(Protocol):
+    def hex(self, n: int) -> str: ...
 
 
-def seed_ids(seed: int) -> None:
-    """Make request ids reproducible (the emulator calls this with its ``seed``)."""
-    with _ids_lock:
-        _ids.seed(seed)
+#: the ids source of the emulator serving this request (each emulator has its own seeded
+#: generator; the WSGI app sets it around every request with :func:`use_ids`)
+_current: contextvars.ContextVar[_Ids | None] = contextvars.ContextVar("imgx_emulator_ids", default=None)
+
+
+@contextlib.contextmanager
+def use_ids(source: _Ids) -> Iterator[None]:
+    """Take request ids from ``source`` (an emulator's runtime) inside the ``with`` block."""
+    token = _current.set(source)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def _hex(n: int) -> str:
-    with _ids_lock:
-        return f"{_ids.getrandbits(4 * n):0{n}X}"
+    src = _current.get()
+    if src is not None:
+        return src.hex(n).upper()
+    return f"{random.Random().getrandbits(4 * n):0{n}X}"     # outside any request: unseeded
 
 
 def request_id(now: datetime | None = None) -> str:

@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 import re
+from pathlib import Path
 
 from werkzeug.wrappers import Response
 
@@ -158,10 +159,10 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
     results, plugin = [], []
     for uri in wanted:
         slot = state.slot(uri)
-        done = slot is not None and slot.data is not None
+        done = slot is not None and slot.path is not None
         results.append({"Uri": uri, "UriStatus": 2000 if done else 2001})
         if done and not skip:
-            plugin.append(image_meta(uri, slot.data))  # type: ignore[union-attr,arg-type]
+            plugin.append(image_meta(uri, slot.path))  # type: ignore[union-attr,arg-type]
     sess.committed = True
     rid = request_id(ctx.now)
     result: dict = {"RequestId": rid, "Results": results}
@@ -172,18 +173,28 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
     return json_response(st, out)
 
 
-def image_meta(uri: str, data: bytes) -> dict:
-    """PluginResult entry; a non-image gives empty meta, not an error (as documented)."""
+def image_meta(uri: str, data: bytes | Path) -> dict:
+    """PluginResult entry; a non-image gives empty meta, not an error (as documented). ``data``
+    is the object's bytes or the file holding them (read in pieces, never whole)."""
     name = uri.rsplit("/", 1)[-1]
+    md5, size = hashlib.md5(), 0
+    if isinstance(data, Path):
+        with open(data, "rb") as f:
+            for piece in iter(lambda: f.read(1 << 20), b""):
+                md5.update(piece)
+                size += len(piece)
+    else:
+        md5.update(data)
+        size = len(data)
     meta = {"FileName": name, "SourceUri": uri, "ImageUri": uri, "ImageWidth": 0, "ImageHeight": 0,
-            "ImageMd5": hashlib.md5(data).hexdigest(), "ImageFormat": "", "ImageSize": len(data),
+            "ImageMd5": md5.hexdigest(), "ImageFormat": "", "ImageSize": size,
             "FrameCnt": 0}
     try:
         from PIL import Image
         with warnings.catch_warnings():
             # only the header is read (size, format): a huge image is no decompression bomb here
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
+            with Image.open(data if isinstance(data, Path) else io.BytesIO(data)) as im:
                 meta.update(ImageWidth=im.width, ImageHeight=im.height,
                             ImageFormat=(im.format or "").lower(),
                             FrameCnt=int(getattr(im, "n_frames", 1)))

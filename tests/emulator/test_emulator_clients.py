@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from urllib.parse import urlsplit
 
 import crcmod
 import numpy as np
@@ -62,7 +63,7 @@ def test_volcengine_visual_cv_process_inpainting_over_http(emu):
     vs = VisualService()
     vs.set_ak(emu.demo_volc_credentials.access_key)
     vs.set_sk(emu.demo_volc_credentials.secret_key)
-    vs.set_host(emu.upload_host)
+    vs.set_host(urlsplit(emu.endpoints.visual).netloc)      # its own root, as visual.volcengineapi.com
     vs.set_scheme("http")
     ib, mb, img, mask = inpaint_inputs()
     out = vs.cv_process({"req_key": "i2i_inpainting", "binary_data_base64": [ib, mb], "seed": 0,
@@ -92,7 +93,7 @@ def test_volcengine_imagex_upload_image_data_over_https(monkeypatch):
         ix = ImageXService()
         ix.set_ak(emu.demo_volc_credentials.access_key)
         ix.set_sk(emu.demo_volc_credentials.secret_key)
-        ix.set_host(emu.upload_host)
+        ix.set_host(urlsplit(emu.endpoints.imagex).netloc)
         ix.set_scheme("https")
         imgs = [png_bytes(10, 10), png_bytes(20, 5, (0, 0, 255))]
         res = ix.upload_image_data({"ServiceId": emu.demo_service_id}, imgs)
