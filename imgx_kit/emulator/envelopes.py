@@ -102,9 +102,27 @@ def gateway_ok(result: Any, *, action: str, version: str, service: str, region: 
                  "Result": result}
 
 
+#: codes the seed API documents name (001 ApplyImageUpload, 004 CommitImageUpload) that the
+#: captured gateway table (core.gateway, protocols.md §6.1) does not have: (status, message).
+#: Their HTTP status is not documented; 400 as for every other parameter error (docs/emulator.md).
+SEED_CODES: dict[str, tuple[int, str]] = {
+    "InvalidSessionKey": (400, "The SessionKey is invalid."),
+    "SessionNotFound": (400, "The upload session does not exist or has expired."),
+}
+
+
+def _gateway_entry(code: str):  # -> the GATEWAY_ERRORS entry, or a stand-in for a seed code
+    err = GATEWAY_ERRORS.get(code)
+    if err is not None:
+        return err
+    status, message = SEED_CODES[code]
+    from types import SimpleNamespace
+    return SimpleNamespace(code_n=None, status=status, message=message)
+
+
 def gateway_message(code: str, detail: str | None = None) -> str:
     """The gateway's own message for ``code``; ``detail`` fills templated ones (``%s``)."""
-    err = GATEWAY_ERRORS[code]
+    err = _gateway_entry(code)
     if "{}" not in err.message:
         return err.message
     if detail:
@@ -116,7 +134,7 @@ def gateway_error(code: str, *, action: str, version: str, service: str, region:
                   message: str | None = None, request_id: str,
                   status: int | None = None, teaching: dict | None = None) -> tuple[int, dict]:
     """§6.1 envelope: ``ResponseMetadata.Error{CodeN, Code, Message}`` (CodeN only when known)."""
-    err = GATEWAY_ERRORS[code]
+    err = _gateway_entry(code)
     error: dict[str, Any] = {}
     if err.code_n is not None:
         error["CodeN"] = err.code_n

@@ -97,6 +97,12 @@ def _int_param(ctx: Ctx, name: str, default: int | None, lo: int, hi: int) -> tu
 
 
 def _apply(ctx: Ctx, call: GatewayCall, ak: str, service_id: str) -> Response:
+    if ctx.emu.state.grant(ak) is not None:
+        # the Jimeng web flavour (a get_upload_token STS token): seed 001 lists FileSize and s
+        # as required; the SDK flavour (long-term keys) sends neither (protocols.md §3.3)
+        for name in ("FileSize", "s") if (ctx.q("UploadNum") or "1") == "1" else ("s",):
+            if not ctx.q(name):
+                return gateway_answer(ctx, call, "MissingParameter", f"The request is missing {name} parameter.")
     size, ok = _int_param(ctx, "FileSize", None, 0, 1 << 40)
     if not ok:
         return gateway_answer(ctx, call, "InvalidParameter", "The parameter FileSize is invalid.")
@@ -143,10 +149,13 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
         return gateway_answer(ctx, call, "MissingParameter", "The request is missing SessionKey parameter.")
     state = ctx.emu.state
     sess = state.session(key)
+    # seed 004's codes: InvalidSessionKey (not one we issued, or another service's) and
+    # SessionNotFound (expired: "re-apply"); protocols.md only infers InvalidParameter
     if sess is None or sess.service_id != service_id:
-        return gateway_answer(ctx, call, "InvalidParameter", "The parameter SessionKey is invalid.")
+        return gateway_answer(ctx, call, "InvalidSessionKey", "The SessionKey is invalid.")
     if ctx.now > sess.expires_at:
-        return gateway_answer(ctx, call, "InvalidParameter", "The parameter SessionKey is invalid: the session has expired.")
+        return gateway_answer(ctx, call, "SessionNotFound",
+                              "The upload session has expired: apply for a new upload (ApplyImageUpload).")
     oids = body.get("SuccessOids")
     if oids is not None:
         if not isinstance(oids, list) or not all(isinstance(o, str) for o in oids) \

@@ -38,11 +38,14 @@ def test_botocore_signed_apply_and_commit_with_token_credentials(emu):
     data = upload_token(emu)
     bc = BotoCredentials(data["access_key_id"], data["secret_access_key"], data["session_token"])
     sid = data["service_id"]
-    r = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}&UploadNum=1", bc)
+    img = png_bytes(12, 9)
+    missing = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}", bc)
+    assert missing.json()["ResponseMetadata"]["Error"]["Code"] == "MissingParameter"     # seed 001: FileSize, s
+    r = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}"
+                     f"&FileSize={len(img)}&s=r4nd0m", bc)
     assert r.status_code == 200, r.text
     addr = r.json()["Result"]["UploadAddress"]
     info = addr["StoreInfos"][0]
-    img = png_bytes(12, 9)
     up = requests.post(f"{emu.url}/upload/v1/{info['StoreUri']}", data=img,
                        headers={"Authorization": info["Auth"], "Content-CRC32": crc(img)})
     assert up.json()["code"] == 2000
