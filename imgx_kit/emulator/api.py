@@ -103,7 +103,7 @@ class Emulator:
                  token_ttl: int = 3600, session_ttl: int = 3600,
                  max_body_upload: int = 64 << 20, max_body_visual: int = 24 << 20,
                  max_body_imagex: int = 1 << 20, max_body_oss: int = 64 << 20,
-                 log_size: int = 10000, workers: int = 8) -> None:
+                 max_body_jimeng: int = 1 << 20, log_size: int = 10000, workers: int = 8, idle_timeout: float = 10.0) -> None:
         if invalid_timestamp_status not in (400, 403):
             raise EmulatorError(f"invalid_timestamp_status={invalid_timestamp_status} is not 400 or 403",
                                 hint="the docs disagree between 400 and 403; pick one of them")
@@ -120,6 +120,7 @@ class Emulator:
         self._want_port = port
         self.host = host
         self.workers = workers
+        self.idle_timeout = float(idle_timeout)
         state = State(seed=seed, state_dir=state_dir)
         self._rt = Runtime(teaching=bool(teaching), oss_region=oss_region, max_skew=max_skew,
                            invalid_timestamp_status=invalid_timestamp_status,
@@ -127,7 +128,7 @@ class Emulator:
                            strict_file_size=bool(strict_file_size), token_ttl=token_ttl,
                            session_ttl=session_ttl, max_body_upload=max_body_upload,
                            max_body_visual=max_body_visual, max_body_imagex=max_body_imagex,
-                           max_body_oss=max_body_oss, visual_qps=visual_qps, state=state, seed=seed,
+                           max_body_oss=max_body_oss, max_body_jimeng=max_body_jimeng, visual_qps=visual_qps, state=state, seed=seed,
                            backend=backend or opencv_backend,
                            visual_bucket=TokenBucket(visual_qps) if visual_qps else None)
         self.log = RequestLog(log_size)
@@ -195,7 +196,7 @@ class Emulator:
                        route=None if name == "main" else name)
 
         stack = ServerStack(app_for, self.host, self._want_port, ["main", *SERVICES], tls=ssl_ctx,
-                            workers=self.workers, on_error=self.errors.append)
+                            workers=self.workers, on_error=self.errors.append, timeout=self.idle_timeout)
         try:
             stack.start()
         except EmulatorError:

@@ -24,7 +24,7 @@ _CST = timezone(timedelta(hours=8))
 
 
 def max_body(emu) -> int:
-    return 1 << 20
+    return emu.max_body_jimeng
 
 
 def _ret(ctx: Ctx, ret: str, errmsg: str, status: int = 200) -> Response:

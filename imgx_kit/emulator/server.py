@@ -60,12 +60,13 @@ class _RecordingReader(cheroot_server.HeaderReader):
 
     def __call__(self, rfile, hdict=None):  # type: ignore[no-untyped-def]
         lines: list[bytes] = []
-        deadline = time.monotonic() + HEADER_DEADLINE
+        limit = min(HEADER_DEADLINE, self.request.server.timeout)
+        deadline = time.monotonic() + limit
 
         class _Tap:
             def readline(self, size: int = -1) -> bytes:
                 if time.monotonic() > deadline:
-                    raise ValueError(f"the headers took longer than {HEADER_DEADLINE:g} s to arrive")
+                    raise ValueError(f"the headers took longer than {limit:g} s to arrive")
                 line = rfile.readline(size) if size != -1 else rfile.readline()
                 lines.append(line)
                 return line
@@ -155,6 +156,12 @@ class _Request(cheroot_server.HTTPRequest):
         if self.chunked_write:
             self.conn.wfile.write(b"0\r\n\r\n")
 
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        if not self.server.ready:           # stopping: a cut-off request gets no answer
+            self.close_connection = True
+            return
+        super().simple_response(status, msg)
+
     def send_headers(self) -> None:
         if not self.close_connection and not getattr(self, "body_done", True):
             self.close_connection = True        # framing unknown past this point
@@ -217,6 +224,10 @@ class _Server(cheroot_wsgi.Server):
         super().process_conn(conn)
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ssl.SSLError, ConnectionError, TimeoutError)):
+            return                          # a client's broken TLS or connection: not our error
         if level >= 40:                     # cheroot logs client mistakes at INFO/WARNING
             import traceback as tb
             self._on_error(f"{msg}\n{tb.format_exc() if traceback else ''}")
@@ -295,11 +306,19 @@ class ServerStack:
         """Stop every listener: close the listening sockets and every open connection, end the
         worker threads (a request being served gets ``shutdown_timeout`` to finish) and join."""
         running, self._running = self._running, {}
-        for r in running.values():
+
+        def stop_one(r: _Running) -> None:
             try:
                 r.server.stop()
             except (OSError, cheroot_errors.FatalSSLAlert, RuntimeError):
                 pass
+
+        stoppers = [threading.Thread(target=stop_one, args=(r,), name="imgx-emulator-stop")
+                    for r in running.values()]
+        for t in stoppers:                  # in parallel: each waits up to its select interval
+            t.start()
+        for t in stoppers:
+            t.join()
         for r in running.values():
             r.thread.join(timeout=5)
             for w in r.workers:
