@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
 from ..core.redact import redact_url
+from ..services.masks import service_mask
 from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
 from .context import Ctx, json_body
 from .envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
@@ -272,18 +273,11 @@ def _decode(data: bytes, what: str) -> tuple[Image.Image, str]:
 
 
 def _mask(im: Image.Image) -> np.ndarray:
-    if im.mode in ("1", "L", "P"):
-        arr = np.asarray(im.convert("L"))
-    elif im.mode in ("RGB", "RGBA"):
-        rgb = np.asarray(im.convert("RGB"))
-        if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
-            raise _Invalid("mask is colour: use a single-channel image or R=G=B")
-        arr = rgb[..., 0]
-    else:
-        raise _Invalid(f"mask mode {im.mode} is not grayscale")
-    if not np.isin(arr, (0, 255)).all():
-        raise _Invalid("mask is not binary: pixels must be 0 (keep) or 255 (repaint)")
-    return arr == 255
+    """The one mask rule lives in :func:`imgx_kit.services.masks.service_mask`."""
+    try:
+        return service_mask(im)
+    except ValueError as e:
+        raise _Invalid(str(e)) from None
 
 
 def _encode(rgb: np.ndarray) -> bytes:

@@ -856,3 +856,25 @@ def _size_error(got: tuple[int, int], want: tuple[int, int]) -> PainterError:
         f"mask is {got[0]}×{got[1]} px but the image is {want[0]}×{want[1]} px (width×height)",
         hint="masks must have the original image's size; resize with Image.resize(size, Image.NEAREST) "
              "or paint on a MaskPainter of the matching image")
+
+
+def service_mask(im: Image.Image) -> np.ndarray:
+    """The inpainting service's mask rule, as the emulator applies it (True = repaint); raises
+    ``ValueError`` saying why a mask is refused. (#14 §3 makes this the one rule for painter,
+    client, CLI and emulator; today it is the emulator's former rule, moved here unchanged.)
+
+        >>> service_mask(Image.new("L", (2, 1), 255)).tolist()
+        [[True, True]]
+    """
+    if im.mode in ("1", "L", "P"):
+        arr = np.asarray(im.convert("L"))
+    elif im.mode in ("RGB", "RGBA"):
+        rgb = np.asarray(im.convert("RGB"))
+        if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
+            raise ValueError("mask is colour: use a single-channel image or R=G=B")
+        arr = rgb[..., 0]
+    else:
+        raise ValueError(f"mask mode {im.mode} is not grayscale")
+    if not np.isin(arr, (0, 255)).all():
+        raise ValueError("mask is not binary: pixels must be 0 (keep) or 255 (repaint)")
+    return arr == 255
