@@ -38,12 +38,12 @@ class WerkzeugStack:
             def log_request(self, *a, **k) -> None:
                 pass
 
-        app = App(emu.runtime, SERVICES, emu.faults, emu.log, emu.errors, lambda: {}, route="imagex")
+        app = App(emu.runtime, SERVICES, emu.faults, emu.log, emu.errors, dict, route="imagex")
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "WerkzeugStack":
+    def __enter__(self) -> WerkzeugStack:
         self.thread.start()
         return self
 

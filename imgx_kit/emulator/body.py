@@ -4,7 +4,7 @@ a 512 MiB upload costs a few MiB of memory.
 
     >>> import io
     >>> b = read_body(io.BytesIO(b"hello"), length=5, chunked=False, cap=10)
-    >>> b.size, b.bytes(), b.crc32() == 0x3610A686
+    >>> b.size, b.getvalue(), b.crc32() == 0x3610A686
     (5, b'hello', True)
     >>> r = ChunkedReader(io.BytesIO(b"3\\r\\nabc\\r\\n0\\r\\n\\r\\n"))
     >>> r.read(100), r.read(100)
@@ -17,11 +17,21 @@ import os
 import shutil
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO, Iterator, Protocol
+from typing import IO, BinaryIO, Protocol
 
-__all__ = ["Body", "BadFraming", "TooLarge", "ClientGone", "ChunkedReader", "read_body", "PIECE",
-           "SPOOL_LIMIT", "EMPTY"]
+__all__ = [
+    "EMPTY",
+    "PIECE",
+    "SPOOL_LIMIT",
+    "BadFraming",
+    "Body",
+    "ChunkedReader",
+    "ClientGone",
+    "TooLarge",
+    "read_body",
+]
 
 PIECE = 64 << 10            # bytes read from the socket at a time
 SPOOL_LIMIT = 1 << 20       # bodies above this size go to a temporary file
@@ -97,7 +107,7 @@ class ChunkedReader:
 @dataclass(eq=False)
 class Body:
     """A received body: in memory up to :data:`SPOOL_LIMIT`, else a temporary file (deleted with
-    the object). :meth:`bytes` loads it (for signed routes, whose caps are small)."""
+    the object). :meth:`getvalue` loads it (for signed routes, whose caps are small)."""
 
     size: int
     _mem: bytes | None
@@ -105,7 +115,7 @@ class Body:
     _crc: int
     _md5: str
 
-    def bytes(self) -> bytes:
+    def getvalue(self) -> bytes:
         if self._mem is not None:
             return self._mem
         assert self._file is not None
@@ -184,7 +194,7 @@ def read_body(stream: _Readable | BinaryIO, *, length: int | None, chunked: bool
             crc = zlib.crc32(piece, crc)
             md5.update(piece)
             if spool is None and len(mem) + len(piece) > SPOOL_LIMIT:
-                spool = tempfile.TemporaryFile(prefix="imgx-body-", dir=spool_dir)
+                spool = tempfile.TemporaryFile(prefix="imgx-body-", dir=spool_dir)  # noqa: SIM115 - kept open: the Body owns it
                 spool.write(mem)
                 mem = bytearray()
             if spool is not None:

@@ -20,7 +20,7 @@ On a service's own listener everything is that service's (its root ``/`` is the 
 """
 from __future__ import annotations
 
-__all__ = ["route_of", "SERVICES", "VISUAL_ACTIONS", "IMAGEX_ACTIONS", "REAL_HOSTS", "host_route"]
+__all__ = ["IMAGEX_ACTIONS", "REAL_HOSTS", "SERVICES", "VISUAL_ACTIONS", "host_route", "route_of"]
 
 #: every service, in the order of ``emu.endpoints``; a new one (e.g. ``"sts"``) is added here,
 #: in :data:`REAL_HOSTS` if it has real host names, and in ``Emulator``'s service table.
@@ -94,6 +94,6 @@ def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple
                 return ("visual" if piece[7:] in VISUAL_ACTIONS else "imagex"), "/"
         if auth and auth.startswith("HMAC-SHA256") and "/cv/request" in auth:
             return "visual", "/"
-        if auth and (auth.startswith("AWS4-") or auth.startswith("HMAC-SHA256")):
+        if auth and auth.startswith(("AWS4-", "HMAC-SHA256")):
             return "imagex", "/"
     return "oss", path

@@ -6,7 +6,7 @@ this is the small world they answer from).
     >>> from imgx_kit.emulator.state import State
     >>> rt = Runtime(state=State(seed=0), seed=0, max_skew=600)
     >>> len(rt.request_id()), rt.max_skew
-    (34, 900)
+    (34, 600)
 """
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ import random
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
 from .inpaint import Backend, opencv_backend
 from .state import State
 from .throttle import TokenBucket
 
-__all__ = ["Settings", "Runtime", "IMAGEX_REGIONS_US", "IMAGEX_REGIONS_SG", "IMAGEX_REGIONS_VOLC"]
+__all__ = ["IMAGEX_REGIONS_SG", "IMAGEX_REGIONS_US", "IMAGEX_REGIONS_VOLC", "Runtime", "Settings"]
 
 #: the regions clients sign with on the US Dreamina ImageX host (protocols.md §3.5: disputed)
 IMAGEX_REGIONS_US = ("us-east-1", "useast5", "ap-singapore-1", "cn-north-1")

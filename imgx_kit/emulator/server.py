@@ -32,8 +32,9 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
@@ -42,7 +43,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from ..core.errors import EmulatorError
 
-__all__ = ["ServerStack", "WsgiApp", "HEADER_LIMIT", "IDLE_TIMEOUT"]
+__all__ = ["HEADER_LIMIT", "IDLE_TIMEOUT", "ServerStack", "WsgiApp"]
 
 WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 HEADER_LIMIT = 64 << 10         # request line + headers, bytes (over: 413/414, connection closed)
@@ -55,7 +56,7 @@ class _RecordingReader(cheroot_server.HeaderReader):
     """cheroot's header reader, also keeping the headers as sent, and holding back
     ``Expect: 100-continue`` (answered when the app first reads the body)."""
 
-    def __init__(self, request: "_Request") -> None:
+    def __init__(self, request: _Request) -> None:
         self.request = request
 
     def __call__(self, rfile, hdict=None):  # type: ignore[no-untyped-def]
@@ -93,7 +94,7 @@ class _RecordingReader(cheroot_server.HeaderReader):
 class _ContinueOnRead:
     """The connection's input: the first ``read`` sends ``100 Continue`` (once) if asked for."""
 
-    def __init__(self, request: "_Request") -> None:
+    def __init__(self, request: _Request) -> None:
         self._req = request
         self._raw = request.conn.rfile
 
@@ -152,7 +153,8 @@ class _Request(cheroot_server.HTTPRequest):
         unread body closes the connection rather than being drained into memory."""
         self.rfile = _ContinueOnRead(self)
         self.server.gateway(self).respond()
-        self.ready and self.ensure_headers_sent()
+        if self.ready:
+            self.ensure_headers_sent()
         if self.chunked_write:
             self.conn.wfile.write(b"0\r\n\r\n")
 
@@ -176,7 +178,7 @@ class _Connection(cheroot_server.HTTPConnection):
 class _Gateway(cheroot_wsgi.Gateway_10):
     """PEP 3333 environ plus ``imgx.headers`` (as sent), ``imgx.chunked`` and ``imgx.request``."""
 
-    def get_environ(self) -> dict:
+    def get_environ(self) -> dict:  # type: ignore[override]
         env = super().get_environ()
         req = self.req
         env["imgx.headers"] = req.raw_headers
@@ -193,7 +195,7 @@ class _TlsAdapter(BuiltinSSLAdapter):
     """cheroot's builtin TLS adapter with our ``SSLContext``; the handshake is left to the
     first read, which happens in the connection's worker thread, under its socket timeout."""
 
-    def __init__(self, context: ssl.SSLContext) -> None:  # noqa: D107 - no files: the context is given
+    def __init__(self, context: ssl.SSLContext) -> None:
         self.certificate = self.private_key = self.certificate_chain = self.ciphers = None
         self.private_key_password = None
         self.context = context
@@ -219,7 +221,7 @@ class _Server(cheroot_wsgi.Server):
         silent client holds no worker); then, and for every later request, a worker serves it."""
         if not conn.seen and self.ready:
             conn.seen = True
-            self._connections.put(conn)
+            self._connections.put(conn)  # type: ignore[attr-defined]
             return
         super().process_conn(conn)
 

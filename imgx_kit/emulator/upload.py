@@ -127,7 +127,7 @@ def handle(ctx: Ctx) -> Response:
 
 def _merge(ctx: Ctx, slot, upload_id: str, key: str) -> Response:
     try:
-        listed = [p.split(":", 1) for p in ctx.body.bytes().decode("ascii").strip().split(",") if p]
+        listed = [p.split(":", 1) for p in ctx.body.getvalue().decode("ascii").strip().split(",") if p]
         crcs = [(int(i), parse_crc(c)) for i, c in listed]
     except (ValueError, UnicodeDecodeError):
         return _fail(ctx, 400, 4005, "merge body is not 'index:crc32,…'")

@@ -16,9 +16,10 @@ import socket
 import struct
 import time
 import traceback
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from werkzeug.wrappers import Response
 
@@ -31,7 +32,7 @@ from .faults import Fault, Faults
 from .routing import route_of
 from .runtime import Runtime
 
-__all__ = ["App", "ENDPOINTS_PATH"]
+__all__ = ["ENDPOINTS_PATH", "App"]
 
 ENDPOINTS_PATH = "/__imgx__/endpoints"
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -90,7 +91,7 @@ class App:
                 resp = _degrade(resp, f, environ)
         except _Drop:
             raise
-        except Exception:  # never a traceback on the wire
+        except Exception:  # noqa: BLE001 - never a traceback on the wire
             self.errors.append(traceback.format_exc())
             if ctx is None:
                 resp = Response(b"", status=500)
@@ -154,7 +155,7 @@ class App:
             raise _Drop(errno.ECONNABORTED, "the client went away while sending the body") from None
         _mark_body(environ, done)
         query_pairs = parse_query(query)
-        small = body.bytes() if route != "upload" or body.size <= (1 << 20) else b""
+        small = body.getvalue() if route != "upload" or body.size <= (1 << 20) else b""
         try:
             if problem is not None:
                 raise ValueError(problem)
