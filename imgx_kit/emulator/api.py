@@ -366,7 +366,8 @@ def running(teaching: bool = True, seed: int = 0, tls: bool = False, port: int =
     """Run an emulator for the duration of a ``with`` block (a real HTTP server, free port).
 
     ``options`` are :class:`Emulator` keywords (``oss_region``, ``visual_qps``,
-    ``invalid_timestamp_status``, ``imagex_regions``, ``strict_file_size`` …).
+    ``invalid_timestamp_status``, ``imagex_regions``, ``strict_file_size``, ``max_body_*``,
+    ``workers`` per listener, ``idle_timeout`` seconds …).
     """
     emu = Emulator(teaching=teaching, seed=seed, tls=tls, port=port, host=host, backend=backend,
                    state_dir=state_dir, **options)

@@ -279,3 +279,14 @@ def test_unusable_or_corrupt_state_dir_is_an_emulator_error(tmp_path):
     (bad / "oss" / "imgx-demo" / "index.json").write_text("{not json")
     with pytest.raises(EmulatorError, match="cannot be read"):
         Emulator(state_dir=bad)
+
+
+def test_slow_body_and_reset_faults_on_the_new_stack(emu):
+    emu.faults.add("oss", slow_body=0.4, count=1)
+    t0 = time.monotonic()
+    r = requests.get(emu.endpoints.oss + "/imgx-demo/x", timeout=5)
+    assert r.status_code == 403 and b"AccessDenied" in r.content and time.monotonic() - t0 >= 0.35
+    emu.faults.add("oss", reset=True, count=1)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(emu.endpoints.oss + "/imgx-demo/x", timeout=5)
+    still_answers(emu)
