@@ -26,7 +26,7 @@ __all__ = ["EXTRAS", "ensure", "install_hint", "missing", "missing_extra", "requ
 #: extra -> the modules it provides that imgx-kit imports (each is a requirement of that extra in
 #: pyproject.toml; tests/test_extras.py keeps the two in step)
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "emulator": ("werkzeug", "cv2", "trustme", "defusedxml"),
+    "emulator": ("werkzeug", "cheroot", "cv2", "trustme", "defusedxml"),
     "heic": ("pillow_heif",),
     "lab": ("jupyterlab", "notebook", "voila"),
 }

@@ -13,14 +13,13 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from ..core.html_layout import PRE, code, plural, table
 from ..core.redact import redact_text, redact_url
 from ..core.request import HttpRequest
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import Emulator
+from .body import EMPTY, Body
+from .runtime import Runtime
 
 __all__ = ["Ctx", "LogEntry", "RequestLog", "json_body"]
 
@@ -44,9 +43,13 @@ def json_body(data: bytes) -> Any:
 @dataclass
 class Ctx:
     """A request being handled: the rebuilt :class:`HttpRequest`, its route and decoded query,
-    the emulator clock, and the verdict the handler reaches (recorded in ``emu.log``)."""
+    the emulator clock, and the verdict the handler reaches (recorded in ``emu.log``).
 
-    emu: "Emulator"
+    ``emu`` is the emulator's :class:`~imgx_kit.emulator.runtime.Runtime` (settings, state,
+    clock, ids) — not the server. ``body`` is the body as received (spooled to disk when large;
+    ``req.body`` holds it only up to 1 MiB on the upload route, whole on the signed routes)."""
+
+    emu: Runtime
     environ: dict
     req: HttpRequest
     route: str
@@ -58,6 +61,8 @@ class Ctx:
     trace: Any = None               # the SigningTrace (or OSS trace) the verifier computed
     scheme: str | None = None
     secrets: tuple[str, ...] = ()   # extra strings to mask in the log (issued tokens, Auth)
+    body: Body = EMPTY
+    body_done: bool = True          # the whole body was read (else the connection is closed)
 
     def q(self, name: str, default: str | None = None) -> str | None:
         for k, v in self.query:

@@ -16,12 +16,14 @@ import os
 import random
 import re
 import shutil
+import tempfile
 import threading
+import weakref
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from ..core.credentials import Credentials
 from ..core import oss_names
@@ -30,6 +32,13 @@ from .oss.models import Bucket, OssObject, md5_etag
 
 __all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Bucket",
            "RESERVED_BUCKETS", "valid_bucket_name", "normalise_key"]
+
+class _Saveable(Protocol):
+    size: int
+
+    def save(self, path: Path) -> None: ...
+    def crc32(self) -> int: ...
+
 
 RESERVED_BUCKETS = frozenset({"jimeng", "imagex", "visual", "upload", "mweb", "oss"})
 _ALNUM = str.maketrans("+/=", "xyz")
@@ -61,20 +70,32 @@ class StsGrant:
     service_id: str
     region: str
     sessionid: str
+    flavour: str = "cn"             # "cn", "us" or "sg": which signing regions the token may use
 
 
 @dataclass
 class UploadSlot:
-    """One StoreUri issued by ApplyImageUpload, with its ``Auth`` token and what arrived."""
+    """One StoreUri issued by ApplyImageUpload, with its ``Auth`` token and what arrived: the
+    bytes live in a file (``path``), never in memory; ``data`` reads them back."""
 
     store_uri: str
     auth: str
     upload_id: str
     session_key: str
     expected_size: int | None = None
-    data: bytes | None = None
+    path: Path | None = None
     crc: str | None = None
-    parts: dict[str, dict[int, tuple[bytes, str]]] = field(default_factory=dict)  # uploadID -> parts
+    size: int = 0
+    parts: dict[str, dict[int, tuple[Path, str]]] = field(default_factory=dict)  # uploadID -> parts
+
+    @property
+    def data(self) -> bytes | None:
+        """The uploaded bytes (read from disk), ``None`` before the upload."""
+        return None if self.path is None else self.path.read_bytes()
+
+    @property
+    def uploaded(self) -> bool:
+        return self.path is not None
 
 
 @dataclass
@@ -104,8 +125,30 @@ class State:
         self.buckets: dict[str, Bucket] = {}
         self.tasks: dict[str, dict] = {}                # CV async tasks
         self.state_dir = Path(state_dir) if state_dir is not None else None
+        self._spool: Path | None = None
         if self.state_dir is not None:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                probe = self.state_dir / ".imgx-write-test"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as e:
+                raise EmulatorError(f"state_dir {str(self.state_dir)!r} is not a writable directory: "
+                                    f"{e.strerror or e}",
+                                    hint="pass a directory you can write to, or state_dir=None") from None
+
+    def spool_dir(self) -> Path:
+        """Where uploaded bytes and large request bodies go: ``state_dir/uploads``, else a
+        temporary directory removed when this state is garbage-collected or the process ends."""
+        with self.lock:
+            if self._spool is None:
+                if self.state_dir is not None:
+                    self._spool = self.state_dir / "uploads"
+                    self._spool.mkdir(exist_ok=True)
+                else:
+                    self._spool = Path(tempfile.mkdtemp(prefix="imgx-emulator-uploads-"))
+                    weakref.finalize(self, shutil.rmtree, str(self._spool), True)
+            return self._spool
 
     # ---- randomness (seeded, so a run is reproducible) ------------------------------------
     def hex(self, n: int) -> str:
@@ -128,11 +171,11 @@ class State:
             self.sessions.add(sessionid)
 
     def issue_sts(self, sessionid: str, service_id: str, region: str, now: datetime,
-                  ttl: int = 3600) -> StsGrant:
+                  ttl: int = 3600, flavour: str = "cn") -> StsGrant:
         creds = Credentials("AKTP" + self.token(40), self.token(40),
                             session_token="STS2" + self.token(120),
                             expires_at=now + timedelta(seconds=ttl))
-        grant = StsGrant(creds, service_id, region, sessionid)
+        grant = StsGrant(creds, service_id, region, sessionid, flavour)
         with self.lock:
             self.sts[creds.access_key] = grant
         return grant
@@ -200,16 +243,59 @@ class State:
         with self.lock:
             return self.upload_sessions.get(key)
 
-    def store_upload(self, slot: UploadSlot, data: bytes) -> str:
-        crc = f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+    def upload_path(self, store_uri: str, part: str = "") -> Path:
+        """The file an upload (or one part of it) is kept in."""
+        name = hashlib.sha256(store_uri.encode()).hexdigest()
+        return self.spool_dir() / (f"{name}.{part}" if part else name)
+
+    def store_upload(self, slot: UploadSlot, body: "bytes | _Saveable", crc32: int | None = None) -> str:
+        """Keep ``body`` (bytes, or a received body with ``save``/``crc32``/``size``) as the
+        slot's object; returns its CRC-32 as ``%08x``."""
+        path = self.upload_path(slot.store_uri)
+        if isinstance(body, (bytes, bytearray)):
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+            crc, size = zlib.crc32(body) & 0xFFFFFFFF, len(body)
+        else:
+            body.save(path)
+            crc, size = body.crc32(), body.size
+        text = f"{crc:08x}"
         with self.lock:
-            slot.data = data
-            slot.crc = crc
-        if self.state_dir is not None:
-            d = self.state_dir / "uploads"
-            d.mkdir(exist_ok=True)
-            (d / hashlib.sha256(slot.store_uri.encode()).hexdigest()).write_bytes(data)
-        return crc
+            slot.path, slot.crc, slot.size = path, text, size
+        return text
+
+    def store_part(self, slot: UploadSlot, upload_id: str, number: int, body: "_Saveable") -> str:
+        """Keep one chunked-upload part on disk; returns its CRC-32 as ``%08x``."""
+        path = self.upload_path(slot.store_uri, f"{upload_id}.{number}")
+        body.save(path)
+        text = f"{body.crc32():08x}"
+        with self.lock:
+            slot.parts[upload_id][number] = (path, text)
+        return text
+
+    def merge_parts(self, slot: UploadSlot, paths: list[Path]) -> tuple[str, int]:
+        """Join part files into the slot's object (streamed); (CRC-32 ``%08x``, size)."""
+        path = self.upload_path(slot.store_uri)
+        tmp = path.with_name(path.name + ".part")
+        crc, size = 0, 0
+        with open(tmp, "wb") as out:
+            for p in paths:
+                with open(p, "rb") as f:
+                    while True:
+                        b = f.read(1 << 20)
+                        if not b:
+                            break
+                        crc = zlib.crc32(b, crc)
+                        size += len(b)
+                        out.write(b)
+        tmp.replace(path)
+        for p in paths:
+            p.unlink(missing_ok=True)
+        text = f"{crc & 0xFFFFFFFF:08x}"
+        with self.lock:
+            slot.path, slot.crc, slot.size = path, text, size
+        return text, size
 
     # ---- OSS ---------------------------------------------------------------------------------
     def create_bucket(self, name: str, region: str, now: datetime) -> Bucket:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -29,6 +28,7 @@ from .context import Ctx, json_body
 from .envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
 from .faults import Fault
 from .inpaint import InpaintParams, run_backend
+from .throttle import TokenBucket
 
 __all__ = ["handle", "fault_response", "internal_error", "bad_request", "too_large", "max_body",
            "TokenBucket", "MAX_IMAGE_BYTES", "MAX_SIDE"]
@@ -49,25 +49,6 @@ _FETCH_TIMEOUT = 10.0           # seconds to download one image_urls entry
 
 class _Invalid(Exception):
     """An input the service rejects with 50215; the text says why (kept in the log)."""
-
-
-class TokenBucket:
-    """A QPS limiter: ``take()`` is False when the bucket is empty."""
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate, self.capacity = float(rate), float(burst or rate)
-        self.tokens, self.t = self.capacity, time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.t) * self.rate)
-            self.t = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return True
-            return False
 
 
 def max_body(emu) -> int:
@@ -158,7 +139,7 @@ def handle(ctx: Ctx) -> Response:
     urls = None
     if body.get("return_url") is True:
         ctx.emu.results[rid] = png
-        urls = [f"{ctx.emu.endpoints.visual}/results/{rid}.png"]
+        urls = [f"{ctx.emu.base('visual')}/results/{rid}.png"]
     data = {"algorithm_base_resp": {"status_code": 0, "status_message": "Success"},
             "binary_data_base64": [b64], "image_urls": urls,
             "request_id": ctx.emu.state.hex(64)}
@@ -261,7 +242,7 @@ def _fetch(ctx: Ctx, url: str) -> bytes:
         raise _Invalid(f"image URL {shown!r} does not parse") from None
     if sp.scheme not in ("http", "https"):
         raise _Invalid(f"image URL {shown!r} is not http or https")
-    if sp.netloc != ctx.emu.upload_host:
+    if not ctx.emu.own_host(sp.netloc):
         raise _Invalid(f"image URL host {sp.netloc!r} is not reachable from the emulator")
     try:
         with requests.Session() as session:
