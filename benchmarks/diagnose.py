@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import imgx_kit as ik
+
 from diagnose_scenarios import (
     CV,
     CV_CREDS,
@@ -23,8 +25,6 @@ from diagnose_scenarios import (
     cv_req,
     mangled,
 )
-
-import imgx_kit as ik
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 

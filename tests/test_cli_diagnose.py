@@ -8,11 +8,12 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 import imgx_kit as ik
 from imgx_kit.cli import main
 from imgx_kit.core.capture import to_curl
+
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 APPLY = "https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=tb4s082cfz"

@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 from oracles.reference import botocore_sign, oss2_sign_header, oss2_sign_url
 
 import imgx_kit as ik
+
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 URL = "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31"
 BODY = '{"req_key": "i2i_inpainting", "binary_data_base64": ["AAAA", "BBBB"], "seed": 0}'

@@ -10,6 +10,15 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
+
+import imgx_kit as ik
+from imgx_kit.core import declared
+from imgx_kit.core.diagnose import CATALOGUE
+from imgx_kit.core.diagnose.checks import CHECKS
+from imgx_kit.core.diagnose.oss_v1 import V1_HYPOTHESES
+from imgx_kit.core.diagnose.search import HYPOTHESES
+
 from diagnose_scenarios import (
     AT,
     CV,
@@ -20,15 +29,6 @@ from diagnose_scenarios import (
     cv_req,
     mangled,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-import imgx_kit as ik
-from imgx_kit.core import declared
-from imgx_kit.core.diagnose import CATALOGUE
-from imgx_kit.core.diagnose.checks import CHECKS
-from imgx_kit.core.diagnose.oss_v1 import V1_HYPOTHESES
-from imgx_kit.core.diagnose.search import HYPOTHESES
 
 PKG = Path(ik.__file__).parent / "core" / "diagnose"
 

@@ -109,7 +109,7 @@ def _headers(raw: list[str]) -> list[tuple[str, str]]:
         name, sep, value = h.partition(":")
         if not sep:
             raise UsageError(f"-H {h!r} is not 'Name: value'", hint="e.g. -H 'Content-Type: application/json'")
-        if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in h):
+        if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in h):
             raise UsageError(f"-H {h!r} holds a control character", hint="a header is one line of text")
         out.append((name.strip(), value.strip()))
     return out

@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 import oss2
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from imgx_kit.core.oss_sign import SUBRESOURCES
 from imgx_kit.core.request import HttpRequest

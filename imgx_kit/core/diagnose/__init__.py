@@ -28,8 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from .. import canonical as C
-from .. import oss_sign as O
+from .. import canonical as C, oss_sign as O
 from ..credentials import Credentials
 from ..declared import Declared
 from ..echo import ServerEcho, parse_echo
@@ -50,8 +49,14 @@ from ..trace import SigningTrace, TraceDiff
 from . import variants as _variants  # noqa: F401  (registers the hypothesis families)
 from .catalogue import CATALOGUE, CONF_RANK, KIND_RANK, Cause, CauseInfo, applies
 from .checks import run_checks
-from .context import Ctx, Expect, Findings, expectation, read_sent
-from .context import endpoint as _endpoint  # noqa: F401  (the Signature Lab's endpoint look-up)
+from .context import (
+    Ctx,
+    Expect,
+    Findings,
+    endpoint as _endpoint,  # noqa: F401  (the Signature Lab's endpoint look-up)
+    expectation,
+    read_sent,
+)
 from .diagnosis import Diagnosis
 from .echo_causes import echo_causes, echo_diff_cause
 from .oss_v1 import V1, v1_search

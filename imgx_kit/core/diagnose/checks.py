@@ -228,7 +228,7 @@ def signed_list_shape(ctx: Ctx) -> None:
 
 @check("signed-header-missing", schemes=("AWS4", "VOLC", "OSS4"))
 def listed_headers_present(ctx: Ctx) -> None:
-    if ctx.s.scheme == "OSS4" and ctx.s.presigned or not (_lists_headers(ctx) or ctx.s.scheme == "OSS4"):
+    if (ctx.s.scheme == "OSS4" and ctx.s.presigned) or not (_lists_headers(ctx) or ctx.s.scheme == "OSS4"):
         return
     label = "AdditionalHeaders" if ctx.s.scheme == "OSS4" else "SignedHeaders"
     for n in sorted(set(ctx.listed)):

@@ -15,8 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from .. import canonical as C
-from .. import oss_sign as O
+from .. import canonical as C, oss_sign as O
 from ..declared import Declared
 from ..request import HttpRequest
 from .context import bucket_key

@@ -35,8 +35,10 @@ from urllib.parse import quote, unquote, urlencode
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml import ElementTree as SafeET
+from defusedxml import (  # type: ignore[import-untyped]  # defusedxml ships no type information
+    DefusedXmlException,
+    ElementTree as SafeET,
+)
 from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response
 
@@ -52,8 +54,7 @@ from ..context import Ctx
 from ..envelopes import oss_error, oss_request_id, xml_response
 from ..faults import Fault
 from ..state import State, normalise_key, valid_bucket_name
-from . import backend as be
-from . import postobject
+from . import backend as be, postobject
 from .backend import OssError
 from .models import Bucket, OssObject
 
