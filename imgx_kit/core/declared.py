@@ -67,7 +67,7 @@ class Declared:
         return f"{self.date}/{self.region}/{self.service}/{self.terminator}"
 
 
-def parse_authorization(value: str, scheme: Scheme | None = None) -> Declared | None:
+def parse_authorization(value: str) -> Declared | None:
     """Parse ``ALG Credential=AK/date/region/service/term, SignedHeaders=a;b, Signature=hex``
     (OSS4 writes ``AdditionalHeaders``, in any position). ``None`` when it does not have that shape."""
     if not value or " " not in value.strip():
@@ -128,7 +128,7 @@ def read(req: HttpRequest, scheme: Scheme | None = None) -> Declared:
                                "header and no presigned query parameters (X-Amz-Signature, X-Signature, "
                                "x-oss-signature, Signature)",
                                hint="capture the request as it was sent, with its Authorization header or full URL")
-    return _presigned(req, q, sc)
+    return _presigned(q, sc)
 
 
 def _vote(alg: str, terminator: str, date_vote: str | None = None) -> str | None:
@@ -171,7 +171,7 @@ def _from_header(req: HttpRequest, a: str, scheme: Scheme | None) -> Declared:
                     token=req.header(sc.token_header))
 
 
-def _presigned(req: HttpRequest, q: dict[str, str], sc: Scheme) -> Declared:
+def _presigned(q: dict[str, str], sc: Scheme) -> Declared:
     cred = q.get(sc.q_credential, "")
     bits = cred.split("/")
     if len(bits) < 5:

@@ -599,11 +599,10 @@ def _parse_action(text: str, start: int, end: int, *, strict: bool, nested: bool
                          ec=ps.ec, code="MissingArgument")
         vcol = col + (len(key) + 1 if key else 0)
         values[key] = _parse_value(spec, ps, val, text=text, col=vcol, nested=nested)
-    return _finish_action(spec, values, text=text, col=col0, strict=strict)
+    return _finish_action(spec, values, text=text, col=col0)
 
 
-def _finish_action(spec: ActionSpec, values: dict[str, Any], *, text: str, col: int,
-                   strict: bool) -> Action:
+def _finish_action(spec: ActionSpec, values: dict[str, Any], *, text: str, col: int) -> Action:
     name = spec.name
     if spec.bare and "" not in values:
         raise _error(f"{name} needs a value", text=text, column=col, action=name,
@@ -656,12 +655,12 @@ def _example(spec: ActionSpec) -> str:
 
 def _check_actions(actions: list[Action], text: str, cols: list[int]) -> None:
     """Rules across actions: info/average-hue alone, at most 3 image watermarks."""
-    for a, c in zip(actions, cols):
+    for a, c in zip(actions, cols, strict=True):
         if a.spec.alone and len(actions) > 1:
             raise _error(f"{a.name} cannot be combined with other actions", text=text, column=c,
                          action=a.name, allowed=f"image/{a.name} on its own",
                          hint=f"{a.name} always describes the source object; request it separately")
-    images = [(a, c) for a, c in zip(actions, cols) if a.name == "watermark" and "image" in a]
+    images = [(a, c) for a, c in zip(actions, cols, strict=True) if a.name == "watermark" and "image" in a]
     if len(images) > MAX_IMAGE_WATERMARKS:
         a, c = images[MAX_IMAGE_WATERMARKS]
         raise _error(f"more than {MAX_IMAGE_WATERMARKS} image watermarks", text=text, column=c,
@@ -779,7 +778,7 @@ def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> P
             raise _error(f"the process contains {'a space' if ch == ' ' else repr(ch)}", text=text,
                          column=i + 1, allowed="no whitespace",
                          hint="remove it; a '+' in a URL also turns into a space")
-    main, bar, tail = text.partition("|")
+    main, bar, _tail = text.partition("|")
     save = _parse_saveas(text, len(main) + 1) if bar else None
     if main.startswith("style/"):
         name = main[len("style/"):]
@@ -879,7 +878,7 @@ class Process:
         spec = ACTIONS[name]
         parts = [name]
         if has_bare:
-            parts.append(self._value_text(spec, spec.param_spec(""), bare, name))
+            parts.append(self._value_text(spec.param_spec(""), bare, name))
         for key, value in kwargs.items():
             if value is None:
                 continue
@@ -888,7 +887,7 @@ class Process:
                 # fall through to the parser, which names the key and suggests the closest one
                 parts.append(f"{key}_{value}")
                 continue
-            parts.append(f"{key}_{self._value_text(spec, ps, value, name, key)}")
+            parts.append(f"{key}_{self._value_text(ps, value, name, key)}")
         prefix = "image/" + "".join(a.text + "/" for a in self.actions)
         fragment = ",".join(parts)
         full = prefix + fragment
@@ -908,8 +907,7 @@ class Process:
         return out
 
     @staticmethod
-    def _value_text(spec: ActionSpec, ps: ParamSpec, value: Any, name: str,
-                    key: str = "") -> str:
+    def _value_text(ps: ParamSpec, value: Any, name: str, key: str = "") -> str:
         label = f"{name} parameter {key}_" if key else f"{name} value"
         if ps.kind in ("b64text", "b64font", "b64image"):
             if not isinstance(value, str):

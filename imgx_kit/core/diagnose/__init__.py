@@ -189,7 +189,7 @@ def _run_v4(f: Findings, sent: HttpRequest, s: Declared, exp: Expect, creds: Cre
     diff = None
     if echo is not None and echo.has_canonical:
         diff = declared.diff(echo)      # the client's computation, as the request declares it, against the server's
-        echo_diff_cause(f, diff, s, creds is not None)
+        echo_diff_cause(f, diff, s)
         f.checked.append(f"the request's own computation against the server's echo ({', '.join(diff.compared)})")
     if creds is None:
         f.not_checked += ["the signature itself (pass the credentials to re-sign)",
@@ -272,7 +272,7 @@ def _unknown_key(f: Findings, s: Declared, creds: Credentials) -> None:
 
 
 # ---- OSS V1 -----------------------------------------------------------------------------------------------
-def _run_v1(f: Findings, sent: HttpRequest, s: Declared, exp: Expect, creds: Credentials | None,
+def _run_v1(f: Findings, sent: HttpRequest, s: Declared, _exp: Expect, creds: Credentials | None,
             echo: ServerEcho | None, bucket: str | None, deadline: float
             ) -> tuple[SigningTrace | None, TraceDiff | None, str]:
     tcreds = _trace_creds(creds, s) if creds is not None else DUMMY
@@ -283,7 +283,7 @@ def _run_v1(f: Findings, sent: HttpRequest, s: Declared, exp: Expect, creds: Cre
     diff = None
     if echo is not None and echo.has_canonical:
         diff = trace.diff(echo)
-        echo_diff_cause(f, diff, s, creds is not None)
+        echo_diff_cause(f, diff, s)
     if creds is None:
         f.not_checked += ["the signature itself (pass the credentials to re-sign)"]
         return None, diff, "cannot-check"

@@ -40,7 +40,7 @@ _STEP_CAUSE = {"canonical_uri": "path-not-encoded", "canonical_query": "query-no
                "payload_hash": "body-changed-after-signing"}
 
 
-def echo_diff_cause(f: Findings, diff: TraceDiff, s: Declared, has_secret: bool) -> None:
+def echo_diff_cause(f: Findings, diff: TraceDiff, s: Declared) -> None:
     if diff.same:
         if diff.compared:
             f.add("secret-key-mismatch", "the server's canonical request and string to sign equal ours, yet the "

@@ -52,19 +52,19 @@ class V1Variant(NamedTuple):
     kw: dict[str, Any]
 
 
-def _v1_secrets(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_secrets(_v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
     for cid, secret, ev in _secret_variants(sk, ak):
         yield V1Variant(cid, ev, {"secret": secret})
 
 
-def _v1_methods(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_methods(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     for meth in ("GET", "PUT", "POST", "HEAD", "DELETE"):
         if meth != v.sent.method:
             yield V1Variant("method-mismatch", f"the signature matches method {meth} (sent: {v.sent.method})",
                             {"method": meth})
 
 
-def _v1_resources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_resources(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     b, k = v.b, v.k
     yield V1Variant("oss-bucket-in-resource", "the signature matches the resource without the bucket",
                     {"res": O.v1_resource("", None, v.pairs).replace("/", f"/{k}", 1) if k else "/"})
@@ -84,7 +84,7 @@ def _v1_resources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
             yield V1Variant("unicode-normalization", f"the signature matches the {form} form of the key", {"res": v.res(alt)})
 
 
-def _v1_subresources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_subresources(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     for i, (kk, _val) in enumerate(v.pairs):
         rest = v.pairs[:i] + v.pairs[i + 1:]
         if kk == "security-token":
@@ -96,7 +96,7 @@ def _v1_subresources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
                             "appended after signing or left out of the signed resource", {"res": v.res(pairs=rest)})
 
 
-def _v1_type_md5(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_type_md5(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     low = {kk.lower(): val for kk, val in v.headers}
     for name in ("content-type", "content-md5"):
         if name in low:
@@ -112,7 +112,7 @@ def _v1_type_md5(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
                             "not sent", {"hdrs": v.headers + [("Content-Type", ct)]})
 
 
-def _v1_oss_headers(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_oss_headers(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     hs = v.headers
     for kk, val in hs:
         if kk.lower().startswith("x-oss-") and ";" in val:
@@ -131,7 +131,7 @@ def _v1_oss_headers(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
                         {"hdrs": hs + [("x-oss-security-token", v.token)]})
 
 
-def _v1_values(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_values(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     hs = v.headers
     signed = [(i, kk.lower(), val) for i, (kk, val) in enumerate(hs)
               if kk.lower().startswith("x-oss-") or kk.lower() in ("content-type", "content-md5")]

@@ -173,7 +173,10 @@ def _query_variants(m: Model) -> Iterator[tuple[str, str, str]]:
             "the signature matches the query sorted case-insensitively"
     if "%20" in m.cq:
         yield "space-encoded-as-plus", m.cq.replace("%20", "+"), "the signature matches spaces signed as '+'"
-    js = lambda t: quote(t, safe="-_.!~*'()")
+
+    def js(t: str) -> str:                      # JavaScript's encodeURIComponent
+        return quote(t, safe="-_.!~*'()")
+
     yield "query-encoding-mismatch", C.canonical_query(pairs, sc).replace("%21", "!").replace("%27", "'") \
         .replace("%28", "(").replace("%29", ")").replace("%2A", "*"), "the signature matches !'()* left unencoded (encodeURIComponent)"
     yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), "the signature matches JavaScript encodeURIComponent encoding"
@@ -363,13 +366,13 @@ def _body_variants(m: Model) -> Iterator[tuple[str, str, dict, str]]:
 
 # ---- the registered families ----------------------------------------------------------------------------------
 @hypothesis("secret-whitespace", "secret-special-chars-mangled", "access-key-secret-swapped")
-def secrets(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def secrets(_m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
     for cid, v, ev in _secret_variants(sk, creds.access_key):
         yield Variant(cid, ev, secret=v)
 
 
 @hypothesis("wrong-region")
-def regions(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def regions(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     for region in _REGIONS:
         if region != r:
@@ -378,7 +381,7 @@ def regions(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("wrong-service")
-def services(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def services(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     for service in sorted(set(_SERVICES) | {sv.lower(), sv.upper(), sv.capitalize()}):
         if service != sv:
@@ -387,7 +390,7 @@ def services(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("wrong-scope-terminator", "wrong-algorithm-string")
-def scheme_words(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def scheme_words(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     for p2, t2 in _TERMS + tuple((p, term) for p in ("AWS4", "", "aliyun_v4")):
         if (p2, t2) != (pfx, term):
@@ -400,7 +403,7 @@ def scheme_words(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("date-header-mismatch")
-def scope_date(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def scope_date(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     day = m.ts[:8]
     if day and day != d:
@@ -411,7 +414,7 @@ def scope_date(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("method-mismatch")
-def methods(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def methods(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for meth in ("GET", "PUT", "POST", "HEAD", "DELETE", "PATCH"):
         if meth != m.req.method:
             yield Variant("method-mismatch", f"the signature matches method {meth} (the request was sent with "
@@ -420,7 +423,7 @@ def methods(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 @hypothesis("path-not-encoded", "path-double-encoded", "path-normalization", "plus-in-path", "unicode-normalization",
             "oss-bucket-in-resource")
-def paths(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def paths(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     gen = _oss_uri_variants(m) if m.oss else _s3_uri_variants(m, m.req.path) if m.s3 else _aws_uri_variants(m)
     for cid, curi, ev in gen:
         yield Variant(cid, ev, m.cr(curi=curi))
@@ -428,14 +431,14 @@ def paths(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 @hypothesis("query-not-sorted", "space-encoded-as-plus", "query-encoding-mismatch", "query-param-added-after-signing",
             "session-token-not-signed")
-def queries(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def queries(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for cid, cq, ev in _query_variants(m):
         yield Variant(cid, ev, m.cr(cq=cq))
 
 
 @hypothesis("header-changed-after-signing", "oss-content-md5-or-type-mismatch", "host-header-mismatch",
             "duplicate-header", "non-ascii-header-value", "hop-by-hop-header-signed", "session-token-not-signed")
-def header_values(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def header_values(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for name, vals in m.selected.items():
         for cid, alt_vals, ev, sc in _value_variants(m, name, vals):
             yield Variant(cid, ev, m.parts(sc, selected=_with(m.selected, name, alt_vals)).canonical_request)
@@ -443,14 +446,14 @@ def header_values(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 @hypothesis("header-value-whitespace-not-trimmed", "case-of-signed-headers", "signed-header-missing",
             "oss-content-md5-or-type-mismatch")
-def header_lists(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def header_lists(m: Model, _sk: str, creds: Credentials) -> Iterator[Variant]:
     for cid, sel, ev, extra in _list_variants(m, creds):
         yield Variant(cid, ev, m.parts(extra.get("_scheme"), selected=sel, **(
             {"listed": extra["_listed"]} if "_listed" in extra else {})).canonical_request)
 
 
 @hypothesis("body-changed-after-signing", "unsigned-payload-not-allowed")
-def bodies(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def bodies(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for cid, payload, sel, ev in _body_variants(m):
         cr = m.cr(payload=payload) if sel is m.selected else m.parts(payload=payload, selected=sel).canonical_request
         yield Variant(cid, ev, cr)

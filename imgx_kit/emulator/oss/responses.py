@@ -310,7 +310,7 @@ def _provided(c: Call) -> tuple[str, str]:
     return ak, c.q("Signature") or c.q("x-oss-signature") or ""
 
 
-def _anonymous_allowed(c: Call, bucket: Bucket | None, key: str | None, op: str) -> bool:
+def _anonymous_allowed(bucket: Bucket | None, key: str | None, op: str) -> bool:
     if bucket is None:
         return False
     obj = bucket.objects.get(key) if key is not None else None
@@ -323,7 +323,7 @@ def _anonymous_allowed(c: Call, bucket: Bucket | None, key: str | None, op: str)
 def _verified(c: Call, bucket: Bucket | None, key: str | None, op: str, name: str | None = None) -> Response | None:
     name = bucket.name if bucket is not None else name
     if not _signed(c):
-        if _anonymous_allowed(c, bucket, key, op):
+        if _anonymous_allowed(bucket, key, op):
             c.verdict(None, "anonymous, allowed by ACL", None, "anonymous")
             return None
         return _err(c, "AccessDenied", bucket=name, ec="0003-00000001")
