@@ -99,7 +99,8 @@ def test_postobject_parse_is_a_form_or_an_oss_error(fields, file, mangle) -> Non
     body += f"--{boundary}--\r\n".encode()
     if mangle:
         body = body[: len(body) // 2]
-    req = HttpRequest.build("POST", "http://127.0.0.1/b", [("Content-Type", f"multipart/form-data; boundary={boundary}")],
+    req = HttpRequest.build("POST", "http://127.0.0.1/b",
+                            [("Content-Type", f"multipart/form-data; boundary={boundary}")],
                             body)
     t0 = time.monotonic()
     try:

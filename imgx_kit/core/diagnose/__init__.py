@@ -123,7 +123,8 @@ def _check_args(sent: Any, creds: Any, budget_ms: Any, now: Any) -> datetime | N
         raise DiagnoseError(f"creds must be ik.Credentials, a lookup or None, not {type(creds).__name__}",
                             hint="ik.Credentials(access_key, secret_key, session_token=None)")
     if isinstance(budget_ms, bool) or not isinstance(budget_ms, (int, float)) or not budget_ms >= 0:
-        raise DiagnoseError(f"budget_ms must be a number of milliseconds ≥ 0, not {budget_ms!r}", hint="e.g. budget_ms=100")
+        raise DiagnoseError(f"budget_ms must be a number of milliseconds ≥ 0, not {budget_ms!r}",
+                            hint="e.g. budget_ms=100")
     try:
         return check_time(now, "now") if now is not None else None
     except ImgxError as e:
@@ -278,7 +279,8 @@ def _run_v1(f: Findings, sent: HttpRequest, s: Declared, _exp: Expect, creds: Cr
     tcreds = _trace_creds(creds, s) if creds is not None else DUMMY
     v = V1(sent, s, bucket, creds.session_token if creds is not None else None)
     sts, sig, extra = O.v1_string_to_sign(sent.method, v.headers, s.timestamp or "", v.res0, tcreds.secret_key)
-    trace = O.v1_trace(tcreds, s.timestamp or "", sts, sig, extra, None if s.presigned else f"OSS {tcreds.access_key}:{sig}",
+    trace = O.v1_trace(tcreds, s.timestamp or "", sts, sig, extra,
+                       None if s.presigned else f"OSS {tcreds.access_key}:{sig}",
                        sent, s.presigned, None)
     diff = None
     if echo is not None and echo.has_canonical:

@@ -40,8 +40,9 @@ _TERMS = (("AWS4", "aws4_request"), ("", "request"), ("aliyun_v4", "aliyun_v4_re
 
 
 def _secret_variants(sk: str, ak: str) -> Iterator[tuple[str, str, str]]:
-    for v, what in ((sk + "\n", "a trailing newline"), (sk + "\r\n", "a trailing CR LF"), (sk + " ", "a trailing space"),
-                    (" " + sk, "a leading space"), (sk + "\t", "a trailing tab"), (f'"{sk}"', "surrounding double quotes"),
+    for v, what in ((sk + "\n", "a trailing newline"), (sk + "\r\n", "a trailing CR LF"),
+                    (sk + " ", "a trailing space"), (" " + sk, "a leading space"), (sk + "\t", "a trailing tab"),
+                    (f'"{sk}"', "surrounding double quotes"),
                     (f"'{sk}'", "surrounding single quotes"), (sk + "%", "a trailing % (zsh's no-newline mark)")):
         yield "secret-whitespace", v, f"the signature matches your secret key with {what} added"
     seen = {sk}
@@ -62,23 +63,29 @@ def _secret_variants(sk: str, ak: str) -> Iterator[tuple[str, str, str]]:
 def _oss_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
     b, k = m.bucket, m.key
     yield "oss-bucket-in-resource", C.uri_encode(f"/{k}", True), "the signature matches a resource without the bucket"
-    yield "oss-bucket-in-resource", C.uri_encode(f"/{b}/{b}/{k}", True), "the signature matches the bucket written twice"
-    yield "path-double-encoded", C.uri_encode(C.uri_encode(f"/{b}/{k}", True), True), "the signature matches the key encoded twice"
+    yield "oss-bucket-in-resource", C.uri_encode(f"/{b}/{b}/{k}", True), \
+        "the signature matches the bucket written twice"
+    yield "path-double-encoded", C.uri_encode(C.uri_encode(f"/{b}/{k}", True), True), \
+        "the signature matches the key encoded twice"
     yield "path-not-encoded", f"/{b}/{k}", "the signature matches the raw (unencoded) key"
     if "+" in k:
-        yield "plus-in-path", C.uri_encode(f"/{b}/{k.replace('+', ' ')}", True), "the signature matches '+' read as a space"
+        yield "plus-in-path", C.uri_encode(f"/{b}/{k.replace('+', ' ')}", True), \
+            "the signature matches '+' read as a space"
     if "//" in k:
-        yield "path-normalization", C.uri_encode(f"/{b}/{re.sub('/{2,}', '/', k)}", True), "the signature matches the key with '//' collapsed"
+        yield "path-normalization", C.uri_encode(f"/{b}/{re.sub('/{2,}', '/', k)}", True), \
+            "the signature matches the key with '//' collapsed"
     dots = C.remove_dot_segments(f"/{k}")[1:]
     if dots != k and dots != re.sub("/{2,}", "/", k):
-        yield "path-normalization", C.uri_encode(f"/{b}/{dots}", True), "the signature matches the key with dot segments and '//' normalised"
+        yield "path-normalization", C.uri_encode(f"/{b}/{dots}", True), \
+            "the signature matches the key with dot segments and '//' normalised"
     for alt, what in ((k.rstrip("/"), "without its trailing '/'"), (k + "/", "with a trailing '/'")):
         if alt and alt != k:
             yield "path-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the key {what}"
     for form in ("NFC", "NFD"):
         alt = unicodedata.normalize(form, k)
         if alt != k:
-            yield "unicode-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the {form} form of the key"
+            yield "unicode-normalization", C.uri_encode(f"/{b}/{alt}", True), \
+                f"the signature matches the {form} form of the key"
 
 
 def _aws_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
@@ -107,10 +114,12 @@ def _aws_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
         for form in ("NFC", "NFD"):
             alt = unicodedata.normalize(form, dec)
             if alt != dec:
-                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), f"the signature matches the {form} form of the path"
+                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), \
+                    f"the signature matches the {form} form of the path"
         try:
             moj = dec.encode("utf-8").decode("latin-1")
-            yield "unicode-normalization", C.uri_encode(moj, keep_slash=True), "the signature matches the path's UTF-8 bytes read as Latin-1"
+            yield "unicode-normalization", C.uri_encode(moj, keep_slash=True), \
+                "the signature matches the path's UTF-8 bytes read as Latin-1"
         except UnicodeError:
             pass
 
@@ -131,7 +140,8 @@ def _s3_uri_variants(m: Model, raw: str) -> Iterator[tuple[str, str, str]]:
             "encoded a second time" if cid == "path-double-encoded" else "dot segments and '//' normalised")
     normalised_once = C.s3_canonical_uri(C.remove_dot_segments(raw))
     if normalised_once != m.curi:
-        yield "path-normalization", normalised_once, "the signature matches the path with dot segments and '//' normalised"
+        yield "path-normalization", normalised_once, \
+            "the signature matches the path with dot segments and '//' normalised"
     double = C.uri_encode(m.curi, keep_slash=True)
     if double != m.curi and double != generic:
         yield "path-double-encoded", double, "the signature matches the path encoded twice"
@@ -168,7 +178,8 @@ def _query_variants(m: Model) -> Iterator[tuple[str, str, str]]:
         yield "query-not-sorted", "&".join(items), "the signature matches the query in its original (unsorted) order"
         yield "query-not-sorted", "&".join(sorted(items)), "the signature matches the query sorted as 'k=v' strings"
         other = replace(sc, query_sort="encoded" if sc.query_sort == "raw-key" else "raw-key")
-        yield "query-not-sorted", C.canonical_query(pairs, other), "the signature matches the query sorted by the decoded names"
+        yield "query-not-sorted", C.canonical_query(pairs, other), \
+            "the signature matches the query sorted by the decoded names"
         yield "query-not-sorted", "&".join(_enc_pairs(sorted(pairs, key=lambda kv: kv[0].lower()), enc, bare)), \
             "the signature matches the query sorted case-insensitively"
     if "%20" in m.cq:
@@ -178,14 +189,17 @@ def _query_variants(m: Model) -> Iterator[tuple[str, str, str]]:
         return quote(t, safe="-_.!~*'()")
 
     yield "query-encoding-mismatch", C.canonical_query(pairs, sc).replace("%21", "!").replace("%27", "'") \
-        .replace("%28", "(").replace("%29", ")").replace("%2A", "*"), "the signature matches !'()* left unencoded (encodeURIComponent)"
-    yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), "the signature matches JavaScript encodeURIComponent encoding"
+        .replace("%28", "(").replace("%29", ")").replace("%2A", "*"), \
+        "the signature matches !'()* left unencoded (encodeURIComponent)"
+    yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), \
+        "the signature matches JavaScript encodeURIComponent encoding"
     yield "query-encoding-mismatch", C.canonical_query(pairs, replace(sc, empty_value="equals" if bare else "bare")), \
         "the signature matches empty values written " + ("as 'k='" if bare else "as a bare 'k'")
     yield "query-encoding-mismatch", "&".join(sorted(f"{k}={v}" for k, v in pairs)), \
         "the signature matches names and values signed unencoded ('k=v' as decoded)"
     raw_pieces = [p for p in m.req.query.split("&") if p and C._dec(p.partition("=")[0]) not in m.s.auth_params]
-    yield "query-encoding-mismatch", "&".join(sorted(raw_pieces)), "the signature matches the raw query pieces, not re-encoded"
+    yield "query-encoding-mismatch", "&".join(sorted(raw_pieces)), \
+        "the signature matches the raw query pieces, not re-encoded"
     yield "query-encoding-mismatch", "&".join(sorted(quote(unquote(p), safe="=") for p in raw_pieces)), \
         "the signature matches a query encoded with different reserved characters"
     auth_names = {AWS4.q_algorithm, AWS4.q_credential, AWS4.q_date, AWS4.q_expires, AWS4.q_signed_headers,
@@ -228,7 +242,8 @@ def _value_variants(m: Model, name: str, vals: list[str]):
     for alt, what in _changed_values(name, v):
         cid = "oss-content-md5-or-type-mismatch" if m.oss and name in ("content-type", "content-md5") \
             else "header-changed-after-signing"
-        yield cid, [alt], f"the signature matches {name} {what} (sent: {v!r}): the header was changed after signing", None
+        yield cid, [alt], f"the signature matches {name} {what} (sent: {v!r}): the header was changed after " \
+            "signing", None
     if name == "host":
         yield from _host_variants(m, v)
     if len(vals) > 1:
@@ -281,8 +296,9 @@ def _list_variants(m: Model, creds: Credentials):
     if any(re.search(r"\s{2,}|^\s|\s$", x) for vals in sel.values() for x in vals):
         for mode in ("trimall", "raw", "strip"):
             if mode != sc.header_values:
-                yield "header-value-whitespace-not-trimmed", sel, (f"the signature matches header values canonicalised " \
-                    f"with '{mode}' (the scheme uses '{sc.header_values}')"), {"_scheme": replace(sc, header_values=mode)}
+                yield "header-value-whitespace-not-trimmed", sel, (f"the signature matches header values " \
+                    f"canonicalised with '{mode}' (the scheme uses '{sc.header_values}')"), \
+                    {"_scheme": replace(sc, header_values=mode)}
     if s.signed_raw and not m.volc_presign:
         names = s.signed_raw.split(";")
         if any(n != n.lower() for n in names) or names != sorted(names):
@@ -356,10 +372,12 @@ def _body_variants(m: Model) -> Iterator[tuple[str, str, dict, str]]:
         yield "body-changed-after-signing", h, new_sel, \
             f"the signature matches the body as {what} ({len(b)} bytes; {len(req.body)} were sent)"
     if m.payload != "UNSIGNED-PAYLOAD":
-        yield "unsigned-payload-not-allowed", "UNSIGNED-PAYLOAD", sel, "the signature matches UNSIGNED-PAYLOAD as the payload hash"
+        yield "unsigned-payload-not-allowed", "UNSIGNED-PAYLOAD", sel, \
+            "the signature matches UNSIGNED-PAYLOAD as the payload hash"
     elif sc is not OSS4:
         h = sha256_hex(req.body)
-        yield "unsigned-payload-not-allowed", h, sel, "the signature matches the body's SHA-256 instead of UNSIGNED-PAYLOAD"
+        yield "unsigned-payload-not-allowed", h, sel, \
+            "the signature matches the body's SHA-256 instead of UNSIGNED-PAYLOAD"
 
 
 

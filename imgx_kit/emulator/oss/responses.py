@@ -809,8 +809,9 @@ def upload_part(c: Call, bucket: Bucket, key: str) -> Response:
     upload_id = c.q("uploadId") or ""
     if c.req.header("x-oss-copy-source") is None:
         part = be.upload_part(c.state, bucket, key, upload_id, number, c.req.body, c.now)
+        md5 = base64.b64encode(hashlib.md5(part.data).digest()).decode()
         return _ok(c, f"part {number}", headers={"ETag": part.etag, "x-oss-hash-crc64ecma": str(crc64(part.data)),
-                                                  "Content-MD5": base64.b64encode(hashlib.md5(part.data).digest()).decode()})
+                                                  "Content-MD5": md5})
     src_bucket, src_key = _copy_source(c)
     be.upload_of(c.state, bucket, key, upload_id)
     _, src = be.resolve(c.state, src_bucket, src_key)
