@@ -60,7 +60,7 @@ from .context import (
 from .diagnosis import Diagnosis
 from .echo_causes import echo_causes, echo_diff_cause
 from .oss_v1 import V1, v1_search
-from .search import DUMMY, Model, client_parts, search
+from .search import DUMMY, Hit, Model, client_parts, search
 
 __all__ = ["CATALOGUE", "Cause", "CauseInfo", "Diagnosis", "applies", "detect_scheme", "diagnose"]
 
@@ -244,7 +244,7 @@ def _consistent(f: Findings, s: Declared, creds: Credentials, trace: SigningTrac
     return trace, diff, "valid" if valid else "mismatch"
 
 
-def _record_hits(f: Findings, hits: list) -> None:
+def _record_hits(f: Findings, hits: list[Hit]) -> None:
     seen: set[str] = set()
     for h in hits:
         if h.cid not in seen:          # one entry per cause; the first (simplest) evidence wins

@@ -69,7 +69,8 @@ class Diagnosis:
         if self.server is not None:
             d["server"] = {"source": self.server.source, "code": self.server.code, "status": self.server.status,
                            "steps": dict(self.server)}
-        return json.loads(self._safe(json.dumps(d, ensure_ascii=False)))
+        out: dict[str, Any] = json.loads(self._safe(json.dumps(d, ensure_ascii=False)))
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)

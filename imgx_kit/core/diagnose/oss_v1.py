@@ -36,12 +36,13 @@ class V1:
         self.date = s.timestamp or ""
         self.res0 = O.v1_resource(self.b, self.k, self.pairs)
 
-    def run(self, secret: str, method: str | None = None, hdrs: list | None = None, res: str | None = None,
-            d: str | None = None) -> tuple[str, str, list]:
+    def run(self, secret: str, method: str | None = None, hdrs: list[tuple[str, str]] | None = None,
+            res: str | None = None, d: str | None = None) -> tuple[str, str, list[tuple[str, str]]]:
         return O.v1_string_to_sign(method or self.sent.method, self.headers if hdrs is None else hdrs,
                                    self.date if d is None else d, self.res0 if res is None else res, secret)
 
-    def res(self, key: str | None = None, pairs: list | None = None, bucket: str | None = None) -> str:
+    def res(self, key: str | None = None, pairs: list[tuple[str, str]] | None = None,
+            bucket: str | None = None) -> str:
         return O.v1_resource(self.b if bucket is None else bucket, self.k if key is None else key,
                              self.pairs if pairs is None else pairs)
 

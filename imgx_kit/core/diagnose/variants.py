@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from .. import canonical as C
 from ..credentials import Credentials
-from ..scheme import AWS4, OSS4, VOLC
+from ..scheme import AWS4, OSS4, VOLC, Scheme
 from ..signer import received_selection, sha256_hex
 from .context import HOP as _HOP
 from .search import Model, Variant, hypothesis
@@ -236,7 +236,8 @@ _CT_DEFAULTS = ("application/x-www-form-urlencoded", "application/x-www-form-url
 
 
 
-def _value_variants(m: Model, name: str, vals: list[str]):
+def _value_variants(m: Model, name: str, vals: list[str]
+                    ) -> Iterator[tuple[str, list[str] | None, str, Scheme | None]]:
     """(cause, new values or None to drop, evidence, scheme override) for one signed header."""
     v = vals[-1]
     for alt, what in _changed_values(name, v):
@@ -276,7 +277,7 @@ def _changed_values(name: str, v: str) -> list[tuple[str, str]]:
     return alts
 
 
-def _host_variants(m: Model, h: str):
+def _host_variants(m: Model, h: str) -> Iterator[tuple[str, list[str], str, Scheme | None]]:
     hostname = h.rsplit(":", 1)[0] if ":" in h and not h.endswith("]") else h
     port = m.req._split.port
     cands = [(hostname, "without its port"), (h.lower(), "lower-cased")]
@@ -291,20 +292,24 @@ def _host_variants(m: Model, h: str):
                 f"is {h!r}"), keep_port
 
 
-def _list_variants(m: Model, creds: Credentials):
+#: (cause, the selected headers, evidence, the scheme to canonicalise with, the SignedHeaders text written)
+_ListVariant = tuple[str, dict[str, list[str]], str, Scheme | None, str | None]
+
+
+def _list_variants(m: Model, creds: Credentials) -> Iterator[_ListVariant]:
     sc, sel, s = m.sc, m.selected, m.s
     if any(re.search(r"\s{2,}|^\s|\s$", x) for vals in sel.values() for x in vals):
         for mode in ("trimall", "raw", "strip"):
             if mode != sc.header_values:
                 yield "header-value-whitespace-not-trimmed", sel, (f"the signature matches header values " \
                     f"canonicalised with '{mode}' (the scheme uses '{sc.header_values}')"), \
-                    {"_scheme": replace(sc, header_values=mode)}
+                    replace(sc, header_values=mode), None
     if s.signed_raw and not m.volc_presign:
         names = s.signed_raw.split(";")
         if any(n != n.lower() for n in names) or names != sorted(names):
             low_sel, _ = received_selection(sc, m.req, tuple(n.lower() for n in names if n))
             yield "case-of-signed-headers", low_sel, (f"the signature matches the header list written as declared " \
-                f"({s.signed_raw!r}) in the canonical request"), {"_listed": s.signed_raw}
+                f"({s.signed_raw!r}) in the canonical request"), None, s.signed_raw
     present = {k.lower() for k, _ in m.req.headers}
     for low in dict.fromkeys(n.lower() for n in s.signed_headers):
         if low != "host" and low not in present:
@@ -313,12 +318,12 @@ def _list_variants(m: Model, creds: Credentials):
                 vals.append((creds.session_token, "your session token"))
             for val, what in vals:
                 yield "signed-header-missing", {**sel, low: [val]}, (f"the signature matches {low} with {what}: it " \
-                    "was signed, then dropped before sending"), {}
+                    "was signed, then dropped before sending"), None, None
     if m.oss:
         for name in ("content-type", "content-md5"):
             if name in sel:
                 yield "oss-content-md5-or-type-mismatch", _with(sel, name, None), \
-                    f"the signature matches a request signed without {name}", {}
+                    f"the signature matches a request signed without {name}", None, None
 
 
 _HOP_VALUES = {"accept-encoding": ("gzip, deflate", "gzip, deflate, br", "gzip, deflate, br, zstd", "gzip",
@@ -330,11 +335,13 @@ _HOP_VALUES = {"accept-encoding": ("gzip, deflate", "gzip, deflate, br", "gzip, 
 
 def _non_ascii_variants(v: str) -> Iterator[tuple[str, str]]:
     """How a non-ASCII header value is commonly mangled between signing and sending."""
-    for alt, what in ((lambda: v.encode("utf-8").decode("latin-1"), "as its UTF-8 bytes read as Latin-1"),
-                      (lambda: v.encode("latin-1").decode("utf-8"), "as the UTF-8 text its Latin-1 bytes spell"),
-                      (lambda: quote(v, safe=" ;=/,"), "percent-encoded"),
-                      (lambda: v.encode("ascii", "ignore").decode(), "with its non-ASCII characters dropped"),
-                      (lambda: v.encode("ascii", "replace").decode(), "with its non-ASCII characters as '?'")):
+    manglers: tuple[tuple[Callable[[], str], str], ...] = (
+        (lambda: v.encode("utf-8").decode("latin-1"), "as its UTF-8 bytes read as Latin-1"),
+        (lambda: v.encode("latin-1").decode("utf-8"), "as the UTF-8 text its Latin-1 bytes spell"),
+        (lambda: quote(v, safe=" ;=/,"), "percent-encoded"),
+        (lambda: v.encode("ascii", "ignore").decode(), "with its non-ASCII characters dropped"),
+        (lambda: v.encode("ascii", "replace").decode(), "with its non-ASCII characters as '?'"))
+    for alt, what in manglers:
         try:
             yield alt(), what
         except UnicodeError:
@@ -344,7 +351,7 @@ def _non_ascii_variants(v: str) -> Iterator[tuple[str, str]]:
 
 
 
-def _body_variants(m: Model) -> Iterator[tuple[str, str, dict, str]]:
+def _body_variants(m: Model) -> Iterator[tuple[str, str, dict[str, list[str]], str]]:
     sc, req, sel = m.sc, m.req, m.selected
     if m.volc_presign:
         return
@@ -465,9 +472,9 @@ def header_values(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
 @hypothesis("header-value-whitespace-not-trimmed", "case-of-signed-headers", "signed-header-missing",
             "oss-content-md5-or-type-mismatch")
 def header_lists(m: Model, _sk: str, creds: Credentials) -> Iterator[Variant]:
-    for cid, sel, ev, extra in _list_variants(m, creds):
-        yield Variant(cid, ev, m.parts(extra.get("_scheme"), selected=sel, **(
-            {"listed": extra["_listed"]} if "_listed" in extra else {})).canonical_request)
+    for cid, sel, ev, sc, listed in _list_variants(m, creds):
+        yield Variant(cid, ev, m.parts(sc, selected=sel, **(
+            {"listed": listed} if listed is not None else {})).canonical_request)
 
 
 @hypothesis("body-changed-after-signing", "unsigned-payload-not-allowed")
