@@ -20,8 +20,17 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import imgx_kit as ik
 from imgx_kit.core import capture
-from imgx_kit.core.capture import (CaptureError, from_curl, from_har, from_prepared, from_raw_http,
-                                   parse_curl, parse_har, parse_raw_http, to_curl)
+from imgx_kit.core.capture import (
+    CaptureError,
+    from_curl,
+    from_har,
+    from_prepared,
+    from_raw_http,
+    parse_curl,
+    parse_har,
+    parse_raw_http,
+    to_curl,
+)
 
 DATA = Path(__file__).parent / "data" / "captures"
 SHA = "05ded8cad0e601a14cbdf3829a2eb410b4f23e383130db6fefdf73f983398058"

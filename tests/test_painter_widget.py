@@ -13,7 +13,6 @@ from imgx_kit.core.errors import PainterError
 from imgx_kit.widgets.painter import MaskPainter
 
 
-
 def expected_capsules(w, h, points, r):
     """Brute-force reference: pixel centres within r of the polyline through ``points``."""
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64) + 0.5

@@ -27,18 +27,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from imgx_testing import CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 from robust_cases import LIMIT, leaks, outcome
 
 import imgx_kit as ik
 from imgx_kit.services.images import load_image, load_mask
 from imgx_kit.services.masks import MaskModel, Viewport, binary_mask, mask_from_any
+
+from imgx_testing import CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 
 PASSWORD = "CANARYurlPASSWORD77"
 CANARIES = [CANARY_SECRET, CANARY_TOKEN, CANARY_SESSIONID, PASSWORD]
@@ -140,7 +140,7 @@ def _views(value: Any, raw: bool) -> tuple[str, str | None]:
         for attr in ("message", "hint"):
             if isinstance(getattr(value, attr, None), str):
                 out.append(getattr(value, attr))
-    except Exception as e:               # noqa: BLE001
+    except Exception as e:
         return f"{type(e).__name__}: {e}", "view-untyped"
     return "\n".join(out), None
 

@@ -25,9 +25,10 @@ import tempfile
 import warnings
 import weakref
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import numpy as np
@@ -39,8 +40,20 @@ from ..core.redact import redact_url, secret_values
 from .calls import CountingReader
 from .log_masking import masking_logs
 
-__all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
-           "valid_timeout", "read_file_capped", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "DEFAULT_MAX_DOWNLOAD",
+    "INPUT_KINDS",
+    "ImageSource",
+    "crc64",
+    "load_image",
+    "load_mask",
+    "load_pil",
+    "mask_png",
+    "read_file_capped",
+    "sniff_format",
+    "valid_timeout",
+]
 
 DEFAULT_CHUNK = 1 << 20             # bytes per read
 DEFAULT_MAX_DOWNLOAD = 100 << 20    # URL download cap
@@ -526,7 +539,7 @@ def _pngable(im: Image.Image) -> Image.Image:
     if mode.startswith("I"):                   # 32-bit or other-endian 16-bit integers: 16-bit PNG
         a = np.asarray(im)
         lo, hi = int(a.min()), int(a.max())
-        if 0 <= lo and hi <= 0xFFFF:
+        if lo >= 0 and hi <= 0xFFFF:
             return Image.fromarray(a.astype(np.uint16))
         raise ImageInputError(f"the PIL image (mode {mode}) has values {lo}…{hi}, which a PNG cannot hold",
                               hint="scale it to 0…65535 (16 bit) or 0…255 (8 bit) first")
@@ -593,7 +606,7 @@ def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
                               hint="pass the image's size, e.g. load_mask(mask, image.size)")
     w, h = size
     if isinstance(mask, np.ndarray):
-        if mask.ndim == 3 and mask.shape[2] in (1, 3, 4) or mask.ndim == 2:
+        if (mask.ndim == 3 and mask.shape[2] in (1, 3, 4)) or mask.ndim == 2:
             got = (mask.shape[1], mask.shape[0])
         else:
             raise ImageInputError(f"the mask array has shape {mask.shape}", hint="use an H×W array (bool or 0/255)")

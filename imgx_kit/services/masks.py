@@ -22,9 +22,10 @@ import numbers
 import os
 import warnings
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -33,20 +34,20 @@ from ..core.errors import ImageInputError, ImgxError, PainterError
 from ..core.extras import require
 
 __all__ = [
-    "BBox",
-    "MaskModel",
-    "Viewport",
-    "PainterImage",
-    "load_painter_image",
-    "mask_from_any",
-    "binary_mask",
-    "MASK_THRESHOLD",
-    "JPEG_TOLERANCE",
-    "MAX_SIDE",
-    "MAX_PIXELS",
     "DISPLAY_LIMIT",
+    "JPEG_TOLERANCE",
+    "MASK_THRESHOLD",
     "MAX_DILATE",
     "MAX_FEATHER",
+    "MAX_PIXELS",
+    "MAX_SIDE",
+    "BBox",
+    "MaskModel",
+    "PainterImage",
+    "Viewport",
+    "binary_mask",
+    "load_painter_image",
+    "mask_from_any",
 ]
 
 BBox = tuple  # (x0, y0, x1, y1) in image pixels, end-exclusive
@@ -615,7 +616,7 @@ class Viewport:
             raise PainterError(f"Viewport zoom={zoom}, pan={pan}, max_scale={max_scale} are not usable", hint=hint)
 
     @staticmethod
-    def fit(image_size: tuple[int, int], display_size: int) -> "Viewport":
+    def fit(image_size: tuple[int, int], display_size: int) -> Viewport:
         """A canvas whose longest side is ``display_size`` px, showing the whole image."""
         if not (isinstance(image_size, (tuple, list)) and len(image_size) == 2):
             raise PainterError(f"image_size={image_size!r:.40} is not a (width, height) pair", hint="e.g. (800, 600)")
@@ -662,7 +663,7 @@ class Viewport:
         s = self.scale
         return (x0, y0, x0 + self.canvas_size[0] / s, y0 + self.canvas_size[1] / s)
 
-    def _clamped(self, zoom: float, pan: tuple[float, float]) -> "Viewport":
+    def _clamped(self, zoom: float, pan: tuple[float, float]) -> Viewport:
         zoom = min(max(1.0, _finite(zoom, "zoom")), self.max_zoom)
         pan = _point(pan, "pan")
         s = self.fit_scale * zoom
@@ -670,7 +671,7 @@ class Viewport:
         py = min(max(0.0, pan[1]), max(0.0, self.image_size[1] - self.canvas_size[1] / s))
         return Viewport(self.image_size, self.canvas_size, zoom, (px, py), self.max_scale)
 
-    def zoomed(self, factor: float, anchor: tuple[float, float] | None = None) -> "Viewport":
+    def zoomed(self, factor: float, anchor: tuple[float, float] | None = None) -> Viewport:
         """Zoom by ``factor`` keeping canvas point ``anchor`` (default: centre) fixed."""
         anchor = (self.canvas_size[0] / 2.0, self.canvas_size[1] / 2.0) if anchor is None else _point(anchor, "anchor")
         ix, iy = self.to_image(*anchor)
@@ -681,17 +682,17 @@ class Viewport:
         s = self.fit_scale * zoom
         return self._clamped(zoom, (ix - anchor[0] / s, iy - anchor[1] / s))
 
-    def panned(self, dx: float, dy: float) -> "Viewport":
+    def panned(self, dx: float, dy: float) -> Viewport:
         """Move the view by (dx, dy) canvas pixels (positive = show more to the right/bottom)."""
         s = self.scale
         dx, dy = _point((dx, dy), "pan step")
         return self._clamped(self.zoom, (self.pan[0] + dx / s, self.pan[1] + dy / s))
 
-    def at(self, zoom: float, pan: tuple[float, float]) -> "Viewport":
+    def at(self, zoom: float, pan: tuple[float, float]) -> Viewport:
         """This viewport with an explicit (clamped) zoom and pan."""
         return self._clamped(zoom, pan)
 
-    def reset(self) -> "Viewport":
+    def reset(self) -> Viewport:
         return Viewport(self.image_size, self.canvas_size, 1.0, (0.0, 0.0), self.max_scale)
 
     def canvas_rect(self, box: BBox) -> tuple[int, int, int, int] | None:
@@ -1050,9 +1051,7 @@ def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
         if mask is None or mask.dtype == object:
             raise PainterError("the mask is not an array or image",
                                hint="pass a bool numpy array of the image's height×width, a PIL image or PNG bytes")
-    if mask.ndim == 3 and mask.shape[-1] in (1, 3, 4):
-        got = (mask.shape[1], mask.shape[0])
-    elif mask.ndim == 2:
+    if (mask.ndim == 3 and mask.shape[-1] in (1, 3, 4)) or mask.ndim == 2:
         got = (mask.shape[1], mask.shape[0])
     else:
         raise PainterError(f"mask array has shape {mask.shape}; expected (height, width) = ({h}, {w})",

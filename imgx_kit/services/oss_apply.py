@@ -27,10 +27,11 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any, Callable, Mapping
+from functools import cache
+from typing import Any
 
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageSequence, features
@@ -41,10 +42,25 @@ from ..core.oss_process import Action, Process, split_watermark_image
 from .images import read_file_capped
 from .oss_fonts import load_font
 
-__all__ = ["apply", "render", "run", "OssResult", "SourceImage", "load_source", "resize_size",
-           "crop_box", "rotated_size", "circle_size", "CONTENT_TYPES", "MAX_SOURCE_BYTES",
-           "MAX_SOURCE_SIDE", "MAX_SOURCE_PIXELS", "MAX_OUTPUT_SIDE", "MAX_OUTPUT_PIXELS",
-           "MAX_ROTATE_SIDE"]
+__all__ = [
+    "CONTENT_TYPES",
+    "MAX_OUTPUT_PIXELS",
+    "MAX_OUTPUT_SIDE",
+    "MAX_ROTATE_SIDE",
+    "MAX_SOURCE_BYTES",
+    "MAX_SOURCE_PIXELS",
+    "MAX_SOURCE_SIDE",
+    "OssResult",
+    "SourceImage",
+    "apply",
+    "circle_size",
+    "crop_box",
+    "load_source",
+    "render",
+    "resize_size",
+    "rotated_size",
+    "run",
+]
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024      # 20 MB (oss-process.md §1.5)
 MAX_SOURCE_SIDE = 30_000
@@ -121,7 +137,7 @@ def load_source(image: Any) -> SourceImage:
             raise _image_error("source has too many pixels to decode safely",
                                ec="0040-00000012", code="ImageTooLarge",
                                hint=f"OSS allows at most {MAX_SOURCE_PIXELS:,} pixels") from None
-        except Exception:  # noqa: BLE001 - Pillow raises many types for garbage
+        except Exception:  # Pillow raises many types for garbage
             raise _image_error("This image format is not supported: the source is not a "
                                "readable image", ec="0040-00000005", code="BadRequest",
                                hint="OSS reads JPG, PNG, BMP, GIF, WebP, TIFF and HEIC") from None
@@ -145,7 +161,7 @@ def load_source(image: Any) -> SourceImage:
     quality = _estimate_jpeg_quality(im) if fmt == "jpg" else None
     try:
         im.load()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise _image_error(f"the source image is truncated or corrupt ({e})", ec="0040-00000005",
                            code="BadRequest", hint="upload the complete file") from None
     return SourceImage(im, fmt, len(data) if data is not None else _encoded_size(im, fmt),
@@ -170,7 +186,7 @@ def _heif_support(what: str, alternative: str) -> None:
                            hint=f"pip install 'imgx-kit[heic]' (or pillow-heif), {alternative}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _register_heif() -> None:
     """Once per process; a failed import is not cached, so installing it in a running kernel works."""
     import pillow_heif
@@ -182,7 +198,7 @@ def _encoded_size(im: Image.Image, fmt: str) -> int:
     buf = io.BytesIO()
     try:
         im.save(buf, _TO_PIL.get(fmt, "PNG"))
-    except Exception:  # noqa: BLE001
+    except Exception:
         buf = io.BytesIO()
         _working_copy(im).save(buf, "PNG")
     return buf.tell()
@@ -572,7 +588,7 @@ def _eight_bit(im: Image.Image) -> Image.Image:
 def _orientation(im: Image.Image) -> int:
     try:
         value = im.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block means "no orientation"
+    except Exception:  # a broken EXIF block means "no orientation"
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -756,7 +772,7 @@ def _image_mark(a: Action, ctx: _Ctx, main: tuple[int, int]) -> Image.Image:
         data = ctx.fetch(key)
     except ImgxError:
         raise
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise _image_error(f"the watermark image {key!r} could not be fetched ({e!r})",
                            ec="0040-00000024", code="NoSuchKey", status=404,
                            hint="the watermark object must exist in the same bucket") from None
@@ -934,7 +950,7 @@ def _info(src: SourceImage) -> dict:
                                (ExifTags.IFD.GPSInfo, ExifTags.GPSTAGS)):
             try:
                 sub = exif.get_ifd(ifd_tag)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 sub = {}
             for tag, value in sub.items():
                 name = names.get(tag)

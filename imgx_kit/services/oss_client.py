@@ -14,14 +14,21 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from ..core import oss_sign
 from ..core.credentials import Credentials
-from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
-                           ThrottledError, UploadError)
+from ..core.errors import (
+    CredentialsError,
+    ImageInputError,
+    ServiceError,
+    SignatureMismatchError,
+    ThrottledError,
+    UploadError,
+)
 from ..core.html_layout import plural
 from ..core.oss_process import Process
 from ..core.redact import redact_url

@@ -26,16 +26,23 @@ from PIL import Image
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, InpaintError, ServiceError,
-                           SignatureMismatchError, ThrottledError)
+from ..core.errors import (
+    ClientConfigError,
+    CredentialsError,
+    ImageInputError,
+    InpaintError,
+    ServiceError,
+    SignatureMismatchError,
+    ThrottledError,
+)
 from ..core.html_layout import plural
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
-from .images import load_mask, load_pil, mask_png
 from .client_args import check_endpoint, check_transport_args
+from .images import load_mask, load_pil, mask_png
 from .retry import DEFAULT_POLICY, RetryPolicy, parse_retry_after
 
-__all__ = ["VisualClient", "InpaintResult", "CV_VERSION", "DEFAULT_VISUAL", "MAX_SIDE", "MAX_BYTES"]
+__all__ = ["CV_VERSION", "DEFAULT_VISUAL", "MAX_BYTES", "MAX_SIDE", "InpaintResult", "VisualClient"]
 
 CV_VERSION = "2022-08-31"
 DEFAULT_VISUAL = "https://visual.volcengineapi.com"

@@ -19,9 +19,10 @@ what :func:`imgx_kit.diagnose` finds.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -34,7 +35,7 @@ from ..core.scheme import scheme_by_name
 from ..core.signer import Signer, format_timestamp, parse_timestamp
 from ..core.trace import SigningTrace, show_whitespace
 
-__all__ = ["SignatureLab", "FAULTS", "Fault"]
+__all__ = ["FAULTS", "Fault", "SignatureLab"]
 
 _DEFAULT_URL = "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31"
 _DEFAULT_BODY = '{"req_key": "i2i_inpainting", "binary_data_base64": ["AAAA", "BBBB"], "seed": 0}'
@@ -47,7 +48,7 @@ class Fault:
 
     id: str
     label: str
-    apply: Callable[["SignatureLab"], tuple[HttpRequest, Credentials, Signer, datetime]]
+    apply: Callable[[SignatureLab], tuple[HttpRequest, Credentials, Signer, datetime]]
 
 
 def _mangled(creds: Credentials, secret: str) -> Credentials:
@@ -56,14 +57,14 @@ def _mangled(creds: Credentials, secret: str) -> Credentials:
     return c
 
 
-def _resign(lab: "SignatureLab", **kw: Any) -> HttpRequest:
+def _resign(lab: SignatureLab, **kw: Any) -> HttpRequest:
     signer = kw.pop("signer", lab.signer)
     creds = kw.pop("creds", lab.credentials)
     at = kw.pop("at", lab.at)
     return signer.sign(lab.request, creds, at=at).signed_request
 
 
-def _after(lab: "SignatureLab", change: Callable[[HttpRequest], HttpRequest]) -> HttpRequest:
+def _after(lab: SignatureLab, change: Callable[[HttpRequest], HttpRequest]) -> HttpRequest:
     trace = lab.trace if lab.trace is not None else lab.signer.sign(lab.request, lab.credentials, at=lab.at)
     return change(trace.signed_request)
 
@@ -81,7 +82,7 @@ def _change_body(req: HttpRequest) -> HttpRequest:
     return req.with_body(req.body + b" " if req.body else b"{}")
 
 
-def _change_date(lab: "SignatureLab", req: HttpRequest) -> HttpRequest:
+def _change_date(lab: SignatureLab, req: HttpRequest) -> HttpRequest:
     name = lab.signer.scheme.date_header
     ts = parse_timestamp(req.header(name) or "")
     if ts is None:
@@ -90,7 +91,7 @@ def _change_date(lab: "SignatureLab", req: HttpRequest) -> HttpRequest:
     return req.with_header(name, format_timestamp(t2))
 
 
-def _other_region(lab: "SignatureLab") -> str:
+def _other_region(lab: SignatureLab) -> str:
     return "us-east-1" if lab.signer.region != "us-east-1" else "cn-north-1"
 
 

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from painter_notebook import write_painter_notebook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -180,7 +181,7 @@ def playwright_driver():
 
     try:
         pw = sync_playwright().start()
-    except Exception as exc:   # noqa: BLE001
+    except Exception as exc:
         pytest.fail(f"Playwright could not start: {exc}")
     yield pw
     pw.stop()
@@ -200,7 +201,7 @@ def launch_browser(playwright_driver):
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
                 device_scale_factor=dpr, viewport=viewport or {"width": 1280, "height": 900},
                 timeout=60_000, accept_downloads=True)
-        except Exception as exc:   # noqa: BLE001
+        except Exception as exc:
             shutil.rmtree(profile, ignore_errors=True)
             pytest.fail(f"chromium could not start from {CHROMIUM}: {exc}")
         # offline: anything not served by our loopback server is refused at once

@@ -98,7 +98,7 @@ BAD = [
     ("5-channel numpy", lambda tmp: np.zeros((4, 4, 5), np.uint8), "shape"),
     ("bad data URI base64", lambda tmp: "data:image/png;base64,@@@notbase64", "does not decode"),
     ("data URI without comma", lambda tmp: "data:image/png;base64", "no ','"),
-    ("text-mode file", lambda tmp: open(__file__, "r"), "text mode"),
+    ("text-mode file", lambda tmp: open(__file__), "text mode"),
     ("wrong type", lambda tmp: 12345, "cannot use a int"),
     ("very long path", lambda tmp: "x" * 5000, r"cannot be used as a path: File name too long"),
     ("long file name", lambda tmp: tmp / ("x" * 300 + ".png"), r"cannot be used as a path"),
