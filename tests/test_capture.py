@@ -635,7 +635,7 @@ def test_from_prepared():
     assert r.url == "https://h/?q=a+b" and r.header("user-agent").startswith("python-requests/")
     j = from_prepared(requests.Request("PUT", "https://h/", json={"a": "é"}))
     assert j.body == b'{"a": "\\u00e9"}' and j.header("content-type") == "application/json"
-    with pytest.raises(CaptureError, match="takes a requests.PreparedRequest"):
+    with pytest.raises(CaptureError, match=r"takes a requests\.PreparedRequest"):
         from_prepared("GET https://h/")
     with pytest.raises(CaptureError, match="stream"):
         from_prepared(requests.Request("POST", "https://h/", data=iter([b"a"])).prepare())

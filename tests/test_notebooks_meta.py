@@ -210,7 +210,7 @@ def _literal_secrets(code: str) -> set[str]:
             out.update(v for v in map(const, node.args[1:3]) if v)
             out.update(v for k in node.keywords if k.arg in ("secret_key", "session_token") and (v := const(k.value)))
         elif isinstance(node, ast.Dict):
-            for k, v in zip(node.keys, node.values):
+            for k, v in zip(node.keys, node.values, strict=True):
                 if k is not None and (ks := const(k)) and _SECRET_NAME.search(ks) and (vs := const(v)):
                     out.add(vs)
         elif isinstance(node, ast.Assign) and (vs := const(node.value)):

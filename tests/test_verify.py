@@ -68,7 +68,7 @@ def test_each_tampering_is_rejected_with_an_expected_trace(name, field):
 
 def _swap_scope(r, index, value):
     auth = r.header("Authorization")
-    alg, rest = auth.split(" ", 1)
+    _alg, rest = auth.split(" ", 1)
     cred = rest.split("Credential=")[1].split(",")[0]
     bits = cred.split("/")
     bits[index] = value

@@ -302,7 +302,7 @@ class MaskModel:
         ax, ay, bx, by = clipped
         length = math.hypot(bx - ax, by - ay)
         # long segments are split so each stamp stays inside a small bounding box
-        n = max(1, int(math.ceil(length / max(4.0 * r, 64.0))))
+        n = max(1, math.ceil(length / max(4.0 * r, 64.0)))
         box = None
         for i in range(n):
             t0, t1 = i / n, (i + 1) / n
@@ -312,10 +312,10 @@ class MaskModel:
 
     def _capsule(self, ax: float, ay: float, bx: float, by: float, st: dict) -> BBox | None:
         r = st["r"]
-        x0 = max(0, int(math.floor(min(ax, bx) - r)))
-        y0 = max(0, int(math.floor(min(ay, by) - r)))
-        x1 = min(self.width, int(math.ceil(max(ax, bx) + r)) + 1)
-        y1 = min(self.height, int(math.ceil(max(ay, by) + r)) + 1)
+        x0 = max(0, math.floor(min(ax, bx) - r))
+        y0 = max(0, math.floor(min(ay, by) - r))
+        x1 = min(self.width, math.ceil(max(ax, bx) + r) + 1)
+        y1 = min(self.height, math.ceil(max(ay, by) + r) + 1)
         if x0 >= x1 or y0 >= y1:
             return None
         sel = capsule(x0, y0, x1, y1, ax, ay, bx, by, r)
@@ -626,7 +626,7 @@ class Viewport:
             raise PainterError(f"display_size={display_size} is not between 1 and {DISPLAY_LIMIT} px",
                                hint="e.g. display_size=800")
         s = float(display_size) / max(w, h)
-        return Viewport((w, h), (max(1, int(round(w * s))), max(1, int(round(h * s)))))
+        return Viewport((w, h), (max(1, round(w * s)), max(1, round(h * s))))
 
     @property
     def fit_scale(self) -> float:
@@ -699,10 +699,10 @@ class Viewport:
         """Integer canvas rectangle (x0, y0, x1, y1) covering image bbox ``box``, clipped."""
         cx0, cy0 = self.to_canvas(box[0], box[1])
         cx1, cy1 = self.to_canvas(box[2], box[3])
-        x0 = max(0, int(math.floor(cx0)) - 1)
-        y0 = max(0, int(math.floor(cy0)) - 1)
-        x1 = min(self.canvas_size[0], int(math.ceil(cx1)) + 1)
-        y1 = min(self.canvas_size[1], int(math.ceil(cy1)) + 1)
+        x0 = max(0, math.floor(cx0) - 1)
+        y0 = max(0, math.floor(cy0) - 1)
+        x1 = min(self.canvas_size[0], math.ceil(cx1) + 1)
+        y1 = min(self.canvas_size[1], math.ceil(cy1) + 1)
         if x0 >= x1 or y0 >= y1:
             return None
         return (x0, y0, x1, y1)
@@ -911,7 +911,7 @@ def load_painter_image(src: Any, *, max_display: int = 2048) -> PainterImage:
 def _fit_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
     w, h = size
     s = longest / max(w, h)
-    return (max(1, int(round(w * s))), max(1, int(round(h * s))))
+    return (max(1, round(w * s)), max(1, round(h * s)))
 
 
 #: grey levels at or above this fraction of full scale are "repaint" (8 bit: ≥ 128, 16 bit: ≥ 32768)
@@ -941,7 +941,7 @@ def binary_mask(mask: Image.Image | np.ndarray, *, error: type[ImgxError] = Imag
         ...                        np.zeros((1, 2), np.uint8)]))
         Traceback (most recent call last):
         ...
-        imgx_kit.core.errors.ImageInputError: the mask is coloured: R, G and B differ by up to 255 levels (a grey JPEG differs by at most 8) — a mask is single-channel grey (or R=G=B): white (255) = repaint, black (0) = keep
+        imgx_kit.core.errors.ImageInputError: the mask is coloured: R, G and B differ by up to 255 levels ... = keep
     """
     if isinstance(mask, Image.Image):
         return _binary_image(mask, error, what)
@@ -974,7 +974,7 @@ def binary_mask(mask: Image.Image | np.ndarray, *, error: type[ImgxError] = Imag
 
 
 def _level(depth: int) -> int:
-    return int(round(MASK_THRESHOLD * (1 << depth)))        # 8 bit: 128, 16 bit: 32768
+    return round(MASK_THRESHOLD * (1 << depth))        # 8 bit: 128, 16 bit: 32768
 
 
 def _grey(rgb: np.ndarray, error: type[ImgxError], what: str) -> np.ndarray:

@@ -221,7 +221,7 @@ def _estimate_jpeg_quality(im: Image.Image) -> int | None:
     for q in range(1, 101):
         scale = 5000 // q if q < 50 else 200 - 2 * q
         table = sorted(min(255, max(1, (v * scale + 50) // 100)) for v in _IJG_LUMA)
-        err = sum(abs(a - b) for a, b in zip(actual, table))
+        err = sum(abs(a - b) for a, b in zip(actual, table, strict=True))  # both 64 entries
         if best_err is None or err < best_err:
             best, best_err = q, err
     return best
@@ -230,7 +230,7 @@ def _estimate_jpeg_quality(im: Image.Image) -> int | None:
 # ---- geometry (pure, tested against oss-process.md §5.2) ----------------------------------
 def _round(x: Fraction | float) -> int:
     """Round half up, as the docs say (四舍五入)."""
-    return int(math.floor(Fraction(x) + Fraction(1, 2)))
+    return math.floor(Fraction(x) + Fraction(1, 2))
 
 
 def resize_size(w: int, h: int, action: Action, *, gif: bool = False,
@@ -504,7 +504,7 @@ def run(process: Process | str, image: Any, *, fetch: Fetch | None = None,
     if fmt == "webp" and max(im.size) > MAX_WEBP_SIDE:
         raise _image_error(f"WebP output {im.size[0]}×{im.size[1]} is over {MAX_WEBP_SIDE} px a "
                            "side", hint="resize first or choose another format")
-    quality = _quality(src, fmt, quality_action) if fmt in ("jpg", "webp", "avif", "heic") \
+    quality = _quality(src, quality_action) if fmt in ("jpg", "webp", "avif", "heic") \
         else None
     im = _for_format(im, fmt)
     im.format = _TO_PIL[fmt]
@@ -632,11 +632,11 @@ def _resize(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
     return im.resize(out, Image.Resampling.LANCZOS)
 
 
-def _crop(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _crop(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     return im.crop(crop_box(*im.size, a))
 
 
-def _indexcrop(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _indexcrop(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     w, h = im.size
     i = a.get("i", 0)
     if "y" in a:                       # y wins when both are given
@@ -664,7 +664,7 @@ def _with_mask(im: Image.Image, mask: Image.Image) -> Image.Image:
     return rgba
 
 
-def _circle(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _circle(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     w, h = im.size
     side = circle_size(w, h, a["r"])
     r = (side - 1) // 2
@@ -675,7 +675,7 @@ def _circle(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
     return _with_mask(box, mask)
 
 
-def _rounded(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _rounded(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     w, h = im.size
     r = min(a["r"], min(w, h) // 2)
     mask = _mask((w, h), lambda d, k: d.rounded_rectangle((0, 0, w * k - 1, h * k - 1),
@@ -716,7 +716,7 @@ def _rgb_op(im: Image.Image, op: Callable[[Image.Image], Image.Image]) -> Image.
     return op(im)
 
 
-def _bright(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _bright(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     delta = a.bare / 100 * 255
 
     def op(rgb: Image.Image) -> Image.Image:
@@ -725,15 +725,15 @@ def _bright(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
     return _rgb_op(im, op)
 
 
-def _contrast(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _contrast(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     return _rgb_op(im, lambda rgb: ImageEnhance.Contrast(rgb).enhance(1 + a.bare / 100))
 
 
-def _sharpen(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _sharpen(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     return _rgb_op(im, lambda rgb: rgb.filter(ImageFilter.UnsharpMask(1, a.bare, 0)))
 
 
-def _blur(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _blur(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     sigma = a.get("s", a.get("r", 1))
     return im.filter(ImageFilter.GaussianBlur(radius=sigma))
 
@@ -839,7 +839,7 @@ _STEPS: dict[str, Callable[[Image.Image, Action, _Ctx], Image.Image]] = {
 
 
 # ---- encoding -----------------------------------------------------------------------------
-def _quality(src: SourceImage, fmt: str, a: Action | None) -> int:
+def _quality(src: SourceImage, a: Action | None) -> int:
     """Output quality (oss-process.md §2.12): q relative, Q absolute (wins), default = source."""
     if src.format == "jpg":
         base = src.quality or 85

@@ -146,8 +146,10 @@ class VisualClient:
             trace = self.signer.sign(req, self.credentials)
             ex = self.transport.send(trace.signed_request, label=self.action, trace=trace, attempt=attempt,
                                      secrets=secrets, sink=calls,
-                                     preview=f'{{"req_key":"i2i_inpainting","binary_data_base64":[<image {len(img_bytes)} bytes>, <mask>],'
-                                             f'"seed":{int(seed)},"steps":{int(steps)},"strength":{float(strength)},"scale":{float(scale)}}}')
+                                     preview=f'{{"req_key":"i2i_inpainting",'
+                                             f'"binary_data_base64":[<image {len(img_bytes)} bytes>, <mask>],'
+                                             f'"seed":{int(seed)},"steps":{int(steps)},'
+                                             f'"strength":{float(strength)},"scale":{float(scale)}}}')
             return self._answer(ex, calls, m)
 
         try:
@@ -164,8 +166,8 @@ class VisualClient:
             code, msg, rid = err.get("Code"), err.get("Message"), meta.get("RequestId")
             text = f"{self.action} failed: {msg}"
             if code == "SignatureDoesNotMatch":
-                raise SignatureMismatchError(text, echo=safe_echo(doc, ex.status, self.credentials.secrets()), code=code, status=ex.status,
-                                             request_id=rid, service="cv",
+                raise SignatureMismatchError(text, echo=safe_echo(doc, ex.status, self.credentials.secrets()),
+                                             code=code, status=ex.status, request_id=rid, service="cv",
                                              hint="compare calls[-1].trace with e.echo (trace.diff(e.echo))")
             if code == "FlowLimitExceeded" or ex.status == 429:
                 e = ThrottledError(text, code=code, status=ex.status, request_id=rid, service="cv",

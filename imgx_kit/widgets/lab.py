@@ -164,12 +164,14 @@ class SignatureLab(widgets.VBox):
         self.w_sk = widgets.Password(value="", description="secret key")
         self.w_token = widgets.Password(value="", description="token")
         self._show_kept()
-        self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), description="time")
-        self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name, description="scheme")
+        self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                   description="time")
+        self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name,
+                                         description="scheme")
         self.w_region = widgets.Text(value=signer.region, description="region")
         self.w_service = widgets.Text(value=signer.service, description="service")
-        self.w_policy = widgets.Text(value="default" if signer.signed_headers is None else ";".join(signer.signed_headers),
-                                     description="policy")
+        policy = "default" if signer.signed_headers is None else ";".join(signer.signed_headers)
+        self.w_policy = widgets.Text(value=policy, description="policy")
         self.w_error = widgets.HTML()
         self.w_trace = widgets.HTML()
         self.w_diag = widgets.HTML()
@@ -193,7 +195,8 @@ class SignatureLab(widgets.VBox):
         form = widgets.VBox([widgets.HBox([self.w_method, self.w_scheme, self.w_time]), self.w_url, self.w_headers,
                              self.w_body, widgets.HBox([self.w_ak, self.w_sk, self.w_token]),
                              widgets.HBox([self.w_region, self.w_service, self.w_policy])])
-        super().__init__([form, self.w_error, widgets.HTML("<b>Break it:</b>"), widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")),
+        breakers = widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([form, self.w_error, widgets.HTML("<b>Break it:</b>"), breakers,
                           self.w_diag, self.w_trace], **kw)
         self._recompute()
 
@@ -300,8 +303,9 @@ class SignatureLab(widgets.VBox):
         for s in trace.steps:
             hot = s.name in self.changed_steps
             style = "background:#fff3a0" if hot else ""
-            rows.append(f"<tr style='{style}'><td style='vertical-align:top;text-align:left'><b>{html.escape(s.name)}</b>"
-                        f"{' ✎' if hot else ''}</td><td style='text-align:left'><code style='word-break:break-all'>"
+            rows.append(f"<tr style='{style}'><td style='vertical-align:top;text-align:left'>"
+                        f"<b>{html.escape(s.name)}</b>{' ✎' if hot else ''}</td>"
+                        f"<td style='text-align:left'><code style='word-break:break-all'>"
                         f"{show_whitespace(s.value)}</code></td></tr>")
         changed = ", ".join(self.changed_steps) or "nothing yet"
         return (f"<div><b>Trace</b> — changed since the last edit: {html.escape(changed)}</div>"

@@ -40,7 +40,7 @@ class Server:
 
     def __init__(self, kind: str, root: Path, cmd: list[str], env: dict, port: int, token: str, log: Path):
         self.kind, self.root, self.port, self.token, self.log_path = kind, root, port, token, log
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 — the server writes it until stop() closes it
         self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 

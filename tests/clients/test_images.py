@@ -37,7 +37,7 @@ def test_every_input_kind(png_file, tmp_path):
     crc = zlib.crc32(data) & 0xFFFFFFFF
     uri = "data:image/png;base64," + base64.b64encode(data).decode()
     for src in (png_file, str(png_file), data, bytearray(data), memoryview(data), io.BytesIO(data),
-                open(png_file, "rb"), uri):
+                open(png_file, "rb"), uri):  # noqa: SIM115 — an open file is one of the inputs under test
         s = load_image(src)
         assert (s.format, s.width, s.height, s.size, s.crc32) == ("png", 20, 10, len(data), crc)
     arr = np.zeros((7, 9, 3), np.uint8)
@@ -98,7 +98,7 @@ BAD = [
     ("5-channel numpy", lambda tmp: np.zeros((4, 4, 5), np.uint8), "shape"),
     ("bad data URI base64", lambda tmp: "data:image/png;base64,@@@notbase64", "does not decode"),
     ("data URI without comma", lambda tmp: "data:image/png;base64", "no ','"),
-    ("text-mode file", lambda tmp: open(__file__), "text mode"),
+    ("text-mode file", lambda tmp: open(__file__), "text mode"),  # noqa: SIM115 — the open file is the input
     ("wrong type", lambda tmp: 12345, "cannot use a int"),
     ("very long path", lambda tmp: "x" * 5000, r"cannot be used as a path: File name too long"),
     ("long file name", lambda tmp: tmp / ("x" * 300 + ".png"), r"cannot be used as a path"),
@@ -160,7 +160,7 @@ def test_bad_masks(mask, match):
 
 
 def test_bad_client_configuration(monkeypatch, emu):
-    with pytest.raises(ik.CredentialsError, match="credentials must be ik.Credentials"):
+    with pytest.raises(ik.CredentialsError, match=r"credentials must be ik\.Credentials"):
         ik.ImageXClient.openapi(("AK", "SK"), service_id="x")
     with pytest.raises(ik.CredentialsError, match="sessionid must be a str"):
         ik.ImageXClient.jimeng(sessionid=None)
@@ -170,9 +170,9 @@ def test_bad_client_configuration(monkeypatch, emu):
         ik.ImageXClient.jimeng(sessionid="abc", region="eu")
     with pytest.raises(ik.ImgxError, match="unknown region 'mars'"):
         ik.ImageXClient.openapi(emu.demo_volc_credentials, service_id="x", region="mars")
-    with pytest.raises(ik.CredentialsError, match="credentials must be ik.Credentials"):
+    with pytest.raises(ik.CredentialsError, match=r"credentials must be ik\.Credentials"):
         ik.VisualClient({"ak": "x"})
-    with pytest.raises(ik.CredentialsError, match="creds must be ik.Credentials"):
+    with pytest.raises(ik.CredentialsError, match=r"creds must be ik\.Credentials"):
         ik.oss.Client("b", "https://oss-cn-hangzhou.aliyuncs.com", "AK:SK")
     for v in ("VOLC_ACCESSKEY", "VOLC_SECRETKEY", "VOLC_SESSION_TOKEN"):
         monkeypatch.delenv(v, raising=False)

@@ -251,7 +251,7 @@ class _CurlBuilder:
         except UnicodeDecodeError:
             self.notes.append(f"{w.where}: the URL is not valid UTF-8; its bytes from 0x80 up were "
                               "percent-encoded, as curl sends them")
-            return "".join(chr(b) if b < 0x80 else "%%%02x" % b for b in w.value)
+            return "".join(chr(b) if b < 0x80 else f"%{b:02x}" for b in w.value)
 
     def switch(self, name: str, written: str) -> None:
         on = not name.startswith("no-")
@@ -535,13 +535,13 @@ def _sh_quote(value: str | bytes) -> str:
         elif c == "\t":
             out.append("\\t")
         elif o < 0x20 or o == 0x7F:
-            out.append("\\x%02x" % o)
+            out.append(f"\\x{o:02x}")
         elif o < 0x80:
             out.append(c)
         elif not utf8:
-            out.append("\\x%02x" % o)
+            out.append(f"\\x{o:02x}")
         elif o < 0xA0:
-            out.append("".join("\\x%02x" % b for b in c.encode("utf-8")))
+            out.append("".join(f"\\x{b:02x}" for b in c.encode("utf-8")))
         else:
             out.append(c)
     return "$'" + "".join(out) + "'"
