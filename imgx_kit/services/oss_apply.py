@@ -132,7 +132,7 @@ def load_source(image: Any) -> SourceImage:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 im = Image.open(io.BytesIO(data))
-                fmt = _FROM_PIL.get(im.format or "")
+                found = _FROM_PIL.get(im.format or "")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _image_error("source has too many pixels to decode safely",
                                ec="0040-00000012", code="ImageTooLarge",
@@ -141,10 +141,11 @@ def load_source(image: Any) -> SourceImage:
             raise _image_error("This image format is not supported: the source is not a "
                                "readable image", ec="0040-00000005", code="BadRequest",
                                hint="OSS reads JPG, PNG, BMP, GIF, WebP, TIFF and HEIC") from None
-        if fmt is None:
+        if found is None:
             raise _image_error(f"This image format is not supported ({im.format})",
                                ec="0040-00000005", code="BadRequest",
                                hint="OSS reads JPG, PNG, BMP, GIF, WebP, TIFF and HEIC")
+        fmt = found
     w, h = im.size
     if not w or not h:
         raise _image_error(f"the source image is empty ({w}×{h} pixels)", ec="0040-00000005",
@@ -380,11 +381,17 @@ class OssResult:
 
     @property
     def content_type(self) -> str:
-        return "application/json" if self.data is not None else CONTENT_TYPES[self.format]
+        return "application/json" if self.data is not None else CONTENT_TYPES[self._picture()[1]]
 
     @property
     def size(self) -> tuple[int, int] | None:
         return self.image.size if self.image is not None else None
+
+    def _picture(self) -> tuple[Image.Image, str]:
+        """The image and its output format (set whenever ``data`` is not)."""
+        if self.image is None or self.format is None:
+            raise TypeError(f"this OssResult holds JSON data, not an image: {self.data!r}")
+        return self.image, self.format
 
     def encode(self) -> bytes:
         """The response body: encoded image bytes, or JSON for info / average-hue."""
@@ -392,13 +399,13 @@ class OssResult:
             return json.dumps(self.data, ensure_ascii=False).encode("utf-8")
         if self.animated:
             return _encode_animation(self.frames, self.durations, self.loop)
-        return _encode(self.image, self.format, self.quality, self.progressive)
+        return _encode(*self._picture(), self.quality, self.progressive)
 
     def __repr__(self) -> str:
         if self.data is not None:
             return f"OssResult(data={self.data!r})"
         frames = f", frames={len(self.frames)}" if self.animated else ""
-        return (f"OssResult(size={self.size}, mode={self.image.mode!r}, format={self.format!r}, "
+        return (f"OssResult(size={self.size}, mode={self._picture()[0].mode!r}, format={self.format!r}, "
                 f"quality={self.quality}, progressive={self.progressive}{frames})")
 
     def _repr_html_(self) -> str:
@@ -409,7 +416,7 @@ class OssResult:
         if self.animated:                   # the animation itself, shown at most 256 px wide
             src = "data:image/gif;base64," + base64.b64encode(self.encode()).decode("ascii")
         else:
-            thumb = self.image.copy()
+            thumb = self._picture()[0].copy()
             thumb.thumbnail((256, 256))
             buf = io.BytesIO()
             thumb.save(buf, "PNG")
@@ -435,7 +442,7 @@ def apply(process: Process | str, image: Any, *, fetch: Fetch | None = None,
         return result.data
     if result.animated:
         return Image.open(io.BytesIO(result.encode()))
-    return result.image
+    return result._picture()[0]
 
 
 def render(process: Process | str, data: Any, *, fetch: Fetch | None = None,
@@ -695,6 +702,7 @@ def _rotate(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
         return im.transpose({90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
                              270: Image.Transpose.ROTATE_90}[angle])
     nw, nh = rotated_size(w, h, angle)
+    fill: tuple[int, ...]               # RGBA or RGB, as the image's mode
     if ctx.alpha_out:
         im, fill = im.convert("RGBA"), (0, 0, 0, 0)
     else:

@@ -56,6 +56,7 @@ _HINTS = {
     50400: "the service is not activated for this account",
     50204: "this req_key is not supported",
 }
+_NO_HINT = "see e.calls[-1].json for the service's answer"
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,7 +189,7 @@ class VisualClient:
                 e.retry_after = parse_retry_after(ex.headers.get("Retry-After"))  # type: ignore[attr-defined]
                 raise e
             err2 = InpaintError(text, code=code, status=ex.status, request_id=rid, service="cv",
-                                hint=_HINTS.get(code, "see e.calls[-1].json for the service's answer"))
+                                hint=_HINTS.get(code, _NO_HINT) if isinstance(code, int) else _NO_HINT)
             err2.retryable = code in _RETRY_CODES or ex.status >= 500  # type: ignore[attr-defined]
             raise err2
         data = doc.get("data") or {}

@@ -314,7 +314,7 @@ class SignatureLab(widgets.VBox):
 
 
 def _guess_signer(req: HttpRequest) -> Signer | None:
-    from ..core.diagnose import _endpoint
+    from ..core.diagnose.context import endpoint as _endpoint
     from ..core.scheme import SCHEMES
     auth = req.header("Authorization") or ""
     row = None
