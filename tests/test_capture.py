@@ -584,7 +584,8 @@ def _har(**request):
 
 @pytest.mark.parametrize("har, kw, match", [
     ({"log": {"entries": [{"request": []}]}}, {}, r"HAR entry 0 has no request with a method and url"),
-    ({"log": {"entries": [{"request": []}, {"request": [], "response": [1]}]}}, {}, r"2 entries; say which one:\n  \[0\] \? \?"),
+    ({"log": {"entries": [{"request": []}, {"request": [], "response": [1]}]}}, {},
+     r"2 entries; say which one:\n  \[0\] \? \?"),
     (_har(headers=1), {}, r"HAR entry 0: request.headers is int 1, not a list of \{name, value\} objects"),
     (_har(headers=["X-A: 1"]), {}, r"request.headers\[0\] is not a \{name, value\} object: 'X-A: 1'"),
     (_har(headers=[{"name": "x", "value": None}]), {}, r"request.headers\[0\].value is NoneType None, not a string"),
@@ -595,7 +596,8 @@ def _har(**request):
     (_har(method="POST", postData="abc"), {}, r"HAR entry 0: postData is str 'abc', not an object"),
     (_har(method="POST", postData=5), {}, r"postData is int 5, not an object"),
     (_har(method="POST", postData={"mimeType": "text/plain", "text": 5}), {}, r"postData.text is int 5, not a string"),
-    (_har(method="POST", postData={"mimeType": "x", "text": "a", "encoding": "gzip"}), {}, r"postData.encoding 'gzip' is not 'base64'"),
+    (_har(method="POST", postData={"mimeType": "x", "text": "a", "encoding": "gzip"}), {},
+     r"postData.encoding 'gzip' is not 'base64'"),
     (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded", "params": 5}), {},
      r"postData.params is int 5, not a list"),
     (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded", "params": ["a"]}), {},

@@ -180,7 +180,8 @@ def test_every_linked_notebook_exists():
 
 def test_pending_list_is_current():
     written = sorted(n for n in PENDING_NOTEBOOKS if (NB_DIR / n).exists())
-    assert not written, f"{written} exist now: remove them from PENDING_NOTEBOOKS (and their names from NOT_YET_COVERED)"
+    assert not written, (f"{written} exist now: remove them from PENDING_NOTEBOOKS "
+                         "(and their names from NOT_YET_COVERED)")
     assert set(TUTORIALS) >= PENDING_NOTEBOOKS
     assert all((NB_DIR / n).exists() for n in TUTORIALS if n not in PENDING_NOTEBOOKS)
 
@@ -243,7 +244,8 @@ def test_stored_outputs_contain_no_secret(path):
 
 
 def test_secret_scan_catches_a_leak():
-    code = 'c = ik.Credentials("AK", "sEcReTvalue123456", session_token="STS2tokenvalue99")\nenv = {"OSS_ACCESS_KEY_SECRET": "another-secret-1"}'
+    code = ('c = ik.Credentials("AK", "sEcReTvalue123456", session_token="STS2tokenvalue99")\n'
+            'env = {"OSS_ACCESS_KEY_SECRET": "another-secret-1"}')
     assert _literal_secrets(code) == {"sEcReTvalue123456", "STS2tokenvalue99", "another-secret-1"}
     assert _LABELLED.search("X-Amz-Security-Token: STS2abcdefghijklmnop")
     assert not _LABELLED.search("X-Amz-Security-Token: STS2…(40 chars)")
@@ -290,7 +292,8 @@ def test_public_api_is_covered_by_the_notebooks():
     uncovered = sorted(missing - NOT_YET_COVERED)
     assert not uncovered, f"public names no notebook uses: {uncovered}"
     if not PENDING_NOTEBOOKS:
-        assert not NOT_YET_COVERED, f"every tutorial exists but these names are still uncovered: {sorted(NOT_YET_COVERED)}"
+        assert not NOT_YET_COVERED, (f"every tutorial exists but these names are still uncovered: "
+                                     f"{sorted(NOT_YET_COVERED)}")
 
 
 # ---- test markers: cell tags, never comments a learner reads (issue 18 §4) ------------------------

@@ -111,7 +111,8 @@ def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = Fal
         (settings / "tracker.jupyterlab-settings").write_text(_NO_WINDOWING)
     for n in names:
         write_painter_notebook(root, n)
-    if kind == "voila":     # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+    # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+    if kind == "voila":
         shutil.copy(REPO_ROOT / "voila.json", root / "voila.json")
     port, token = _free_port(), secrets.token_hex(16)
     if kind == "lab":

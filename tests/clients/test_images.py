@@ -104,8 +104,10 @@ BAD = [
     ("long file name", lambda tmp: tmp / ("x" * 300 + ".png"), r"cannot be used as a path"),
     ("unknown user", lambda tmp: "~imgx-no-such-user/x.png", r"starts with a home directory that does not exist"),
     ("device", lambda tmp: "/dev/null", r"/dev/null is not a regular file"),
-    ("data URI lone surrogate", lambda tmp: "data:,ab\ud83d", r"data URI holds a lone surrogate \(U\+D83D\) at character 8"),
-    ("read() returns int", lambda tmp: type("F", (), {"read": lambda self, n: 5})(), r"read\(\) returned int, not bytes"),
+    ("data URI lone surrogate", lambda tmp: "data:,ab\ud83d",
+     r"data URI holds a lone surrogate \(U\+D83D\) at character 8"),
+    ("read() returns int", lambda tmp: type("F", (), {"read": lambda self, n: 5})(),
+     r"read\(\) returned int, not bytes"),
     ("PIL mode F", lambda tmp: Image.new("F", (4, 3)), r"mode F has no PNG form"),
     ("PIL mode LAB", lambda tmp: Image.new("LAB", (4, 3)), r"mode LAB has no PNG form"),
     ("PIL mode I beyond 16 bit", lambda tmp: Image.fromarray(np.array([[0, 70000]], np.int32)), r"values 0…70000"),
@@ -150,7 +152,8 @@ def test_masks():
 @pytest.mark.parametrize("mask,match", [
     (np.zeros((10, 21), bool), "mask is 21x10 but the image is 20x10"),
     (np.full((10, 20), 70000, np.int32), "values 70000…70000, outside 0…65535"),
-    (np.dstack([np.zeros((10, 20), np.uint8), np.full((10, 20), 255, np.uint8), np.zeros((10, 20), np.uint8)]), "coloured"),
+    (np.dstack([np.zeros((10, 20), np.uint8), np.full((10, 20), 255, np.uint8), np.zeros((10, 20), np.uint8)]),
+     "coloured"),
     ("/definitely/not/here.png", "no such file"),
     (3.5, "cannot use a float as a mask"),
 ], ids=["size", "out-of-range", "colour", "missing", "type"])
