@@ -23,11 +23,12 @@ import random
 import statistics
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import formatdate
-from typing import Any, Callable, NamedTuple
-from urllib.parse import quote
+from typing import Any, NamedTuple
 from unittest import mock
+from urllib.parse import quote
 
 import imgx_kit as ik
 
@@ -137,10 +138,17 @@ def _pin_clocks() -> None:
         def utcnow() -> datetime:
             return NAIVE
 
-    mock.patch("botocore.auth.get_current_datetime", lambda *a, **k: NAIVE).start()
-    mock.patch.object(SignerV4, "get_current_format_date", staticmethod(lambda: XDATE)).start()
     http_date = formatdate(AT.timestamp(), usegmt=True)
-    mock.patch.object(oss2.utils, "http_date", lambda timeval=None: http_date).start()
+
+    def boto_now(remove_tzinfo: bool = True) -> datetime:
+        return NAIVE if remove_tzinfo else AT
+
+    def oss2_http_date(timeval: float | None = None) -> str:
+        return http_date if timeval is None else formatdate(timeval, usegmt=True)
+
+    mock.patch("botocore.auth.get_current_datetime", boto_now).start()
+    mock.patch.object(SignerV4, "get_current_format_date", staticmethod(lambda: XDATE)).start()
+    mock.patch.object(oss2.utils, "http_date", oss2_http_date).start()
     mock.patch.object(oss2.auth, "datetime", _FixedClock).start()
 
 
@@ -197,7 +205,7 @@ def _load_sdks() -> None:
     from volcengine.base.Request import Request as VRequest
     from volcengine.Credentials import Credentials as VCredentials
 
-    def HTTPHeaders(pairs: list[tuple[str, str]]) -> Any:  # noqa: N802 - botocore's own header type
+    def HTTPHeaders(pairs: list[tuple[str, str]]) -> Any:
         hh = _HH()
         for k, v in pairs:
             hh.add_header(k, v)
