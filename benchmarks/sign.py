@@ -59,10 +59,10 @@ class Spec(NamedTuple):
     headers: list[tuple[str, str]]
     body: bytes
     url: str                        # https://host + encoded path + encoded query
-
-    @property
-    def key(self) -> str:           # the OSS object key
-        return self.path[1:] or "index.html"
+    key: str                        # the OSS object key (the path without its first '/')
+    oss_url: str                    # the object's URL as oss2 makes it, with the query
+    oss_base: str                   # the same without the query (oss2 takes the params apart)
+    oss_headers: list[tuple[str, str]]
 
 
 def _enc(text: str) -> str:
@@ -84,9 +84,19 @@ def mix(n: int, seed: int) -> list[Spec]:
         if method != "GET":
             headers.insert(rnd.randint(0, len(headers)), ("Content-Type", rnd.choice(CTYPES)))
         host = rnd.choice(HOSTS)
-        q = "&".join(f"{_enc(k)}={_enc(v)}" for k, v in pairs)
-        out.append(Spec(method, host, path, pairs, headers, body, f"https://{host}{quote(path, safe='/~')}?{q}"))
+        out.append(_spec(method, host, path, pairs, headers, body))
     return out
+
+
+def _spec(method: str, host: str, path: str, pairs: list[tuple[str, str]], headers: list[tuple[str, str]],
+          body: bytes) -> Spec:
+    q = "&".join(f"{_enc(k)}={_enc(v)}" for k, v in pairs)
+    key = path[1:] or "index.html"
+    oss_q = "&".join(f"{_enc(k)}={_enc(v)}" if v else _enc(k) for k, v in pairs)
+    oss_base = ik.oss.object_url(OSS_ENDPOINT, BUCKET, key)
+    oss_headers = [(k.replace("X-Amz-", "x-oss-").replace("X-Meta-", "x-oss-meta-"), v) for k, v in headers]
+    return Spec(method, host, path, pairs, headers, body, f"https://{host}{quote(path, safe='/~')}?{q}", key,
+                f"{oss_base}?{oss_q}", oss_base, oss_headers)
 
 
 # ---- imgx-kit ---------------------------------------------------------------------------------
@@ -110,18 +120,9 @@ def ours_presign_volc(s: Spec) -> str:
     return VOLC.presign(ik.HttpRequest.build(s.method, s.url), CREDS, expires=900, at=AT).signed_request.query
 
 
-def _oss_headers(s: Spec) -> list[tuple[str, str]]:
-    return [(k.replace("X-Amz-", "x-oss-").replace("X-Meta-", "x-oss-meta-"), v) for k, v in s.headers]
-
-
-def _oss_url(s: Spec) -> str:
-    q = "&".join(f"{_enc(k)}={_enc(v)}" if v else _enc(k) for k, v in s.pairs)
-    return ik.oss.object_url(OSS_ENDPOINT, BUCKET, s.key) + f"?{q}"
-
-
 def ours_oss(version: int) -> Callable[[Spec], str]:
     def sign(s: Spec) -> str:
-        req = ik.HttpRequest.build(s.method, _oss_url(s), _oss_headers(s), s.body)
+        req = ik.HttpRequest.build(s.method, s.oss_url, s.oss_headers, s.body)
         return ik.oss.sign(req, OSS_CREDS, BUCKET, s.key, version=version, region=OSS_REGION,
                            at=AT).authorization or ""
     return sign
@@ -183,10 +184,9 @@ def volc_presign(s: Spec) -> str:
 
 def oss2_header(version: int) -> Callable[[Spec], str]:
     auth = oss2.Auth(AK, SK) if version == 1 else oss2.AuthV4(AK, SK)
-    url_of = oss2.Bucket(auth, OSS_ENDPOINT, BUCKET, region=OSS_REGION)._make_url
 
     def sign(s: Spec) -> str:
-        req = OssRequest(s.method, url_of(BUCKET, s.key), params=dict(s.pairs), headers=dict(_oss_headers(s)),
+        req = OssRequest(s.method, s.oss_base, params=dict(s.pairs), headers=dict(s.oss_headers),
                          data=s.body, region=OSS_REGION, product="oss")
         auth._sign_request(req, BUCKET, s.key)
         return str(req.headers["authorization"])
@@ -227,7 +227,8 @@ def single(n: int, seed: int) -> list[Spec]:
         pairs = [("Action", "CommitImageUpload"), ("Version", "2018-08-01"), ("ServiceId", "tb4s082cfz"),
                  ("s", f"r{seed}.{i}")]
         url = f"https://{host}/?" + "&".join(f"{k}={v}" for k, v in pairs)
-        out.append(Spec("POST", host, "/", pairs, [("Content-Type", "application/json")], SINGLE_BODY, url))
+        spec = _spec("POST", host, "/", pairs, [("Content-Type", "application/json")], SINGLE_BODY)
+        out.append(spec._replace(url=url))
     return out
 
 

@@ -33,6 +33,15 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*").fullmatch
 # pieces of unreserved characters with at most one '=' each: nothing to decode or encode
 _PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?(?:&[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?)*").fullmatch
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
+# an escape that canonical encoding writes back unchanged: upper-case hex of a byte that is not
+# unreserved (an escaped letter, digit or -_.~ would be decoded and written plain)
+_KEPT_ESCAPE = r"%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F])"
+_CANON_PART = r"(?:[A-Za-z0-9\-_.~]|" + _KEPT_ESCAPE + r")*"
+# a query already in canonical encoding: decoding and encoding again gives the same text, provided
+# its escapes spell valid UTF-8 (checked separately: unquote would write U+FFFD for bad bytes)
+_CANON_QUERY = re.compile(f"{_CANON_PART}(?:={_CANON_PART})?(?:&{_CANON_PART}(?:={_CANON_PART})?)*").fullmatch
+# in a path '/' is kept plain, so an escaped '/' (%2F) is decoded and written as '/': not kept
+_CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]|" + _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]") + r")*").fullmatch
 
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
@@ -86,7 +95,20 @@ def canonical_uri(raw_path: str, scheme: Scheme, normalize: bool = True) -> str:
         return uri_encode(path, keep_slash=True)
     # volc: quote(path) of the decoded path, as the Volcengine SDK;
     # oss: the path-style resource /bucket/key, decoded then encoded keeping '/'
+    if _CANON_PATH(path) and _utf8_escapes(path):
+        return path                                   # decoding and encoding again gives it back
     return uri_encode(unquote(path), keep_slash=True)
+
+
+def _utf8_escapes(text: str) -> bool:
+    """Whether the %-escapes of ``text`` (already known well-formed) decode as strict UTF-8."""
+    if "%" not in text:
+        return True
+    try:
+        unquote_to_bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def s3_canonical_uri(raw_path: str) -> str:
@@ -135,14 +157,16 @@ def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
     made only of unreserved characters (nothing to decode or encode: sort the pieces as they are)."""
     if not raw_query:
         return ""
-    if _PLAIN_QUERY(raw_query):
+    if _PLAIN_QUERY(raw_query) or (_CANON_QUERY(raw_query) and _utf8_escapes(raw_query)):
+        # every piece is in canonical encoding already: sort and join the pieces as they are
         pieces = raw_query.split("&")
         if "" in pieces:
             pieces = [p for p in pieces if p]
         if scheme.query_sort == "raw-key":
-            pieces.sort(key=_key_of)                  # stable: repeated keys keep their order
+            # by the decoded key, stable (repeated keys keep their order)
+            pieces.sort(key=_decoded_key if "%" in raw_query else _key_of)
         else:
-            pieces.sort(key=_split_pair)              # by (key, value), as the decoded pairs sort
+            pieces.sort(key=_split_pair)              # by (key, value), as the encoded pairs sort
         if scheme.empty_value == "bare":
             return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
         if raw_query.count("=") == len(pieces):         # every piece has its one '='
@@ -156,6 +180,11 @@ _split_pair = methodcaller("partition", "=")
 
 def _key_of(piece: str) -> str:
     return piece.partition("=")[0]
+
+
+def _decoded_key(piece: str) -> str:
+    key = piece.partition("=")[0]
+    return unquote(key) if "%" in key else key
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]], scheme: Scheme,
