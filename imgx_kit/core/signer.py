@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping, NamedTuple, Union
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import canonical as C
 from .credentials import Credentials
@@ -280,7 +279,9 @@ class Signer:
         if sc is VOLC:
             return self._presign_volc(req, creds, expires, ts, scope, reveal)
         auth_keys = sc.query_auth_keys
-        raw_q = "&".join(p for p in req.query.split("&") if p and C._dec(p.partition("=")[0]) not in auth_keys)
+        raw_q = req.query
+        if raw_q:       # drop the authentication parameters a URL already carries (by decoded name)
+            raw_q = "&".join(p for p in raw_q.split("&") if p and C._dec(p.partition("=")[0]) not in auth_keys)
         headers = _without(req.headers, ("authorization",))
         names = None if self.signed_headers is None else set(self.signed_headers) | {"host"}
         selected = C.select_headers(headers, sc, names)
@@ -293,15 +294,15 @@ class Signer:
             params.append((sc.q_token, creds.session_token))
         added = "&".join(f"{k}={C.uri_encode(v)}" for k, v in params)
         query = f"{raw_q}&{added}" if raw_q else added
-        pairs = C.parse_query(query)
-        cq = C.canonical_query(pairs, sc)
+        # the added parameters are in canonical encoding, so this is canonical_query(parse_query(query))
+        # without decoding and encoding them again
+        cq = C.canonical_query_raw(query, sc)
         curi = self._curi(req.path)
         supplied = _get(headers, sc.content_sha_header.lower())
         payload_hash = supplied if supplied is not None else \
             "UNSIGNED-PAYLOAD" if self.s3 else self._payload_hash(req.body)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
-        url = _with_query(req.url, f"{query}&{sc.q_signature}={t.signature}")
-        signed = HttpRequest(req.method, url, tuple(headers), req.body)
+        signed = _with_signed_query(req, f"{query}&{sc.q_signature}={t.signature}", tuple(headers))
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
 
     def _presign_volc(self, req: HttpRequest, creds: Credentials, expires: int, ts: str, scope: str,
@@ -310,20 +311,42 @@ class Signer:
         # X-SignedQueries lists every key (itself included, the token not), headers are not signed,
         # the body is not signed, and the canonical request carries one extra blank line.
         sc = VOLC
-        pairs = [(k, v) for k, v in C.parse_query(req.query) if k not in sc.query_auth_keys]
-        pairs.append(("X-Expires", str(expires)))
-        pairs += [("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", f"{creds.access_key}/{scope}"),
-                  ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", "")]
-        keys = sorted({k for k, _ in pairs} | {"X-SignedQueries"})
-        pairs.append(("X-SignedQueries", ";".join(keys)))
+        # The SDK writes its parameters into the request's query dict: a name the URL already has
+        # keeps its place (dict assignment), a new one goes last. A stale signature or token is dropped.
+        fixed = [("X-Expires", str(expires)), ("X-Date", ts), ("X-NotSignBody", ""),
+                 ("X-Credential", f"{creds.access_key}/{scope}"), ("X-Algorithm", sc.algorithm),
+                 ("X-SignedHeaders", ""), ("X-SignedQueries", "")]
+        place: dict[str, int] = {}
+        pairs: list[tuple[str, str]] = []
+        for k, v in C.parse_query(req.query):
+            if k == "X-Signature" or k == "X-Security-Token":
+                continue
+            if k in sc.query_auth_keys:
+                if k in place:
+                    continue                            # a dict holds one value per name
+                place[k] = len(pairs)
+            pairs.append((k, v))
+        for kv in fixed:
+            if kv[0] in place:
+                pairs[place[kv[0]]] = kv
+            else:
+                place[kv[0]] = len(pairs)
+                pairs.append(kv)
+        pairs[place["X-SignedQueries"]] = ("X-SignedQueries", ";".join(sorted({k for k, _ in pairs})))
         if creds.session_token:
             pairs.append(("X-Security-Token", creds.session_token))
-        cq = C.canonical_query(pairs, sc)
+        # each pair encoded once: uri_encode is the canonical form, and urlencode's quote_plus form
+        # differs from it only in writing a space (%20, never from anything else) as '+'
+        enc = [(C.uri_encode(k), C.uri_encode(v)) for k, v in pairs]
+        order = sorted(range(len(pairs)), key=lambda i: pairs[i][0])   # raw-key sort, stable
+        cq = "&".join(f"{enc[i][0]}={enc[i][1]}" for i in order)
         curi = C.canonical_uri(req.path, sc)
         t = compute_signature(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
                      header_block="\n")
-        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t.signature)]))
-        signed = HttpRequest(req.method, url, tuple(_without(req.headers, ("authorization",))), req.body)
+        query = "&".join(f"{k}={v}" for k, v in enc) + f"&X-Signature={t.signature}"
+        if "%20" in query:
+            query = query.replace("%20", "+")
+        signed = _with_signed_query(req, query, _without(req.headers, ("authorization",)))
         notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
                  ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True,
@@ -657,6 +680,15 @@ def _query_value(req: HttpRequest, key: str) -> str | None:
     return None
 
 
-def _with_query(url: str, query: str) -> str:
-    sp = urlsplit(url)
-    return urlunsplit((sp.scheme, sp.netloc, sp.path, query, sp.fragment))
+def _with_signed_query(req: HttpRequest, query: str, headers: Iterable[tuple[str, str]]) -> HttpRequest:
+    """``req`` (validated) with its query replaced by ``query`` (percent-encoded by the signer):
+    the URL written as ``urlunsplit`` writes it, its parse known."""
+    sp = req._split
+    path = sp.path
+    if sp.netloc and path and path[:1] != "/":
+        path = "/" + path
+    url = f"{sp.scheme}://{sp.netloc}{path}?{query}" + (f"#{sp.fragment}" if sp.fragment else "")
+    signed = HttpRequest._trusted(req.method, url, tuple(headers), req.body)
+    signed.__dict__["_split"] = sp._replace(path=path, query=query)
+    return signed
+
