@@ -30,18 +30,16 @@ BOTOCORE_UNSIGNED_HEADERS = frozenset({
     "x-amzn-trace-id", "authorization",
 })
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*").fullmatch
-# pieces of unreserved characters with at most one '=' each: nothing to decode or encode
-_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?(?:&[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?)*").fullmatch
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
 # an escape that canonical encoding writes back unchanged: upper-case hex of a byte that is not
 # unreserved (an escaped letter, digit or -_.~ would be decoded and written plain)
 _KEPT_ESCAPE = r"%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F])"
-_CANON_PART = r"(?:[A-Za-z0-9\-_.~]|" + _KEPT_ESCAPE + r")*"
+_CANON_PART = r"(?:[A-Za-z0-9\-_.~]++|" + _KEPT_ESCAPE + r")*+"      # possessive: no backtracking
 # a query already in canonical encoding: decoding and encoding again gives the same text, provided
 # its escapes spell valid UTF-8 (checked separately: unquote would write U+FFFD for bad bytes)
-_CANON_QUERY = re.compile(f"{_CANON_PART}(?:={_CANON_PART})?(?:&{_CANON_PART}(?:={_CANON_PART})?)*").fullmatch
+_CANON_QUERY = re.compile(f"{_CANON_PART}(?:={_CANON_PART})?+(?:&{_CANON_PART}(?:={_CANON_PART})?+)*+").fullmatch
 # in a path '/' is kept plain, so an escaped '/' (%2F) is decoded and written as '/': not kept
-_CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]|" + _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]") + r")*").fullmatch
+_CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]++|" + _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]") + r")*+").fullmatch
 
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
@@ -154,28 +152,47 @@ _first = itemgetter(0)
 
 def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
     """``canonical_query(parse_query(raw_query), scheme)``, with a fast path for the common query
-    made only of unreserved characters (nothing to decode or encode: sort the pieces as they are)."""
+    already in canonical encoding — unreserved characters and upper-case escapes of the other
+    bytes, as every SDK writes it (nothing to decode or encode: sort the pieces as they are).
+
+        >>> from imgx_kit.core.scheme import AWS4
+        >>> canonical_query_raw("b=x%20y&a=%E4%B8%AD&a=1", AWS4) == canonical_query(parse_query("b=x%20y&a=%E4%B8%AD&a=1"), AWS4)
+        True
+    """
     if not raw_query:
         return ""
-    if _PLAIN_QUERY(raw_query) or (_CANON_QUERY(raw_query) and _utf8_escapes(raw_query)):
-        # every piece is in canonical encoding already: sort and join the pieces as they are
-        pieces = raw_query.split("&")
-        if "" in pieces:
-            pieces = [p for p in pieces if p]
-        if scheme.query_sort == "raw-key":
-            # by the decoded key, stable (repeated keys keep their order)
-            pieces.sort(key=_decoded_key if "%" in raw_query else _key_of)
-        else:
-            pieces.sort(key=_split_pair)              # by (key, value), as the encoded pairs sort
-        if scheme.empty_value == "bare":
-            return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
-        if raw_query.count("=") == len(pieces):         # every piece has its one '='
-            return "&".join(pieces)
-        return "&".join(p if "=" in p else p + "=" for p in pieces)
+    pieces = canonical_pieces(raw_query)
+    if pieces is not None:
+        return join_canonical(pieces, scheme, "%" in raw_query)
     return canonical_query(parse_query(raw_query), scheme)
 
 
+def canonical_pieces(raw_query: str) -> list[str] | None:
+    """The ``k=v`` pieces of a raw query that is in canonical encoding already (decoding and
+    encoding again would give each piece back), empty pieces dropped; ``None`` otherwise."""
+    if _CANON_QUERY(raw_query) and _utf8_escapes(raw_query):
+        pieces = raw_query.split("&")
+        return [p for p in pieces if p] if "" in pieces else pieces
+    return None
+
+
+def join_canonical(pieces: list[str], scheme: Scheme, escaped: bool = True) -> str:
+    """Sort and join canonical pieces (from :func:`canonical_pieces`) as ``scheme`` does;
+    ``escaped=False`` says no piece holds a %-escape (the sort key needs no decoding)."""
+    if scheme.query_sort == "raw-key":
+        # by the decoded key, stable (repeated keys keep their order)
+        pieces.sort(key=_decoded_key if escaped else _key_of)
+    else:
+        pieces.sort(key=_split_pair)                  # by (key, value), as the encoded pairs sort
+    if scheme.empty_value == "bare":
+        return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
+    if sum(map(_has_equals, pieces)) == len(pieces):  # every piece has its '='
+        return "&".join(pieces)
+    return "&".join(p if "=" in p else p + "=" for p in pieces)
+
+
 _split_pair = methodcaller("partition", "=")
+_has_equals = methodcaller("__contains__", "=")
 
 
 def _key_of(piece: str) -> str:

@@ -292,11 +292,12 @@ class Signer:
                   (sc.q_date, ts), (sc.q_expires, str(expires)), (sc.q_signed_headers, signed_list)]
         if creds.session_token:
             params.append((sc.q_token, creds.session_token))
-        added = "&".join(f"{k}={C.uri_encode(v)}" for k, v in params)
-        query = f"{raw_q}&{added}" if raw_q else added
-        # the added parameters are in canonical encoding, so this is canonical_query(parse_query(query))
-        # without decoding and encoding them again
-        cq = C.canonical_query_raw(query, sc)
+        added = [f"{k}={C.uri_encode(v)}" for k, v in params]
+        query = "&".join([raw_q, *added] if raw_q else added)
+        # the added pieces are in canonical encoding: only the URL's own part may need decoding and
+        # encoding again (this is canonical_query(parse_query(query)))
+        user = C.canonical_pieces(raw_q) if raw_q else []
+        cq = C.join_canonical(user + added, sc) if user is not None else C.canonical_query_raw(query, sc)
         curi = self._curi(req.path)
         supplied = _get(headers, sc.content_sha_header.lower())
         payload_hash = supplied if supplied is not None else \
