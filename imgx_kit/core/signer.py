@@ -23,7 +23,9 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from operator import methodcaller
 from typing import Callable, Iterable, Mapping, NamedTuple, Union
+from urllib.parse import unquote
 
 from . import canonical as C
 from .credentials import Credentials
@@ -314,33 +316,41 @@ class Signer:
         sc = VOLC
         # The SDK writes its parameters into the request's query dict: a name the URL already has
         # keeps its place (dict assignment), a new one goes last. A stale signature or token is dropped.
-        fixed = [("X-Expires", str(expires)), ("X-Date", ts), ("X-NotSignBody", ""),
-                 ("X-Credential", f"{creds.access_key}/{scope}"), ("X-Algorithm", sc.algorithm),
-                 ("X-SignedHeaders", ""), ("X-SignedQueries", "")]
+        # The work is done on encoded pairs: uri_encode is the canonical form (unique, so a name of
+        # unreserved characters compares as itself), and urlencode's quote_plus form differs from
+        # it only in writing a space (%20, which nothing else encodes to) as '+'.
+        enc_cred = C.uri_encode(f"{creds.access_key}/{scope}")
+        fixed = [("X-Expires", str(expires)), ("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", enc_cred),
+                 ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", ""), ("X-SignedQueries", "")]
+        raw = req.query
+        pieces = C.canonical_pieces(raw) if raw else []
+        if pieces is not None:                          # already canonical: split, nothing to re-encode
+            user = [(k, v) for k, _, v in map(_partition_eq, pieces)]
+        else:
+            user = [(C.uri_encode(k), C.uri_encode(v)) for k, v in C.parse_query(raw)]
         place: dict[str, int] = {}
-        pairs: list[tuple[str, str]] = []
-        for k, v in C.parse_query(req.query):
+        enc: list[tuple[str, str]] = []
+        for k, v in user:
             if k == "X-Signature" or k == "X-Security-Token":
                 continue
             if k in sc.query_auth_keys:
                 if k in place:
                     continue                            # a dict holds one value per name
-                place[k] = len(pairs)
-            pairs.append((k, v))
+                place[k] = len(enc)
+            enc.append((k, v))
         for kv in fixed:
             if kv[0] in place:
-                pairs[place[kv[0]]] = kv
+                enc[place[kv[0]]] = kv
             else:
-                place[kv[0]] = len(pairs)
-                pairs.append(kv)
-        pairs[place["X-SignedQueries"]] = ("X-SignedQueries", ";".join(sorted({k for k, _ in pairs})))
+                place[kv[0]] = len(enc)
+                enc.append(kv)
+        names = [_decoded(k) for k, _ in enc]
+        enc[place["X-SignedQueries"]] = ("X-SignedQueries", C.uri_encode(";".join(sorted(set(names)))))
         if creds.session_token:
-            pairs.append(("X-Security-Token", creds.session_token))
-        # each pair encoded once: uri_encode is the canonical form, and urlencode's quote_plus form
-        # differs from it only in writing a space (%20, never from anything else) as '+'
-        enc = [(C.uri_encode(k), C.uri_encode(v)) for k, v in pairs]
-        order = sorted(range(len(pairs)), key=lambda i: pairs[i][0])   # raw-key sort, stable
-        cq = "&".join(f"{enc[i][0]}={enc[i][1]}" for i in order)
+            enc.append(("X-Security-Token", C.uri_encode(creds.session_token)))
+            names.append("X-Security-Token")
+        order = sorted(range(len(enc)), key=names.__getitem__)   # by the decoded name, stable
+        cq = "&".join([f"{enc[i][0]}={enc[i][1]}" for i in order])
         curi = C.canonical_uri(req.path, sc)
         t = compute_signature(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
                      header_block="\n")
@@ -679,6 +689,13 @@ def _query_value(req: HttpRequest, key: str) -> str | None:
         if k == key:
             return v
     return None
+
+
+_partition_eq = methodcaller("partition", "=")
+
+
+def _decoded(name: str) -> str:
+    return unquote(name) if "%" in name else name
 
 
 def _with_signed_query(req: HttpRequest, query: str, headers: Iterable[tuple[str, str]]) -> HttpRequest:
