@@ -39,7 +39,9 @@ _CANON_PART = r"(?:[A-Za-z0-9\-_.~]++|" + _KEPT_ESCAPE + r")*+"      # possessiv
 # its escapes spell valid UTF-8 (checked separately: unquote would write U+FFFD for bad bytes)
 _CANON_QUERY = re.compile(f"{_CANON_PART}(?:={_CANON_PART})?+(?:&{_CANON_PART}(?:={_CANON_PART})?+)*+").fullmatch
 # in a path '/' is kept plain, so an escaped '/' (%2F) is decoded and written as '/': not kept
-_CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]++|" + _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]") + r")*+").fullmatch
+_HIGH_ESCAPE = re.compile(r"%[89A-Fa-f]").search
+_PATH_ESCAPE = _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]")
+_CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]++|" + _PATH_ESCAPE + r")*+").fullmatch
 
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
@@ -100,8 +102,8 @@ def canonical_uri(raw_path: str, scheme: Scheme, normalize: bool = True) -> str:
 
 def _utf8_escapes(text: str) -> bool:
     """Whether the %-escapes of ``text`` (already known well-formed) decode as strict UTF-8."""
-    if "%" not in text:
-        return True
+    if "%" not in text or not _HIGH_ESCAPE(text):
+        return True                                   # ASCII escapes only
     try:
         unquote_to_bytes(text).decode("utf-8")
     except UnicodeDecodeError:
@@ -156,7 +158,8 @@ def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
     bytes, as every SDK writes it (nothing to decode or encode: sort the pieces as they are).
 
         >>> from imgx_kit.core.scheme import AWS4
-        >>> canonical_query_raw("b=x%20y&a=%E4%B8%AD&a=1", AWS4) == canonical_query(parse_query("b=x%20y&a=%E4%B8%AD&a=1"), AWS4)
+        >>> q = "b=x%20y&a=%E4%B8%AD&a=1"
+        >>> canonical_query_raw(q, AWS4) == canonical_query(parse_query(q), AWS4) == "a=1&a=%E4%B8%AD&b=x%20y"
         True
     """
     if not raw_query:

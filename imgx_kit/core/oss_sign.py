@@ -81,8 +81,8 @@ def http_date(at: datetime) -> str:
     """
     if at.tzinfo is not timezone.utc:
         return formatdate(at.timestamp(), usegmt=True)
-    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (_WEEKDAYS[at.weekday()], at.day, _MONTHS[at.month], at.year,
-                                                    at.hour, at.minute, at.second)
+    return (f"{_WEEKDAYS[at.weekday()]}, {at.day:02d} {_MONTHS[at.month]} {at.year:04d} "
+            f"{at.hour:02d}:{at.minute:02d}:{at.second:02d} GMT")
 
 
 def object_url(endpoint: str, bucket: str, key: str, slash_safe: bool = False) -> str:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from operator import methodcaller
-from typing import Callable, Iterable, Mapping, NamedTuple, Union
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union
 from urllib.parse import unquote
 
 from . import canonical as C
@@ -81,7 +81,8 @@ def parse_timestamp(text: str) -> datetime | None:
     if not m:
         return None
     try:
-        return datetime(*map(int, m.groups()), tzinfo=timezone.utc)  # type: ignore[misc]
+        y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+        return datetime(y, mo, d, h, mi, sec, tzinfo=timezone.utc)
     except ValueError:
         return None
 
@@ -186,7 +187,7 @@ class Signer:
         nm = f"{self.name}: " if self.name else ""
         return f"Signer({nm}{self.scheme.name}, region={self.region!r}, service={self.service!r}, signed_headers={pol})"
 
-    def with_(self, **changes) -> "Signer":
+    def with_(self, **changes: Any) -> "Signer":
         """A copy with some fields changed (``signer.with_(region="us-east-1")``); a new service or
         scheme re-derives ``s3`` unless it is given."""
         if ("service" in changes or "scheme" in changes) and "s3" not in changes:
@@ -245,6 +246,7 @@ class Signer:
                 selected["host"] = [req.host]
         else:
             names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
+            assert names is not None                  # signed_headers is a list here
             selected = self._select_listed(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         path = req.path
@@ -609,7 +611,8 @@ def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> 
 
 def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: Computation, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
-           expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
+           expires: int | None = None,
+           notes: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> SigningTrace:
     return SigningTrace.of(
         sc.name, sc.algorithm, creds.access_key, t.region, t.service, ts, t.canonical_uri,
         t.canonical_query, t.canonical_headers, t.signed_headers, t.payload_hash,
