@@ -40,6 +40,7 @@ _CANON_PART = r"(?:[A-Za-z0-9\-_.~]++|" + _KEPT_ESCAPE + r")*+"      # possessiv
 _CANON_QUERY = re.compile(f"{_CANON_PART}(?:={_CANON_PART})?+(?:&{_CANON_PART}(?:={_CANON_PART})?+)*+").fullmatch
 # in a path '/' is kept plain, so an escaped '/' (%2F) is decoded and written as '/': not kept
 _HIGH_ESCAPE = re.compile(r"%[89A-Fa-f]").search
+_ESCAPED_KEY = re.compile(r"(?:^|&)[^=&]*%").search          # a %-escape in some key
 _PATH_ESCAPE = _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]")
 _CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]++|" + _PATH_ESCAPE + r")*+").fullmatch
 
@@ -159,14 +160,14 @@ def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
 
         >>> from imgx_kit.core.scheme import AWS4
         >>> q = "b=x%20y&a=%E4%B8%AD&a=1"
-        >>> canonical_query_raw(q, AWS4) == canonical_query(parse_query(q), AWS4) == "a=1&a=%E4%B8%AD&b=x%20y"
+        >>> canonical_query_raw(q, AWS4) == canonical_query(parse_query(q), AWS4) == "a=%E4%B8%AD&a=1&b=x%20y"
         True
     """
     if not raw_query:
         return ""
     pieces = canonical_pieces(raw_query)
     if pieces is not None:
-        return join_canonical(pieces, scheme, "%" in raw_query)
+        return join_canonical(pieces, scheme, "%" in raw_query and _ESCAPED_KEY(raw_query) is not None)
     return canonical_query(parse_query(raw_query), scheme)
 
 
@@ -181,16 +182,20 @@ def canonical_pieces(raw_query: str) -> list[str] | None:
 
 def join_canonical(pieces: list[str], scheme: Scheme, escaped: bool = True) -> str:
     """Sort and join canonical pieces (from :func:`canonical_pieces`) as ``scheme`` does;
-    ``escaped=False`` says no piece holds a %-escape (the sort key needs no decoding)."""
+    ``escaped=False`` says no key holds a %-escape (the sort key needs no decoding)."""
     if scheme.query_sort == "raw-key":
         # by the decoded key, stable (repeated keys keep their order)
         pieces.sort(key=_decoded_key if escaped else _key_of)
     else:
         pieces.sort(key=_split_pair)                  # by (key, value), as the encoded pairs sort
+    text = "&".join(pieces)
+    with_equals = text.count("=")                     # a canonical piece has at most one '='
     if scheme.empty_value == "bare":
-        return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
-    if sum(map(_has_equals, pieces)) == len(pieces):  # every piece has its '='
-        return "&".join(pieces)
+        if not text.count("=&") and not text.endswith("="):
+            return text
+        return "&".join(p[:-1] if p.endswith("=") else p for p in pieces)
+    if with_equals == len(pieces):                    # every piece has its '='
+        return text
     return "&".join(p if "=" in p else p + "=" for p in pieces)
 
 
@@ -269,21 +274,23 @@ def select_headers(headers: Sequence[tuple[str, str]], scheme: Scheme,
 def canonical_headers(selected: dict[str, list[str]], scheme: Scheme) -> tuple[str, str]:
     """(canonical header block with a trailing newline per header, signed header list)."""
     names = sorted(selected)
-    join = scheme.duplicates == "join"
     mode = scheme.header_values
-    lines = []
-    for n in names:
-        vals = selected[n]
-        if len(vals) == 1 and mode != "strip":        # the common cases, inlined
-            v = " ".join(vals[0].split()) if mode == "trimall" else vals[0]
-        elif join:
-            v = ",".join(header_value(x, scheme) for x in vals)
-        else:
-            v = header_value(vals[-1], scheme)
-        if n == "host" and ":" in v and scheme.header_policy == "volc-sdk":
-            v = _strip_default_port(v)
-        lines.append(f"{n}:{v}\n")
-    return "".join(lines), ";".join(names)
+    join = scheme.duplicates == "join"
+    if mode == "trimall" and not join:
+        vals = [" ".join(selected[n][-1].split()) for n in names]
+    elif mode == "trimall":          # AWS4: whitespace runs become one space, repeated values joined
+        vals = [" ".join(v[0].split()) if len(v) == 1 else ",".join([" ".join(x.split()) for x in v])
+                for v in map(selected.__getitem__, names)]
+    elif mode == "raw":              # VOLC (the last value) and OSS4 (values joined), as sent
+        vals = ([",".join(v) for v in map(selected.__getitem__, names)] if join else
+                [selected[n][-1] for n in names])
+    else:
+        vals = [",".join([header_value(x, scheme) for x in v]) if join else header_value(v[-1], scheme)
+                for v in map(selected.__getitem__, names)]
+    if scheme.header_policy == "volc-sdk" and "host" in selected:
+        i = names.index("host")
+        vals[i] = _strip_default_port(vals[i])
+    return "".join([f"{n}:{v}\n" for n, v in zip(names, vals, strict=True)]), ";".join(names)
 
 
 def _strip_default_port(host: str) -> str:

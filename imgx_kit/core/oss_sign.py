@@ -16,6 +16,7 @@ import hmac
 from datetime import datetime, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
+from operator import methodcaller
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -162,6 +163,8 @@ def check_version(version: int, region: str | None) -> None:
 
 # ---- V1 ---------------------------------------------------------------------------------------
 def v1_resource(bucket: str, key: str | None, pairs: Iterable[tuple[str, str]]) -> str:
+    if not pairs and bucket:
+        return f"/{bucket}/{key or ''}"
     subs = sorted(((k, v) for k, v in pairs if k in SUBRESOURCES), key=lambda kv: kv[0])
     sub = "&".join(f"{k}={v}" if v else k for k, v in subs)
     base = f"/{bucket}/{key or ''}" if bucket else "/"
@@ -244,13 +247,15 @@ def _subresource_pairs(raw_query: str) -> list[tuple[str, str]]:
     (``parse_query`` filtered, without decoding the values it would drop)."""
     out = []
     if raw_query:
-        for piece in raw_query.split("&"):
-            if piece:
-                k, _, v = piece.partition("=")
-                k = C._dec(k)
-                if k in SUBRESOURCES:
-                    out.append((k, C._dec(v)))
+        for k, _, v in map(_partition_eq, raw_query.split("&")):
+            if k in SUBRESOURCES:                 # a name of the list is its own decoded form
+                out.append((k, C._dec(v)))
+            elif ("%" in k or "+" in k) and C._dec(k) in SUBRESOURCES:
+                out.append((C._dec(k), C._dec(v)))
     return out
+
+
+_partition_eq = methodcaller("partition", "=")
 
 
 def _signed(req: HttpRequest, headers: tuple[tuple[str, str], ...]) -> HttpRequest:

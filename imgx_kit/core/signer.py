@@ -207,6 +207,10 @@ class Signer:
         headers: list[tuple[str, str]] = []
         has_host = has_ct = False
         supplied = None
+        # the scheme's default selection (C.select_headers) is made in the same pass
+        policy = sc.header_policy if self.signed_headers is None else None
+        boto, volc = policy == "botocore", policy == "volc-sdk"
+        sel: dict[str, list[str]] = {}
         for k, v in req.headers:                      # one pass: drop what signing replaces, note the rest
             lk = k.lower()
             if lk == "authorization" or lk == date_l or lk == token_l:
@@ -218,6 +222,15 @@ class Signer:
             elif lk == "content-type":
                 has_ct = True       # any spelling: never add a second Content-Type
             headers.append((k, v))
+            if boto:
+                if lk not in C.BOTOCORE_UNSIGNED_HEADERS:
+                    if lk in sel:
+                        sel[lk].append(v)
+                    else:
+                        sel[lk] = [v]
+            elif volc and (k in _VOLC_SDK_NAMES or k.startswith("X-")):
+                sel[lk] = [v]                         # case-sensitive names, the last value wins
+        n_sent = len(headers)
         notes: list[tuple[str, str]] = []
         if sc.header_policy == "volc-sdk" and self.signed_headers is None:
             if not has_host:
@@ -240,10 +253,17 @@ class Signer:
         payload_hash = supplied if supplied is not None else (body_hash or self._payload_hash(req.body))
         if supplied is not None:
             notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, as the reference clients do."))
-        if self.signed_headers is None:
-            selected = C.select_headers(headers, sc)
-            if sc.header_policy == "botocore" and "host" not in selected:
+        if boto or volc:
+            selected = sel
+            for name, values in C.select_headers(headers[n_sent:], sc).items():   # what signing added
+                if boto and name in selected:
+                    selected[name] += values
+                else:
+                    selected[name] = values
+            if boto and "host" not in selected:
                 selected["host"] = [req.host]
+        elif self.signed_headers is None:
+            selected = C.select_headers(headers, sc)
         else:
             names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
             assert names is not None                  # signed_headers is a list here
@@ -695,6 +715,7 @@ def _query_value(req: HttpRequest, key: str) -> str | None:
 
 
 _partition_eq = methodcaller("partition", "=")
+_VOLC_SDK_NAMES = frozenset({"Content-Type", "Content-Md5", "Host"})
 
 
 def _decoded(name: str) -> str:
