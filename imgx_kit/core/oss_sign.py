@@ -143,12 +143,13 @@ def check_key(bucket: str, key: str | None, required: bool = True) -> None:
         return
     if not isinstance(key, str) or not key.strip():
         raise SigningError(f"object key {key!r} is empty", hint="name the object, e.g. 'photos/cat.jpg'")
-    if lone_surrogate(key) is not None:
+    ascii_key = key.isascii()                     # (ASCII has no surrogates, and one byte per character)
+    if not ascii_key and lone_surrogate(key) is not None:
         raise SigningError("object key contains a lone surrogate (broken Unicode)",
                            hint="decode the name it came from with the right encoding")
     if key.startswith(("/", "\\")):
         raise SigningError(f"object key {key!r} starts with '/' or '\\'", hint="OSS keys never start with a slash: drop it")
-    if len(key.encode("utf-8")) > 1023:
+    if (len(key) if ascii_key else len(key.encode("utf-8"))) > 1023:
         raise SigningError("object key is longer than 1023 bytes", hint="OSS keys are at most 1023 bytes of UTF-8")
 
 
