@@ -23,9 +23,10 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from operator import methodcaller
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union
-from urllib.parse import unquote
+from urllib.parse import SplitResult, unquote
 
 from . import canonical as C
 from .credentials import Credentials
@@ -280,8 +281,6 @@ class Signer:
 
     def _sign_oss4(self, req: HttpRequest, creds: Credentials, at: datetime | None, reveal: bool) -> SigningTrace:
         """A path-style OSS4 request (``/bucket/key``) signed by ``ik.oss.sign`` (oss2's AuthV4)."""
-        from urllib.parse import unquote
-
         from .oss_sign import sign as oss_sign
         _check_oss_resource(req)
         bucket, _, key = req.path[1:].partition("/")
@@ -316,7 +315,7 @@ class Signer:
                   (sc.q_date, ts), (sc.q_expires, str(expires)), (sc.q_signed_headers, signed_list)]
         if creds.session_token:
             params.append((sc.q_token, creds.session_token))
-        added = [f"{k}={C.uri_encode(v)}" for k, v in params]
+        added = [f"{k}={_encoded(v)}" for k, v in params]
         query = "&".join([raw_q, *added] if raw_q else added)
         # the added pieces are in canonical encoding: only the URL's own part may need decoding and
         # encoding again (this is canonical_query(parse_query(query)))
@@ -341,7 +340,7 @@ class Signer:
         # The work is done on encoded pairs: uri_encode is the canonical form (unique, so a name of
         # unreserved characters compares as itself), and urlencode's quote_plus form differs from
         # it only in writing a space (%20, which nothing else encodes to) as '+'.
-        enc_cred = C.uri_encode(f"{creds.access_key}/{scope}")
+        enc_cred = _encoded(f"{creds.access_key}/{scope}")
         fixed = [("X-Expires", str(expires)), ("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", enc_cred),
                  ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", ""), ("X-SignedQueries", "")]
         raw = req.query
@@ -369,7 +368,7 @@ class Signer:
         names = [_decoded(k) for k, _ in enc]
         enc[place["X-SignedQueries"]] = ("X-SignedQueries", C.uri_encode(";".join(sorted(set(names)))))
         if creds.session_token:
-            enc.append(("X-Security-Token", C.uri_encode(creds.session_token)))
+            enc.append(("X-Security-Token", _encoded(creds.session_token)))
             names.append("X-Security-Token")
         order = sorted(range(len(enc)), key=names.__getitem__)   # by the decoded name, stable
         cq = "&".join([f"{enc[i][0]}={enc[i][1]}" for i in order])
@@ -715,6 +714,13 @@ def _query_value(req: HttpRequest, key: str) -> str | None:
 
 
 _partition_eq = methodcaller("partition", "=")
+_new_split = tuple.__new__          # SplitResult from its five parts, without namedtuple's _make
+
+
+@lru_cache(maxsize=256)
+def _encoded(text: str) -> str:
+    """``uri_encode`` of a value that repeats on every presign of one key (credential, token)."""
+    return C.uri_encode(text)
 _VOLC_SDK_NAMES = frozenset({"Content-Type", "Content-Md5", "Host"})
 
 
@@ -731,6 +737,6 @@ def _with_signed_query(req: HttpRequest, query: str, headers: Iterable[tuple[str
         path = "/" + path
     url = f"{sp.scheme}://{sp.netloc}{path}?{query}" + (f"#{sp.fragment}" if sp.fragment else "")
     signed = HttpRequest._trusted(req.method, url, tuple(headers), req.body)
-    signed.__dict__["_split"] = sp._replace(path=path, query=query)
+    signed.__dict__["_split"] = _new_split(SplitResult, (sp.scheme, sp.netloc, path, query, sp.fragment))
     return signed
 
