@@ -17,7 +17,7 @@ of the latency bound (calls ÷ concurrency × RTT: with that many calls in fligh
 takes this long) and the same row's time at 0 ms (the CPU-bound time: waiting and CPU overlap, so
 the slower one bounds the run); and how close the row is to it (time ÷ limit, 1.00 = at the limit).
 
-Rounds are interleaved (every row once per round, so a slow moment of the machine hits all rows
+Rounds are interleaved (every row at every latency once per round, so a slow moment of the machine hits all rows
 alike); the table shows medians. Goals are printed beside the figures; the script always exits 0.
 
     $ python benchmarks/upload.py                       # 0 and 30 ms, 3 rounds
@@ -225,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         times: dict[tuple[str, float], list[float]] = {}
         calls: dict[tuple[str, float], tuple[int, int]] = {}
-        for lat in lats:
-            child.latency(lat / 1000)
-            here.latency(lat / 1000)
-            for r in range(args.rounds):
+        for r in range(args.rounds):              # every latency inside every round: a load change
+            for lat in lats:                       # between rounds hits the 0 ms and 30 ms columns alike
+                child.latency(lat / 1000)
+                here.latency(lat / 1000)
                 for name, fn in rows.items():
                     if name.startswith("seed") and r >= args.seed_rounds:
                         continue
