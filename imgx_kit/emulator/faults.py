@@ -125,7 +125,7 @@ class Faults:
 
     def roll(self, route: str) -> list[Fault]:
         """The rules that fire for one request on ``route`` (deterministic with the seed)."""
-        out = []
+        out: list[Fault] = []
         with self._lock:
             if not self._rules:
                 return out

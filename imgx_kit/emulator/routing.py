@@ -20,6 +20,8 @@ On a service's own listener everything is that service's (its root ``/`` is the 
 """
 from __future__ import annotations
 
+from ..core.declared import parse_authorization, scheme_word
+
 __all__ = ["IMAGEX_ACTIONS", "REAL_HOSTS", "SERVICES", "VISUAL_ACTIONS", "host_route", "route_of"]
 
 #: every service, in the order of ``emu.endpoints``; a new one (e.g. ``"sts"``) is added here,
@@ -94,8 +96,11 @@ def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple
                 if piece[7:] == "AssumeRole":                     # Aliyun STS (emulator/sts.py)
                     return "sts", "/"
                 return ("visual" if piece[7:] in VISUAL_ACTIONS else "imagex"), "/"
-        if auth and auth.startswith("HMAC-SHA256") and "/cv/request" in auth:
-            return "visual", "/"
-        if auth and auth.startswith(("AWS4-", "HMAC-SHA256")):
+        word = scheme_word(auth, "") if auth is not None else None     # the core's one parser
+        if word == "VOLC":
+            declared = parse_authorization(auth or "")
+            cv = declared.service == "cv" if declared is not None else "/cv/request" in (auth or "")
+            return ("visual" if cv else "imagex"), "/"
+        if word == "AWS4":
             return "imagex", "/"
     return "oss", path
