@@ -9,8 +9,8 @@ copy), and answer failures with the §6.1 envelope — plus the teaching echo on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from werkzeug.wrappers import Response
 
@@ -24,7 +24,8 @@ from .errors import GatewayError
 from .routing import host_name
 from .runtime import IMAGEX_REGIONS_SG, IMAGEX_REGIONS_US, IMAGEX_REGIONS_VOLC
 
-__all__ = ["GatewayCall", "check_action", "gateway_response", "scheme_of", "verification_error", "verify_gateway"]
+__all__ = ["GatewayCall", "allowed_regions", "check_action", "gateway_response", "scheme_of", "verification_error",
+           "verify_gateway"]
 
 _INVALID_AUTH = "Invalid 'Authorization' header, Pls check authorization header."
 
@@ -67,7 +68,7 @@ def _lookup(*sources: Callable[[str], Credentials | None]) -> Callable[[str], Cr
     return find
 
 
-def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> Verification:
+def verify_gateway(ctx: Ctx, *, kind: str) -> Verification:
     """Verify the request's signature for ``kind`` ``"imagex"`` (AWS4 web flavour or VOLC
     ``ImageX``/``imagex``) or ``"cv"`` (VOLC ``cv``). Returns the verification when accepted,
     else raises the :class:`GatewayError` the gateway answers (:func:`verification_error`)."""
@@ -94,11 +95,11 @@ def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> Verification:
         signer = presets.VOLC_CV
         lookup = _lookup(state.lookup_volc, state.lookup_sts)
         required = ("host",)
-    allowed = allowed_regions(ctx, kind, scheme) if kind == "imagex" else ()
+    allowed = allowed_regions(ctx, scheme) if kind == "imagex" else ()
     v = signer.verify(req, lookup, now=ctx.now, max_skew=emu.max_skew, accept_regions=allowed,
                       required=required)
     if v.ok and kind == "imagex" and v.parsed is not None:
-        regions = allowed_regions(ctx, kind, scheme, v.parsed.access_key)
+        regions = allowed_regions(ctx, scheme, v.parsed.access_key)
         if v.parsed.region not in regions:
             v = Verification(False, "SignatureDoesNotMatch",
                              f"the region {v.parsed.region!r} in the credential scope is not one this host "
@@ -111,7 +112,7 @@ def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> Verification:
                              timestamp_status=emu.invalid_timestamp_status)
 
 
-def allowed_regions(ctx: Ctx, kind: str, scheme: str, access_key: str | None = None) -> tuple[str, ...]:
+def allowed_regions(ctx: Ctx, scheme: str, access_key: str | None = None) -> tuple[str, ...]:
     """The signing regions an ImageX call may use: bound to the ``Host`` when it is a real host
     name, and to the token (a CN Jimeng token: ``cn-north-1`` only; US: ``emu.imagex_regions``;
     SG: ``ap-southeast-1``) — protocols.md §3.5 and §7 step 4; docs/emulator.md."""
@@ -122,7 +123,7 @@ def allowed_regions(ctx: Ctx, kind: str, scheme: str, access_key: str | None = N
         grant = ctx.emu.state.grant(access_key) if access_key else None
         flavour = grant.flavour if grant is not None else None
         by_token = {"cn": ("cn-north-1",), "us": tuple(ctx.emu.imagex_regions),
-                    "sg": IMAGEX_REGIONS_SG}.get(flavour or "", None)
+                    "sg": IMAGEX_REGIONS_SG}.get(flavour or "")
     else:
         by_token = IMAGEX_REGIONS_VOLC
     if access_key is None:                      # before the AK is known: the widest set

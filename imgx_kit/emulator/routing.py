@@ -7,8 +7,8 @@ On a service's own listener everything is that service's (its root ``/`` is the 
   (``imagex.…``, ``jimeng.…``, ``visual.…``, ``upload.…``, ``oss.…``, ``sts.…``) → that service;
 * path prefixes ``/jimeng/…``, ``/imagex/…``, ``/visual/…`` (the old layout, still served);
 * ``/mweb/…`` → Jimeng; ``/upload/v1/…``, ``/tos-…`` → the upload host;
-* ``/?Action=AssumeRole`` → STS; ``/?Action=…`` → visual for the CV actions, else ImageX; a signed ``/`` without Action by its
-  Authorization scope;
+* ``/?Action=AssumeRole`` → STS; ``/?Action=…`` → visual for the CV actions, else ImageX; a signed
+  ``/`` without Action by its Authorization scope (read by :mod:`imgx_kit.core.declared`);
 * anything else → OSS, path style (``/<bucket>/<key>``).
 
     >>> route_of("/imagex/", "127.0.0.1:80", "Action=ApplyImageUpload")

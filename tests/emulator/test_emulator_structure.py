@@ -177,3 +177,10 @@ def test_the_emulator_reads_declarations_only_through_core_declared():
             assert pattern not in code, f"{path.name} sniffs {pattern!r}"
         if "parse_authorization(" in code:
             assert "from ..core.declared import" in text, f"{path.name} parses Authorization outside core.declared"
+
+
+def test_what_each_service_stores_is_its_own_models_module():
+    from imgx_kit.emulator import state
+    assert state.StsGrant.__module__ == "imgx_kit.emulator.jimeng.models"
+    assert {state.UploadSlot.__module__, state.UploadSession.__module__} == {"imgx_kit.emulator.imagex.models"}
+    assert state.Bucket.__module__ == "imgx_kit.emulator.oss.models"

@@ -71,7 +71,7 @@ class ImageXResponse(BaseResponse):
         action = check_action(ctx, self.ACTIONS, VERSION)
         if ctx.req.method not in self._METHODS[action]:
             raise GatewayError("MethodNotAllowed")
-        v = verify_gateway(ctx, self.gw, kind="imagex")
+        v = verify_gateway(ctx, kind="imagex")
         assert v.parsed is not None
         self.gw = GatewayCall(action, VERSION, "imagex", v.parsed.region)
         self.access_key = v.parsed.access_key

@@ -118,7 +118,7 @@ class VisualResponse(BaseResponse):
         action = check_action(ctx, REQ_KEYS, VERSION)
         if req.method != "POST":
             raise GatewayError("MethodNotAllowed")
-        verify_gateway(ctx, self.gw, kind="cv")
+        verify_gateway(ctx, kind="cv")
         bucket = ctx.emu.visual_bucket
         if bucket is not None and not bucket.take():
             raise CvError(50429, "QPS limit reached")
