@@ -10,7 +10,8 @@ module (no HTTP); routing in :mod:`.routing` and :mod:`.wsgi`.
 """
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, NamedTuple
 
 from werkzeug.wrappers import Response
 
@@ -18,7 +19,7 @@ from .context import Ctx
 from .errors import ServiceError
 from .faults import Fault
 
-__all__ = ["BaseResponse"]
+__all__ = ["BaseResponse", "EntryPoints", "entry_points"]
 
 
 class BaseResponse:
@@ -68,3 +69,38 @@ class BaseResponse:
 
     def too_large_error(self) -> ServiceError:
         raise NotImplementedError
+
+
+class EntryPoints(NamedTuple):
+    """The route entry points the server (:class:`~imgx_kit.emulator.wsgi.App`) calls on a service."""
+
+    handle: Callable[[Ctx], Response]
+    fault_response: Callable[[Ctx, Fault], Response]
+    internal_error: Callable[[Ctx], Response]
+    bad_request: Callable[[Ctx, str], Response]
+    too_large: Callable[[Ctx], Response]
+
+
+def entry_points(cls: type[BaseResponse]) -> EntryPoints:
+    """The server's entry points for responses class ``cls`` (each builds one ``cls(ctx)``)."""
+
+    def handle(ctx: Ctx) -> Response:
+        return cls(ctx).dispatch()
+
+    def fault_response(ctx: Ctx, fault: Fault) -> Response:
+        r = cls(ctx)
+        return r.answer(r.fault_error(fault))
+
+    def internal_error(ctx: Ctx) -> Response:
+        r = cls(ctx)
+        return r.answer(r.internal_error())
+
+    def bad_request(ctx: Ctx, why: str) -> Response:
+        r = cls(ctx)
+        return r.answer(r.bad_request_error(why))
+
+    def too_large(ctx: Ctx) -> Response:
+        r = cls(ctx)
+        return r.answer(r.too_large_error())
+
+    return EntryPoints(handle, fault_response, internal_error, bad_request, too_large)

@@ -17,7 +17,7 @@ from ..context import Ctx, json_body
 from ..envelopes import gateway_ok, json_response, request_id
 from ..errors import GatewayError, ServiceError
 from ..faults import Fault
-from ..responses import BaseResponse
+from ..responses import BaseResponse, entry_points
 from . import backend
 
 __all__ = ["ImageXResponse", "bad_request", "fault_response", "handle", "internal_error", "max_body",
@@ -141,25 +141,4 @@ class ImageXResponse(BaseResponse):
 
 
 # ---- the route entry points the server calls (wsgi.App) ---------------------------------------
-def handle(ctx: Ctx) -> Response:
-    return ImageXResponse(ctx).dispatch()
-
-
-def fault_response(ctx: Ctx, fault: Fault) -> Response:
-    r = ImageXResponse(ctx)
-    return r.answer(r.fault_error(fault))
-
-
-def internal_error(ctx: Ctx) -> Response:
-    r = ImageXResponse(ctx)
-    return r.answer(r.internal_error())
-
-
-def bad_request(ctx: Ctx, why: str) -> Response:
-    r = ImageXResponse(ctx)
-    return r.answer(r.bad_request_error(why))
-
-
-def too_large(ctx: Ctx) -> Response:
-    r = ImageXResponse(ctx)
-    return r.answer(r.too_large_error())
+handle, fault_response, internal_error, bad_request, too_large = entry_points(ImageXResponse)

@@ -12,11 +12,11 @@ from typing import Any, ClassVar
 from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Response
 
-from ..context import Ctx, json_body
+from ..context import json_body
 from ..envelopes import jimeng_ret, json_response
 from ..errors import JimengError, ServiceError
 from ..faults import Fault
-from ..responses import BaseResponse
+from ..responses import BaseResponse, entry_points
 from . import backend
 from .backend import CN_AID, CN_SERVICE_ID, INTL_AID, INTL_SERVICE_ID
 
@@ -115,25 +115,4 @@ class JimengResponse(BaseResponse):
 
 
 # ---- the route entry points the server calls (wsgi.App) ---------------------------------------
-def handle(ctx: Ctx) -> Response:
-    return JimengResponse(ctx).dispatch()
-
-
-def fault_response(ctx: Ctx, fault: Fault) -> Response:
-    r = JimengResponse(ctx)
-    return r.answer(r.fault_error(fault))
-
-
-def internal_error(ctx: Ctx) -> Response:
-    r = JimengResponse(ctx)
-    return r.answer(r.internal_error())
-
-
-def bad_request(ctx: Ctx, why: str) -> Response:
-    r = JimengResponse(ctx)
-    return r.answer(r.bad_request_error(why))
-
-
-def too_large(ctx: Ctx) -> Response:
-    r = JimengResponse(ctx)
-    return r.answer(r.too_large_error())
+handle, fault_response, internal_error, bad_request, too_large = entry_points(JimengResponse)

@@ -17,7 +17,7 @@ from ..context import Ctx
 from ..envelopes import json_response, upload_error, upload_sdk_ok, upload_web_ok
 from ..errors import ServiceError, UploadError
 from ..faults import Fault
-from ..responses import BaseResponse
+from ..responses import BaseResponse, entry_points
 from ..state import UploadSlot
 from . import backend
 from .backend import parse_crc
@@ -135,25 +135,4 @@ class UploadResponse(BaseResponse):
 
 
 # ---- the route entry points the server calls (wsgi.App) ---------------------------------------
-def handle(ctx: Ctx) -> Response:
-    return UploadResponse(ctx).dispatch()
-
-
-def fault_response(ctx: Ctx, fault: Fault) -> Response:
-    r = UploadResponse(ctx)
-    return r.answer(r.fault_error(fault))
-
-
-def internal_error(ctx: Ctx) -> Response:
-    r = UploadResponse(ctx)
-    return r.answer(r.internal_error())
-
-
-def bad_request(ctx: Ctx, why: str) -> Response:
-    r = UploadResponse(ctx)
-    return r.answer(r.bad_request_error(why))
-
-
-def too_large(ctx: Ctx) -> Response:
-    r = UploadResponse(ctx)
-    return r.answer(r.too_large_error())
+handle, fault_response, internal_error, bad_request, too_large = entry_points(UploadResponse)

@@ -30,7 +30,7 @@ from ..envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
 from ..errors import CvError, GatewayError, ServiceError
 from ..faults import Fault
 from ..inpaint import InpaintParams, run_backend
-from ..responses import BaseResponse
+from ..responses import BaseResponse, entry_points
 from . import backend
 
 __all__ = ["MAX_IMAGE_BYTES", "MAX_SIDE", "VisualResponse", "bad_request", "fault_response", "handle",
@@ -206,28 +206,7 @@ class VisualResponse(BaseResponse):
 
 
 # ---- the route entry points the server calls (wsgi.App) ---------------------------------------
-def handle(ctx: Ctx) -> Response:
-    return VisualResponse(ctx).dispatch()
-
-
-def fault_response(ctx: Ctx, fault: Fault) -> Response:
-    r = VisualResponse(ctx)
-    return r.answer(r.fault_error(fault))
-
-
-def internal_error(ctx: Ctx) -> Response:
-    r = VisualResponse(ctx)
-    return r.answer(r.internal_error())
-
-
-def bad_request(ctx: Ctx, why: str) -> Response:
-    r = VisualResponse(ctx)
-    return r.answer(r.bad_request_error(why))
-
-
-def too_large(ctx: Ctx) -> Response:
-    r = VisualResponse(ctx)
-    return r.answer(r.too_large_error())
+handle, fault_response, internal_error, bad_request, too_large = entry_points(VisualResponse)
 
 
 # ---- input validation -----------------------------------------------------------------------
