@@ -13,15 +13,25 @@ canonical text that goes into the canonical request::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from operator import itemgetter, methodcaller
-from typing import Iterable, Sequence
 from urllib.parse import quote, unquote, unquote_plus, unquote_to_bytes
 
 from .scheme import Scheme
 
-__all__ = ["uri_encode", "canonical_uri", "s3_canonical_uri", "remove_dot_segments", "parse_query", "canonical_query",
-           "canonical_query_raw",
-           "select_headers", "canonical_headers", "header_value", "BOTOCORE_UNSIGNED_HEADERS"]
+__all__ = [
+    "BOTOCORE_UNSIGNED_HEADERS",
+    "canonical_headers",
+    "canonical_query",
+    "canonical_query_raw",
+    "canonical_uri",
+    "header_value",
+    "parse_query",
+    "remove_dot_segments",
+    "s3_canonical_uri",
+    "select_headers",
+    "uri_encode",
+]
 
 # headers botocore's SigV4Auth never signs (botocore.auth.SIGNED_HEADERS_BLACKLIST)
 BOTOCORE_UNSIGNED_HEADERS = frozenset({

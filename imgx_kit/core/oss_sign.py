@@ -13,11 +13,11 @@ header and signed-URL forms, and verification for the emulator. Both yield a Sig
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from operator import methodcaller
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from . import canonical as C
@@ -25,30 +25,30 @@ from .credentials import Credentials
 from .errors import SigningError
 from .keys import hmac_sha1_base64
 from .oss_names import BUCKET_NAME
-from .text import lone_surrogate
 from .request import HttpRequest
 from .scheme import OSS4
-from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, compute_signature, _lookup,
-                     build_trace, _without, check_time, format_authorization, format_timestamp)
+from .signer import (
+    Lookup,
+    Signer,
+    Verification,
+    _check_args,
+    _check_expires,
+    _lookup,
+    _without,
+    build_trace,
+    check_time,
+    compute_signature,
+    format_authorization,
+    format_timestamp,
+)
+from .text import lone_surrogate
 from .trace import SigningTrace
 
-__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
+__all__ = ["OSS_ERRORS", "SUBRESOURCES", "check_key", "check_version", "http_date", "object_url", "sign", "sign_url", "verify"]
 
 # oss2 2.19's V1 sub-resource list (oss2.auth.ProviderAuth._subresource_key_set): only these query
 # parameters enter the V1 canonicalized resource. x-oss-process is one of them in oss2.
-SUBRESOURCES = frozenset("""
-response-content-type response-content-language response-cache-control logging response-content-encoding
-acl uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires
-response-content-disposition cors lifecycle restore qos referer stat bucketInfo append position
-security-token live comp status vod startTime endTime x-oss-process symlink callback callback-var tagging
-encryption versions versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch
-x-oss-request-payer sequential inventory inventoryId continuation-token worm wormId wormExtend replication
-replicationLocation replicationProgress transferAcceleration cname metaQuery x-oss-ac-source-ip
-x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-ac-forward-allow resourceGroup style styleName
-x-oss-async-process regionList x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig
-redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint
-accessPointPolicy publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester resourcePoolInfo
-resourcePool resourcePoolBuckets""".split())
+SUBRESOURCES = frozenset(["response-content-type", "response-content-language", "response-cache-control", "logging", "response-content-encoding", "acl", "uploadId", "uploads", "partNumber", "group", "link", "delete", "website", "location", "objectInfo", "objectMeta", "response-expires", "response-content-disposition", "cors", "lifecycle", "restore", "qos", "referer", "stat", "bucketInfo", "append", "position", "security-token", "live", "comp", "status", "vod", "startTime", "endTime", "x-oss-process", "symlink", "callback", "callback-var", "tagging", "encryption", "versions", "versioning", "versionId", "policy", "requestPayment", "x-oss-traffic-limit", "qosInfo", "asyncFetch", "x-oss-request-payer", "sequential", "inventory", "inventoryId", "continuation-token", "worm", "wormId", "wormExtend", "replication", "replicationLocation", "replicationProgress", "transferAcceleration", "cname", "metaQuery", "x-oss-ac-source-ip", "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id", "x-oss-ac-forward-allow", "resourceGroup", "style", "styleName", "x-oss-async-process", "regionList", "x-oss-write-get-object-response", "bucketArchiveDirectRead", "httpsConfig", "redundancyTransition", "x-oss-target-redundancy-type", "x-oss-redundancy-transition-taskid", "accessPoint", "accessPointPolicy", "publicAccessBlock", "x-oss-access-point-name", "requesterQosInfo", "qosRequester", "resourcePoolInfo", "resourcePool", "resourcePoolBuckets"])
 
 # OSS answers with its own codes (all HTTP 403 but InvalidArgument)
 OSS_ERRORS = {"SignatureDoesNotMatch": 403, "InvalidAccessKeyId": 403, "AccessDenied": 403,

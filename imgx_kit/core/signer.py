@@ -21,17 +21,17 @@ import hashlib
 import hmac
 import html
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from operator import methodcaller
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union
+from typing import Any, NamedTuple, Union
 from urllib.parse import SplitResult, unquote
 
 from . import canonical as C
 from .credentials import Credentials
-from .declared import DeclarationError, Declared, parse_authorization
-from .declared import read as read_declared
+from .declared import DeclarationError, Declared, parse_authorization, read as read_declared
 from .errors import CredentialsError, SigningError
 from .gateway import GATEWAY_ERRORS
 from .keys import sign_string
@@ -39,9 +39,23 @@ from .request import HttpRequest, control_character
 from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
 
-__all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
-           "parse_authorization", "ParsedAuth", "format_authorization", "compute_signature", "build_trace",
-           "received_selection", "Computation", "EMPTY_SHA256", "sha256_hex", "check_time"]
+__all__ = [
+    "EMPTY_SHA256",
+    "Computation",
+    "Lookup",
+    "ParsedAuth",
+    "Signer",
+    "Verification",
+    "build_trace",
+    "check_time",
+    "compute_signature",
+    "format_authorization",
+    "format_timestamp",
+    "parse_authorization",
+    "parse_timestamp",
+    "received_selection",
+    "sha256_hex",
+]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
@@ -191,7 +205,7 @@ class Signer:
         nm = f"{self.name}: " if self.name else ""
         return f"Signer({nm}{self.scheme.name}, region={self.region!r}, service={self.service!r}, signed_headers={pol})"
 
-    def with_(self, **changes: Any) -> "Signer":
+    def with_(self, **changes: Any) -> Signer:
         """A copy with some fields changed (``signer.with_(region="us-east-1")``); a new service or
         scheme re-derives ``s3`` unless it is given."""
         if ("service" in changes or "scheme" in changes) and "s3" not in changes:
