@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "InpaintResult": "imgx_kit.services.visual:InpaintResult",
     "CallRecord": "imgx_kit.services.calls:CallRecord",
     "RetryPolicy": "imgx_kit.services.retry:RetryPolicy",
+    "watch": "imgx_kit.services.watch:watch",
     "MaskPainter": "imgx_kit.widgets.painter:MaskPainter",
     "widgets": "imgx_kit.widgets:",
 }
@@ -64,3 +65,10 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext imgx_kit``: adds the ``%%imgx_watch`` cell magic (see :mod:`imgx_kit.widgets.magic`)."""
+    from .widgets.magic import load_ipython_extension as load
+
+    load(ipython)
