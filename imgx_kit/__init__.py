@@ -69,6 +69,4 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext imgx_kit``: adds the ``%%imgx_watch`` cell magic (see :mod:`imgx_kit.widgets.magic`)."""
-    from .widgets.magic import load_ipython_extension as load
-
-    load(ipython)
+    importlib.import_module("imgx_kit.widgets.magic").load_ipython_extension(ipython)

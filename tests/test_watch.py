@@ -197,22 +197,19 @@ def test_hooks_are_removed_after_the_block_and_after_an_exception(emu):
         assert requests.adapters.HTTPAdapter.__dict__["send"] is not ORIGINAL_REQUESTS_SEND
         assert URLLib3Session.__dict__["send"] is not ORIGINAL_BOTO_SEND
     assert _unhooked() and not w.recording
-    with pytest.raises(ZeroDivisionError):
-        with ik.watch() as w2:
-            requests.get(emu.url + "/visual/", timeout=10)
-            1 / 0                                           # noqa: B018
+    with pytest.raises(ZeroDivisionError), ik.watch() as w2:
+        requests.get(emu.url + "/visual/", timeout=10)
+        1 / 0                                           # noqa: B018
     assert _unhooked() and len(w2) == 1
     requests.get(emu.url + "/visual/", timeout=10)          # after the block: not recorded
     assert len(w2) == 1
-    with pytest.raises(ik.DiagnoseError, match="already opened"):
-        with w2:
-            pass
+    with pytest.raises(ik.DiagnoseError, match="already opened"), w2:
+        pass
 
 
 def test_a_failed_connection_is_recorded_and_the_exception_passes_unchanged():
-    with ik.watch() as w:
-        with pytest.raises(requests.ConnectionError):
-            requests.get("http://127.0.0.1:9/nothing", timeout=2)
+    with ik.watch() as w, pytest.raises(requests.ConnectionError):
+        requests.get("http://127.0.0.1:9/nothing", timeout=2)
     assert len(w) == 1 and w[0].status is None and "ConnectionError" in (w[0].call.error or "")
     assert _unhooked()
 

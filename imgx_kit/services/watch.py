@@ -34,7 +34,7 @@ from ..core.redact import redact_header_value, redact_text, redact_url, secret_v
 from . import watch_hooks
 from .watch_hooks import Call
 
-__all__ = ["watch", "Watch", "Exchange", "SIGNATURE_CODES", "CredsSource"]
+__all__ = ["SIGNATURE_CODES", "CredsSource", "Exchange", "Watch", "watch"]
 
 #: error codes that say the signature (or what it covers: key, time, token) was rejected
 SIGNATURE_CODES = frozenset({
@@ -49,10 +49,10 @@ SIGNATURE_CODES = frozenset({
 _OSS_DENIED = re.compile(r"(?i)signature|expired|authoriz|anonymous|access ?key")
 
 #: ``creds=``: one pair, a mapping access key → pair, or a lookup ``access_key -> Credentials | None``
-CredsSource = Union[Credentials, Mapping[str, Credentials], Callable[[str], Union[Credentials, None]], None]
+CredsSource = Union[Credentials, Mapping[str, Credentials], Callable[[str], Credentials | None], None]  # noqa: UP007
 
 
-def watch(creds: CredsSource = None) -> "Watch":
+def watch(creds: CredsSource = None) -> Watch:
     """A context manager recording the kernel's HTTP calls: ``with ik.watch(creds) as w: ...``.
 
     ``creds`` lets the diagnosis re-sign (a :class:`~imgx_kit.Credentials`, a dict access key →
@@ -145,7 +145,7 @@ class Exchange:
             self._read = True
             if self.call.body is None or self.call.status is None:
                 return
-            from ..core.echo import parse_echo  # noqa: PLC0415
+            from ..core.echo import parse_echo
 
             try:
                 self._echo = parse_echo(self.call.body, self.call.status)
@@ -190,10 +190,10 @@ class Exchange:
         d = self.diagnosis
         colour = "#b00" if d is not None or self.call.error else ("#a60" if (self.status or 0) >= 400 else "green")
         sent = self.call.request.to_raw() if self.call.request is not None else "(not captured)"
-        parts = [f"<details class='imgx-exchange'><summary style='color:{colour}'><code>{e(self.summary())}"
-                 "</code></summary><div style='margin-left:1.5em'>",
-                 f"<details><summary><b>Sent</b> (via {e(self.call.via)}, {self.call.elapsed_ms:.1f} ms)</summary>"
-                 f"<pre style='white-space:pre-wrap'>{e(sent)}</pre></details>"]
+        parts = [(f"<details class='imgx-exchange'><summary style='color:{colour}'><code>{e(self.summary())}"
+                  "</code></summary><div style='margin-left:1.5em'>"),
+                 (f"<details><summary><b>Sent</b> (via {e(self.call.via)}, {self.call.elapsed_ms:.1f} ms)</summary>"
+                  f"<pre style='white-space:pre-wrap'>{e(sent)}</pre></details>")]
         if self.status is not None:
             parts.append(f"<details><summary><b>Answer</b></summary>"
                          f"<pre style='white-space:pre-wrap'>{e(self._response_text())}</pre></details>")
@@ -229,7 +229,7 @@ class Watch:
         self._closed = False
 
     # ---- lifecycle -----------------------------------------------------------------------------
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:  # noqa: PYI034
         if self._open or self._closed:
             raise DiagnoseError("this watch was already opened once", hint="use a new ik.watch() for each block")
         self._open = True
@@ -288,7 +288,7 @@ class Watch:
 
 # ---- diagnosis -------------------------------------------------------------------------------------------
 def _diagnose(call: Call, creds: CredsSource) -> tuple[Any, str]:
-    from ..core.diagnose import diagnose  # noqa: PLC0415 — the public entry ik.diagnose
+    from ..core.diagnose import diagnose
 
     if call.request is None or call.body is None:
         return None, "no diagnosis: the request or the answer could not be captured"

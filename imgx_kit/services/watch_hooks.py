@@ -28,15 +28,16 @@ import importlib.util
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..core.errors import ImgxError
 from ..core.redact import scrub
 from ..core.request import HttpRequest
 
-__all__ = ["Call", "Listener", "attach", "detach", "installed", "BODY_CAP", "REQUEST_BODY_CAP"]
+__all__ = ["BODY_CAP", "REQUEST_BODY_CAP", "Call", "Listener", "attach", "detach", "installed"]
 
 BODY_CAP = 64 * 1024            # largest response body read for a diagnosis
 REQUEST_BODY_CAP = 16 << 20     # largest seekable request body copied before sending
@@ -119,11 +120,11 @@ def _deliver(call: Call) -> None:
 
 
 def _install() -> None:
-    import requests.adapters  # noqa: PLC0415 — requests is a required package
+    import requests.adapters
 
     _patch(requests.adapters.HTTPAdapter, "send", _wrap_requests)
     if importlib.util.find_spec("botocore") is not None:
-        import botocore.httpsession  # noqa: PLC0415 — optional
+        import botocore.httpsession  # type: ignore[import-untyped]
 
         _patch(botocore.httpsession.URLLib3Session, "send", _wrap_botocore)
 
@@ -148,7 +149,7 @@ def _uninstall() -> None:
 
 
 def _busy() -> bool:
-    return bool(getattr(_local, "depth", 0))
+    return getattr(_local, "depth", 0) > 0
 
 
 class _Depth:
@@ -191,7 +192,7 @@ def _wrap_requests(send: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _capture_prepared(p: Any) -> tuple[HttpRequest | None, str]:
-    from ..core.capture import from_prepared  # noqa: PLC0415
+    from ..core.capture import from_prepared
 
     body, note = p.body, ""
     if body is not None and not isinstance(body, (bytes, bytearray, memoryview, str)):
@@ -316,7 +317,7 @@ def _peek(raw: Any) -> tuple[bytes | None, str]:
     if isinstance(body, bytes):                   # preloaded after all
         return _bounded(body, BODY_CAP)
     fp = getattr(raw, "_fp", None)
-    if fp is None or not hasattr(fp, "peek") or getattr(raw, "_fp_bytes_read", 0):
+    if fp is None or not hasattr(fp, "peek") or getattr(raw, "_fp_bytes_read", 0) != 0:
         return None, "streamed body: not read (the caller reads it)"
     length = raw.headers.get("Content-Length")
     if length is None or not length.strip().isdigit() or getattr(fp, "chunked", False):

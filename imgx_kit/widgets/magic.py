@@ -29,17 +29,19 @@ class WatchMagics(Magics):
     @cell_magic
     def imgx_watch(self, line: str, cell: str) -> None:
         """Run the cell while watching its HTTP calls, then show them (``%%imgx_watch [creds]``)."""
+        shell = self.shell
+        assert shell is not None                      # a registered magic always has its shell
         expr = line.strip()
-        creds = self.shell.ev(expr) if expr else None
+        creds = shell.ev(expr) if expr else None  # type: ignore[no-untyped-call]
         try:
             w = Watch(creds)
         except ImgxError as e:
             print(f"%%imgx_watch: {e.message} ({e.hint})")
             return
         with w:
-            self.shell.run_cell(cell, store_history=False)
-        self.shell.user_ns["imgx_watch"] = w
-        display(w)
+            shell.run_cell(cell, store_history=False)  # type: ignore[no-untyped-call]
+        shell.user_ns["imgx_watch"] = w
+        display(w)  # type: ignore[no-untyped-call]
 
 
 def load_ipython_extension(ipython: Any) -> None:
