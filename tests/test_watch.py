@@ -18,6 +18,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.httpsession import URLLib3Session
 from emulator.helpers import inpaint_inputs, upload_token
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from imgx_testing import CANARY_AUTH, CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 
 import imgx_kit as ik
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.oracle
 
 ORIGINAL_REQUESTS_SEND = requests.adapters.HTTPAdapter.__dict__["send"]
 ORIGINAL_BOTO_SEND = URLLib3Session.__dict__["send"]
+ORIGINAL_PREPARE = requests.Session.__dict__["prepare_request"]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,8 @@ def sts(emu):
 
 def _unhooked() -> bool:
     return (requests.adapters.HTTPAdapter.__dict__["send"] is ORIGINAL_REQUESTS_SEND
-            and URLLib3Session.__dict__["send"] is ORIGINAL_BOTO_SEND and watch_hooks.installed() == [])
+            and URLLib3Session.__dict__["send"] is ORIGINAL_BOTO_SEND
+            and requests.Session.__dict__["prepare_request"] is ORIGINAL_PREPARE and watch_hooks.installed() == [])
 
 
 # ---- the three clients, each with one mistake ----------------------------------------------------------
@@ -108,6 +112,7 @@ def boto_call(emu, sts, fault: str) -> None:
     assert resp.status_code == 401 and b"SignatureDoesNotMatch" in resp.content
 
 
+SENT_CTYPE = {"visual": "application/json; charset=utf-8", "oss": "text/plain; charset=utf-8"}
 EXPECTED = {
     ("visual", "region"): "wrong-region",
     ("visual", "hook"): "header-changed-after-signing",
@@ -137,6 +142,11 @@ def test_each_mistake_shows_in_failures_with_its_top_cause(emu, sts, client, fau
     assert x.code == "SignatureDoesNotMatch" and x.status in (401, 403)
     assert x.diagnosis is not None and x.diagnosis.causes[0].id == EXPECTED[client, fault], repr(x.diagnosis)
     assert x.top_cause == EXPECTED[client, fault]
+    if fault == "hook" and client != "botocore":        # the watch saw the session change it
+        assert [(k.lower(), a) for k, _, a in x.call.session_changes] == [("content-type", SENT_CTYPE[client])]
+        assert "when the client built the request" in " ".join(x.notes)
+    else:
+        assert x.call.session_changes == ()
     assert EXPECTED[client, fault] in repr(w) and EXPECTED[client, fault] in w._repr_html_()
     assert _unhooked()
 
@@ -169,6 +179,20 @@ def test_a_callable_lookup_supplies_the_key_the_request_names(emu):
         visual_call(emu, "secret")
     assert w.failures[0].top_cause == "secret-key-mismatch"
     assert asked == [emu.demo_volc_credentials.access_key]
+
+
+@settings(max_examples=60, deadline=2000)
+@given(st.one_of(st.none(), st.text(max_size=20), st.integers(), st.binary(max_size=8),
+                 st.dictionaries(st.text(max_size=8), st.one_of(st.text(max_size=8), st.none()), max_size=3),
+                 st.builds(lambda: ik.Credentials("AKIDEXAMPLE", "secret-example-0001"))))
+def test_watch_takes_creds_or_raises_a_typed_error(creds):
+    try:
+        w = ik.watch(creds=creds)
+    except ik.ImgxError:
+        return
+    with w:
+        pass
+    assert len(w) == 0 and _unhooked()
 
 
 def test_bad_creds_are_refused_with_a_typed_error():

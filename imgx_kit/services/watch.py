@@ -131,11 +131,20 @@ class Exchange:
         return d.causes[0].id if d is not None and d.causes else None
 
     @property
+    def session_changes(self) -> list[str]:
+        """Headers the client set that the ``requests`` session changed or dropped before sending
+        (its ``auth``, a ``prepare_request`` override, a mounted adapter): a change after signing."""
+        return [f"{k}: {redact_header_value(k, before)!r} when the client built the request, " +
+                (f"{redact_header_value(k, after)!r} as sent" if after is not None else "dropped before sending")
+                for k, before, after in self.call.session_changes]
+
+    @property
     def notes(self) -> list[str]:
-        """What could not be captured or read, and why."""
+        """What the session changed, what could not be captured or read, and why."""
         self._parse()
         _ = self.diagnosis
-        return [n for n in (self.call.request_note, self.call.body_note, self.call.error, self._note) if n]
+        return self.session_changes + [n for n in (self.call.request_note, self.call.body_note, self.call.error,
+                                                   self._note) if n]
 
     def _parse(self) -> None:
         self.call.settle()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class Call:
     response_headers: tuple[tuple[str, str], ...] = ()
     error: str | None = None                    # the exception the send raised (scrubbed)
     body: bytes | None = None                   # the response body when it could be read
+    session_changes: tuple[tuple[str, str, str | None], ...] = ()   # (header, as the client set it, as sent)
     body_note: str = ""
     _pending: Any = field(default=None, repr=False)     # a requests.Response whose body loads later
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -87,6 +89,8 @@ _listeners: list[Listener] = []
 _saved: list[tuple[type, str, Any, Any]] = []       # (class, attribute, original (in __dict__), wrapper)
 _local = threading.local()
 _MISSING = object()
+# PreparedRequest -> the headers the caller gave Session.request, before the session's own steps
+_asked: weakref.WeakKeyDictionary[Any, tuple[tuple[str, str], ...]] = weakref.WeakKeyDictionary()
 
 
 def attach(listener: Listener) -> None:
@@ -121,8 +125,10 @@ def _deliver(call: Call) -> None:
 
 def _install() -> None:
     import requests.adapters
+    import requests.sessions
 
     _patch(requests.adapters.HTTPAdapter, "send", _wrap_requests)
+    _patch(requests.sessions.Session, "prepare_request", _wrap_prepare)
     if importlib.util.find_spec("botocore") is not None:
         import botocore.httpsession  # type: ignore[import-untyped]
 
@@ -168,6 +174,7 @@ def _wrap_requests(send: Callable[..., Any]) -> Callable[..., Any]:
         stream = bool(kwargs.get("stream", args[0] if args else False))
         req, note = _capture_prepared(request)
         call = Call("requests", str(request.method or "GET"), str(request.url), req, note, _utcnow())
+        call.session_changes = _session_changes(request)
         t0 = time.perf_counter()
         with _Depth():
             try:
@@ -189,6 +196,38 @@ def _wrap_requests(send: Callable[..., Any]) -> Callable[..., Any]:
 
     send_watched.__wrapped__ = send               # type: ignore[attr-defined]
     return send_watched
+
+
+def _wrap_prepare(prepare: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember what the caller asked for, to show what the session changed after the client signed
+    (``session.auth``, a ``prepare_request`` override, ``session.headers`` overriding the caller's)."""
+    def prepare_watched(session: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        p = prepare(session, request, *args, **kwargs)
+        if _listeners:
+            try:
+                _asked[p] = tuple((_text(k), _text(v)) for k, v in (request.headers or {}).items()
+                                  if v is not None)
+            except (TypeError, AttributeError):
+                pass
+        return p
+
+    prepare_watched.__wrapped__ = prepare         # type: ignore[attr-defined]
+    return prepare_watched
+
+
+def _session_changes(p: Any) -> tuple[tuple[str, str, str | None], ...]:
+    """Headers the caller set that the session changed or dropped before sending."""
+    try:
+        asked = _asked.pop(p, ())
+    except TypeError:
+        return ()
+    out = []
+    for name, before in asked:
+        after = p.headers.get(name)
+        after = _text(after) if after is not None else None
+        if after != before:
+            out.append((name, before, after))
+    return tuple(out)
 
 
 def _capture_prepared(p: Any) -> tuple[HttpRequest | None, str]:
