@@ -13,6 +13,8 @@ import oss2
 import pytest
 import requests
 import requests.adapters
+import urllib3
+import urllib3.connectionpool
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.oracle
 ORIGINAL_REQUESTS_SEND = requests.adapters.HTTPAdapter.__dict__["send"]
 ORIGINAL_BOTO_SEND = URLLib3Session.__dict__["send"]
 ORIGINAL_PREPARE = requests.Session.__dict__["prepare_request"]
+ORIGINAL_URLOPEN = urllib3.connectionpool.HTTPConnectionPool.__dict__["urlopen"]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,9 @@ def sts(emu):
 def _unhooked() -> bool:
     return (requests.adapters.HTTPAdapter.__dict__["send"] is ORIGINAL_REQUESTS_SEND
             and URLLib3Session.__dict__["send"] is ORIGINAL_BOTO_SEND
-            and requests.Session.__dict__["prepare_request"] is ORIGINAL_PREPARE and watch_hooks.installed() == [])
+            and requests.Session.__dict__["prepare_request"] is ORIGINAL_PREPARE
+            and urllib3.connectionpool.HTTPConnectionPool.__dict__["urlopen"] is ORIGINAL_URLOPEN
+            and watch_hooks.installed() == [])
 
 
 # ---- the three clients, each with one mistake ----------------------------------------------------------
@@ -148,6 +153,24 @@ def test_each_mistake_shows_in_failures_with_its_top_cause(emu, sts, client, fau
     else:
         assert x.call.session_changes == ()
     assert EXPECTED[client, fault] in repr(w) and EXPECTED[client, fault] in w._repr_html_()
+    assert _unhooked()
+
+
+def test_plain_urllib3_is_recorded_once_and_requests_or_botocore_are_not_counted_twice(emu, sts):
+    creds, sid = sts
+    url = f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}"
+    req = AWSRequest("GET", url)
+    SigV4Auth(BotoCredentials(creds.access_key, creds.secret_key + "x", creds.session_token), "imagex",
+              "cn-north-1").add_auth(req)
+    with ik.watch(creds=creds) as w:
+        pool = urllib3.PoolManager()
+        r = pool.request("GET", url, headers=dict(req.headers))
+        assert r.status == 401 and b"SignatureDoesNotMatch" in r.data         # preloaded, still whole
+        requests.get(emu.url + "/visual/", timeout=10)
+        boto_call(emu, sts, "secret")
+    assert [x.call.via for x in w] == ["urllib3", "requests", "botocore"]
+    assert [x.top_cause for x in w.failures] == ["secret-key-mismatch", "secret-key-mismatch"]
+    assert w[0].request.header("Authorization") == req.headers["Authorization"]
     assert _unhooked()
 
 

@@ -1,7 +1,9 @@
-"""Where :func:`imgx_kit.watch` listens: ``requests``' ``HTTPAdapter.send`` and botocore's
-``URLLib3Session.send``, patched while at least one watch is open and restored exactly after.
+"""Where :func:`imgx_kit.watch` listens: ``requests``' ``HTTPAdapter.send`` (and
+``Session.prepare_request``, to see what the session changed), botocore's ``URLLib3Session.send``
+and, for plain urllib3 use, ``HTTPConnectionPool.urlopen`` — patched while at least one watch is
+open and restored exactly after.
 
-Why these two places (decision; sources: requests ``adapters.py``/``sessions.py`` 2.3x, botocore
+Why these places (decision; sources: requests ``adapters.py``/``sessions.py`` 2.3x, botocore
 ``httpsession.py``/``endpoint.py`` 1.3x–1.4x):
 
 * ``HTTPAdapter.send`` receives the ``PreparedRequest`` after every session-level step
@@ -14,7 +16,9 @@ Why these two places (decision; sources: requests ``adapters.py``/``sessions.py`
   event emitter, so no single registration sees every client in the kernel; ``URLLib3Session.send``
   does. urllib3's ``HTTPConnectionPool.urlopen`` is lower still, but there the request body may be
   a half-read stream, the response is never preloaded and ``requests`` passes through it as well.
-  Plain urllib3 use (neither ``requests`` nor botocore) is therefore not recorded.
+  That is why it is hooked only for plain urllib3 use: a call made inside the two hooks above marks
+  its thread busy and passes straight through, so each exchange is one row. urllib3's own retries
+  of one ``urlopen`` call (it calls itself) are one row too: the first request, the last answer.
 
 Bodies are never consumed: a response body is taken only when the client already loaded it
 (``requests`` without ``stream=True`` loads it right after the adapter returns; botocore loads
@@ -48,7 +52,7 @@ REQUEST_BODY_CAP = 16 << 20     # largest seekable request body copied before se
 class Call:
     """One HTTP exchange as it happened (shared by every open watch)."""
 
-    via: str                                    # "requests" | "botocore"
+    via: str                                    # "requests" | "botocore" | "urllib3"
     method: str
     url: str
     request: HttpRequest | None                 # exactly as sent; None when it could not be captured
@@ -133,6 +137,9 @@ def _install() -> None:
         import botocore.httpsession  # type: ignore[import-untyped]
 
         _patch(botocore.httpsession.URLLib3Session, "send", _wrap_botocore)
+    import urllib3.connectionpool
+
+    _patch(urllib3.connectionpool.HTTPConnectionPool, "urlopen", _wrap_urllib3)
 
 
 def _patch(cls: type, name: str, make: Callable[[Any], Any]) -> None:
@@ -319,6 +326,57 @@ def _capture_aws(r: Any) -> tuple[HttpRequest | None, str]:
 
 def _text(v: Any) -> str:
     return v.decode("latin-1") if isinstance(v, (bytes, bytearray)) else str(v)
+
+
+# ---- plain urllib3 (neither requests nor botocore: those two mark the thread busy) -------------------------
+def _wrap_urllib3(urlopen: Callable[..., Any]) -> Callable[..., Any]:
+    def urlopen_watched(pool: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if not _listeners or _busy():       # also urllib3's own retries: one row for the outermost call
+            return urlopen(pool, method, url, *args, **kwargs)
+        body = kwargs.get("body", args[0] if args else None)
+        headers = kwargs.get("headers", args[1] if len(args) > 1 else None)
+        full = url if "://" in url else f"{pool.scheme}://{_netloc(pool)}{url}"
+        req, note = _capture_plain(method, full, pool.headers if headers is None else headers, body)
+        call = Call("urllib3", str(method), full, req, note, _utcnow())
+        t0 = time.perf_counter()
+        with _Depth():
+            try:
+                resp = urlopen(pool, method, url, *args, **kwargs)
+            except BaseException as e:
+                call.elapsed_ms = (time.perf_counter() - t0) * 1000
+                call.error = scrub(f"{type(e).__name__}: {e}")[:500]
+                _deliver(call)
+                raise
+        call.elapsed_ms = (time.perf_counter() - t0) * 1000
+        _take_response(call, resp.status, getattr(resp, "reason", "") or "", resp.headers.items())
+        if _wants_body(call):
+            call.body, call.body_note = _peek(resp)
+        _deliver(call)
+        return resp
+
+    urlopen_watched.__wrapped__ = urlopen         # type: ignore[attr-defined]
+    return urlopen_watched
+
+
+def _netloc(pool: Any) -> str:
+    host = f"[{pool.host}]" if ":" in str(pool.host) else str(pool.host)
+    default = {"http": 80, "https": 443}.get(pool.scheme)
+    return host if pool.port in (None, default) else f"{host}:{pool.port}"
+
+
+def _capture_plain(method: str, url: str, headers: Any, body: Any) -> tuple[HttpRequest | None, str]:
+    note = ""
+    if body is None:
+        body = b""
+    elif not isinstance(body, (bytes, bytearray, str)):
+        body, note = _read_seekable(body)
+        if body is None:
+            return None, note
+    try:
+        pairs = [(_text(k), _text(v)) for k, v in dict(headers or {}).items()]
+        return HttpRequest.build(str(method), url, pairs, body), note
+    except ImgxError as e:
+        return None, f"not captured: {e.message}"
 
 
 # ---- responses -------------------------------------------------------------------------------------
