@@ -235,6 +235,10 @@ def test_successful_calls_are_recorded_and_returned_untouched(emu):
     assert seen.json()["ret"] == "0" and seen.json().keys() == plain.json().keys()
     assert len(w) == 1 and w.failures == [] and w[0].status == 200 and w[0].code is None
     assert w[0].request.body == seen.request.body and w[0].request.header("Cookie") is not None
+    sts_secrets = [seen.json()["data"][k] for k in ("secret_access_key", "session_token")] + [emu.demo_sessionid]
+    shown = repr(w) + w._repr_html_() + repr(w[0].call) + " ".join(w[0].notes)
+    assert w[0].call.body is not None and "access_key_id" in shown          # the answer is shown …
+    assert not [s for s in sts_secrets if s in shown]                        # … with its secrets masked
     assert _unhooked()
 
 

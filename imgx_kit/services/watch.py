@@ -20,6 +20,7 @@ from the Volcengine/ImageX JSON envelope or the S3/OSS XML error) is one of
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -30,7 +31,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..core.credentials import Credentials
 from ..core.errors import CredentialsError, DiagnoseError, ImgxError
-from ..core.redact import redact_header_value, redact_text, redact_url, secret_values
+from ..core.redact import (
+    SECRET_HEADERS,
+    SECRET_QUERY_KEYS,
+    mask,
+    redact_header_value,
+    redact_text,
+    redact_url,
+    scrub,
+    secret_values,
+)
 from . import watch_hooks
 from .watch_hooks import Call
 
@@ -191,7 +201,7 @@ class Exchange:
         lines = [f"HTTP/1.1 {self.status} {self.call.reason}".rstrip()]
         lines += [f"{k}: {redact_header_value(k, v)}" for k, v in self.call.response_headers]
         body = self.call.body
-        text = "" if body is None else body.decode("utf-8", "replace")[:4000]
+        text = "" if body is None else _masked_body(body.decode("utf-8", "replace"))[:4000]
         return "\n".join(lines) + "\n\n" + text
 
     def _repr_html_(self) -> str:
@@ -293,6 +303,29 @@ class Watch:
                 f"call{'s' * (len(calls) != 1)} · {fails} signature failure{'s' * (fails != 1)}</div>")
         rows = "".join(x._repr_html_() for x in calls) or "<div style='color:#555'>no HTTP calls</div>"
         return f"<div class='imgx-watch'>{head}{rows}</div>"
+
+
+# ---- answers that carry secrets (get_upload_token's STS triple, ApplyImageUpload's upload Auth) ------------
+_SECRET_JSON_KEYS = frozenset(SECRET_QUERY_KEYS | SECRET_HEADERS | {"auth", "secret_key", "secretkey"})
+
+
+def _masked_body(text: str) -> str:
+    """A body for display: JSON values under secret keys masked, then free-text secrets scrubbed."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return scrub(text)
+
+    def walk(v: Any, key: str = "") -> Any:
+        if isinstance(v, dict):
+            return {k: walk(x, str(k)) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x, key) for x in v]
+        if isinstance(v, str) and key.lower() in _SECRET_JSON_KEYS and v:
+            return mask(v)
+        return v
+
+    return scrub(json.dumps(walk(doc), ensure_ascii=False))
 
 
 # ---- diagnosis -------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from ..core.errors import ImgxError
-from ..core.redact import scrub
+from ..core.redact import redact_url, scrub
 from ..core.request import HttpRequest
 
 __all__ = ["BODY_CAP", "REQUEST_BODY_CAP", "Call", "Listener", "attach", "detach", "installed"]
@@ -48,7 +48,7 @@ BODY_CAP = 64 * 1024            # largest response body read for a diagnosis
 REQUEST_BODY_CAP = 16 << 20     # largest seekable request body copied before sending
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Call:
     """One HTTP exchange as it happened (shared by every open watch)."""
 
@@ -68,6 +68,9 @@ class Call:
     body_note: str = ""
     _pending: Any = field(default=None, repr=False)     # a requests.Response whose body loads later
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __repr__(self) -> str:                  # bodies and header values may carry secrets: not shown
+        return f"Call({self.via}: {self.method} {redact_url(self.url)} -> {self.status or self.error or '-'})"
 
     def settle(self) -> None:
         """Take the body of a ``requests`` response once ``requests`` itself has loaded it."""
