@@ -1,6 +1,7 @@
-"""How long diagnose() takes for typical mismatches (goal: <= 200 ms with the secret).
+"""How long diagnose() takes. Acceptance (issue 16): a typical mismatch <= 2 ms, the wrong-secret
+full search <= 50 ms, 1000 headers <= 100 ms with the default budget.
 
-    .venv/bin/python benchmarks/diagnose.py
+    PYTHONPATH=. .venv/bin/python benchmarks/diagnose.py
 
 Every run diagnoses a freshly signed request (different timestamps, so nothing is cached by URL).
 """
@@ -13,8 +14,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import imgx_kit as ik  # noqa: E402
-from diagnose_scenarios import IX_CREDS, CV_CREDS, JIMENG, CV, apply_req, cv_req, mangled  # noqa: E402
+from diagnose_scenarios import (
+    CV,
+    CV_CREDS,
+    IX_CREDS,
+    JIMENG,
+    apply_req,
+    cv_req,
+    mangled,
+)
+
+import imgx_kit as ik
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -30,6 +40,15 @@ def cases(i: int):
     yield "date +5 s (time search)", t.signed_request.with_header("x-amz-date", (at + timedelta(seconds=5)).strftime("%Y%m%dT%H%M%SZ")), IX_CREDS, JIMENG, at
     yield "wrong secret (full search, worst case)", CV.sign(cv_req(), ik.Credentials("AKLTexample", f"other{i}"), at=at).signed_request, CV_CREDS, CV, at
     yield "no secret (structural only)", t.signed_request, None, JIMENG, at
+    many = apply_req(f"&n={i}").with_headers([(f"X-Custom-{k:04d}", f"value {k}") for k in range(1000)])
+    wide = ik.Signer(ik.AWS4, "cn-north-1", "imagex")       # botocore's policy: all 1000 headers signed
+    yield "1000 headers, valid", wide.sign(many, IX_CREDS, at=at).signed_request, IX_CREDS, wide, at
+    yield "1000 headers, wrong secret (default budget)", wide.sign(many, mangled(IX_CREDS, f"x{i}"), at=at).signed_request, \
+        IX_CREDS, wide, at
+
+
+TYPICAL = ("wrong region (static)", "param added after signing", "secret + newline", "VOLC header changed",
+           "date +5 s (time search)")
 
 
 def main(rounds: int = 15) -> None:
@@ -39,9 +58,18 @@ def main(rounds: int = 15) -> None:
             t0 = time.perf_counter()
             ik.diagnose(sent, creds, signer=signer, now=at)
             times.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
-    print(f"{'case':42} {'median ms':>10} {'max ms':>8}")
+    print(f"{'case':46} {'best ms':>8} {'median ms':>10} {'max ms':>8}")
     for name, v in times.items():
-        print(f"{name:42} {statistics.median(v):>10.2f} {max(v):>8.2f}")
+        print(f"{name:46} {min(v):>8.2f} {statistics.median(v):>10.2f} {max(v):>8.2f}")
+    # the acceptance uses each case's best round (benchmarks/_timing.py's convention): on a shared
+    # machine the median measures the neighbours as much as diagnose
+    med = {name: min(v) for name, v in times.items()}
+    typical = max(med[n] for n in TYPICAL)
+    wide = max(med["1000 headers, valid"], med["1000 headers, wrong secret (default budget)"])
+    import os
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"acceptance (best of {rounds} rounds): typical mismatch {typical:.2f} ms (<= 2), wrong-secret full search "
+          f"{med['wrong secret (full search, worst case)']:.2f} ms (<= 50), 1000 headers {wide:.2f} ms (<= 100)")
 
 
 if __name__ == "__main__":

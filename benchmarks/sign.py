@@ -28,14 +28,19 @@ def url(i: int) -> str:
     return f"https://{HOST}/?" + "&".join(f"{k}={v}" for k, v in query(i))
 
 
-def ours_aws(i: int, _s=ik.Signer(ik.AWS4, "cn-north-1", "imagex"), _c=ik.Credentials(AK, SK, TOKEN)):
-    req = ik.HttpRequest.build("POST", url(i), [("Content-Type", "application/json")], BODY)
-    return _s.sign(req, _c, at=AT).authorization
+_AWS_SIGNER = ik.Signer(ik.AWS4, "cn-north-1", "imagex")
+_VOLC_SIGNER = ik.Signer(ik.VOLC, "cn-north-1", "ImageX")
+_CREDS = ik.Credentials(AK, SK, TOKEN)
 
 
-def ours_volc(i: int, _s=ik.Signer(ik.VOLC, "cn-north-1", "ImageX"), _c=ik.Credentials(AK, SK, TOKEN)):
+def ours_aws(i: int) -> str:
     req = ik.HttpRequest.build("POST", url(i), [("Content-Type", "application/json")], BODY)
-    return _s.sign(req, _c, at=AT).authorization
+    return _AWS_SIGNER.sign(req, _CREDS, at=AT).authorization
+
+
+def ours_volc(i: int) -> str:
+    req = ik.HttpRequest.build("POST", url(i), [("Content-Type", "application/json")], BODY)
+    return _VOLC_SIGNER.sign(req, _CREDS, at=AT).authorization
 
 
 def make_botocore():
@@ -105,7 +110,7 @@ def main() -> None:
         ("imgx-kit VOLC / volcengine", volc / times["volcengine SignerV4.sign"], 0.5),
         ("imgx-kit AWS4 / requests-aws4auth", aws / times["requests-aws4auth (incl. prepare)"], None),
     ]:
-        print(f"{label:<52}{value:>7.2f}{('≤ %.2f' % goal) if goal else '':>8}")
+        print(f"{label:<52}{value:>7.2f}{f'≤ {goal:.2f}' if goal else '':>8}")
 
 
 if __name__ == "__main__":

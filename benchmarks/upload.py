@@ -1,24 +1,40 @@
-"""Upload throughput against one emulator (run in its own process), printed as a table:
+"""Upload throughput against the emulator, with and without network latency, printed as a table.
 
-* ``upload_many``           ImageXClient.jimeng(...).upload_many(paths, concurrency=8)
-* ``raw PUT``               requests.Session().put of the same bytes to the upload route, one
-                            after another, with addresses applied beforehand (no signing, no
-                            protocol: the limit of this stack)
-* ``seed-style client``     token, apply, upload, commit per file, sequential, no session reuse,
-                            whole file in memory (what a first naive client does)
+What is measured (100 files x 1 MiB by default, the same bytes for every row):
 
-    $ .venv/bin/python benchmarks/upload.py [--files 100] [--mib 1] [--concurrency 8]
+* ``upload_many``      ImageXClient.jimeng(...).upload_many(paths, concurrency=8): token cached,
+                       one Apply and one Commit per 10 files, every call on one pool of 8 threads;
+                       against the emulator in its own process, and against one in this process
+                       (as in the notebooks: the server's threads share this process's GIL)
+* ``raw PUT``          8 threads of requests.Session().put of each file to an upload slot applied
+                       beforehand (no signing, no protocol, no records: the limit of this stack)
+* ``seed-style``       the seeds' client: token, Apply, upload, Commit per file, one after another,
+                       no connection reuse, whole file in memory (what a first naive client does)
+
+Latency is the emulator's own fault (``latency=`` seconds before each answer), so every request
+costs one round trip of ``--latency-ms``. For each row the table prints its **limit**: the larger
+of the latency bound (calls ÷ concurrency × RTT: with that many calls in flight, the waiting alone
+takes this long) and the same row's time at 0 ms (the CPU-bound time: waiting and CPU overlap, so
+the slower one bounds the run); and how close the row is to it (time ÷ limit, 1.00 = at the limit).
+
+Rounds are interleaved (every row once per round, so a slow moment of the machine hits all rows
+alike); the table shows medians. Goals are printed beside the figures; the script always exits 0.
+
+    $ python benchmarks/upload.py                       # 0 and 30 ms, 3 rounds
+    $ python benchmarks/upload.py --latency-ms 0 10 30 --rounds 5 --files 50
 """
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import multiprocessing as mp
+import statistics
 import sys
 import tempfile
+import threading
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -30,50 +46,128 @@ import imgx_kit as ik
 from imgx_kit.core import presets
 
 
+# ---- the emulator, in a child process or in this one ---------------------------------------------
 def _serve(conn, options: dict) -> None:
     from imgx_kit.emulator.api import Emulator
     emu = Emulator(**options).start()
-    conn.send({"url": emu.url, "sessionid": emu.demo_sessionid, "service_id": emu.demo_service_id,
-               "volc": (emu.demo_volc_credentials.access_key, emu.demo_volc_credentials.secret_key)})
-    conn.recv()                                   # wait until told to stop
+    conn.send({"url": emu.url, "sessionid": emu.demo_sessionid})
+    while True:                                   # commands: ("latency", seconds) | "stop"
+        msg = conn.recv()
+        if msg == "stop":
+            break
+        _set_latency(emu, msg[1])
+        conn.send("ok")
     emu.stop()
 
 
+def _set_latency(emu, seconds: float) -> None:
+    emu.faults.clear()
+    if seconds > 0:
+        emu.faults.add("*", latency=seconds)
+
+
+def _endpoints(url: str) -> dict:
+    return {"jimeng": f"{url}/jimeng", "imagex": f"{url}/imagex", "upload": url, "visual": f"{url}/visual", "oss": url}
+
+
 class EmulatorProcess:
-    """The emulator in a child process, so its CPU and memory are not the client's."""
+    """The emulator in a child process, so its CPU and GIL are not the client's."""
 
-    def __init__(self, **options) -> None:
-        self.options = options
+    where = "child process"
 
-    def __enter__(self):
+    def __enter__(self) -> EmulatorProcess:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, self.options), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, {}), daemon=True)
         self.proc.start()
-        self.info = self.conn.recv()
-        u = self.info["url"]
-        self.endpoints = {"jimeng": f"{u}/jimeng", "imagex": f"{u}/imagex", "upload": u, "visual": f"{u}/visual", "oss": u}
+        info = self.conn.recv()
+        self.endpoints, self.sessionid = _endpoints(info["url"]), info["sessionid"]
         return self
+
+    def latency(self, seconds: float) -> None:
+        self.conn.send(("latency", seconds))
+        self.conn.recv()
 
     def __exit__(self, *exc) -> None:
         self.conn.send("stop")
         self.proc.join(10)
 
 
+class EmulatorHere:
+    """The emulator in this process (as ``ik.emulator.running()`` in a notebook)."""
+
+    where = "this process"
+
+    def __enter__(self) -> EmulatorHere:
+        self.emu = ik.emulator.Emulator().start()
+        self.endpoints, self.sessionid = _endpoints(self.emu.url), self.emu.demo_sessionid
+        return self
+
+    def latency(self, seconds: float) -> None:
+        _set_latency(self.emu, seconds)
+
+    def __exit__(self, *exc) -> None:
+        self.emu.stop()
+
+
+# ---- the contenders: each returns (seconds, HTTP calls made, calls in flight) ---------------------
 def make_files(folder: Path, n: int, mib: float) -> list[Path]:
-    side = int((mib * 1024 * 1024 / 3) ** 0.5)
+    side = max(8, int((mib * 1024 * 1024 / 3) ** 0.5))
     rng = np.random.default_rng(0)
     paths = []
     for i in range(n):
-        p = folder / f"img{i:03d}.png"
+        p = folder / f"img{i:04d}.png"
         Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(p, "PNG", compress_level=0)
         paths.append(p)
     return paths
 
 
-def seed_style(paths: list[Path], endpoints: dict, sessionid: str) -> None:
-    """The naive sequential client: everything per file, no session, whole file in memory."""
+def run_upload_many(emu, paths: list[Path], concurrency: int) -> tuple[float, int, int]:
+    ix = ik.ImageXClient.jimeng(sessionid=emu.sessionid, endpoints=emu.endpoints)
+    ix.upload(paths[0])                                          # untimed: the token and the pool
+    t0 = time.perf_counter()
+    batch = ix.upload_many(paths, concurrency=concurrency, progress=False)
+    took = time.perf_counter() - t0
+    assert batch.ok, batch
+    return took, len(batch.all_calls), concurrency
+
+
+def run_raw_put(emu, paths: list[Path], threads: int) -> tuple[float, int, int]:
+    """``threads`` threads, each with its own requests.Session, PUT the files to slots applied
+    beforehand (untimed), the same bytes and CRC header the client sends."""
+    ix = ik.ImageXClient.jimeng(sessionid=emu.sessionid, endpoints=emu.endpoints)
+    from imgx_kit.services.calls import Calls
+    from imgx_kit.services.images import load_image
+    calls = Calls()
+    tok = ix._get_token(calls)
+    srcs = [load_image(p) for p in paths]
+    addrs = []
+    for k in range(0, len(srcs), 10):
+        addrs += ix._apply_many(tok, [s.size for s in srcs[k:k + 10]], calls)
+    jobs = list(zip(addrs, paths, [s.crc32_hex for s in srcs], strict=True))
+    up = emu.endpoints["upload"]
+
+    def worker(part: list) -> None:
+        s = requests.Session()
+        for addr, p, crc in part:
+            with open(p, "rb") as f:
+                r = s.put(f"{up}/{addr.store_uri}", data=f, headers={"Authorization": addr.auth, "Content-CRC32": crc})
+            assert r.status_code == 200, r.text
+
+    ts = [threading.Thread(target=worker, args=(jobs[i::threads],)) for i in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return time.perf_counter() - t0, len(jobs), threads
+
+
+def run_seed_style(emu, paths: list[Path]) -> tuple[float, int, int]:
+    """The seeds' flow, per file and in order: get_upload_token, Apply, upload, Commit."""
+    endpoints, sessionid = emu.endpoints, emu.sessionid
     signer = presets.JIMENG_IMAGEX
+    t0 = time.perf_counter()
     for p in paths:
         data = p.read_bytes()
         r = requests.post(f"{endpoints['jimeng']}/mweb/v1/get_upload_token?aid=513695",
@@ -95,59 +189,81 @@ def seed_style(paths: list[Path], endpoints: dict, sessionid: str) -> None:
                                              [("Content-Type", "application/json")], body), creds)
         res = requests.post(t.signed_request.url, headers=dict(t.signed_request.headers), data=body).json()
         assert res["Result"]["Results"][0]["UriStatus"] == 2000
+    return time.perf_counter() - t0, 4 * len(paths), 1
 
 
-def raw_put(paths: list[Path], endpoints: dict, sessionid: str) -> float:
-    """Sequential requests.Session().put of each file to an upload slot applied beforehand."""
-    ix = ik.ImageXClient.jimeng(sessionid=sessionid, endpoints=endpoints)
-    from imgx_kit.services.calls import Calls
-    calls = Calls()
-    tok = ix._get_token(calls)
-    from imgx_kit.services.images import load_image
-    prepared = []
-    for p in paths:                                  # untimed: addresses and CRCs
-        src = load_image(p)
-        prepared.append((ix._apply(tok, src, calls), p, src.crc32_hex))
-    s = requests.Session()
-    t0 = time.perf_counter()
-    for addr, p, crc in prepared:
-        with open(p, "rb") as f:
-            r = s.put(f"{endpoints['upload']}/{addr.store_uri}", data=f,
-                      headers={"Authorization": addr.auth, "Content-CRC32": crc})
-        assert r.status_code == 200, r.text
-    return time.perf_counter() - t0
-
-
-def main(argv=None) -> int:
+# ---- the table -------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=100)
     ap.add_argument("--mib", type=float, default=1.0)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 30.0],
+                    help="emulator latency per request, one table column each (default: 0 30)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are shown")
+    ap.add_argument("--seed-rounds", type=int, default=1,
+                    help="rounds of the slow seed-style row (it takes ~4 x files x RTT each)")
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="imgx-bench-") as tmp, EmulatorProcess() as emu:
+    lats = sorted(set(args.latency_ms) | {0.0})           # 0 ms is every row's CPU-bound time
+    c = args.concurrency
+    with tempfile.TemporaryDirectory(prefix="imgx-bench-") as tmp, EmulatorProcess() as child, \
+            EmulatorHere() as here:
         paths = make_files(Path(tmp), args.files, args.mib)
         total = sum(p.stat().st_size for p in paths) / 2 ** 20
-        ep, sid = emu.endpoints, emu.info["sessionid"]
-        rows = []
-        ix = ik.ImageXClient.jimeng(sessionid=sid, endpoints=ep)
-        ix.upload(paths[0])                                        # warm-up (token, pool)
-        t0 = time.perf_counter()
-        batch = ix.upload_many(paths, concurrency=args.concurrency, progress=False)
-        t_many = time.perf_counter() - t0
-        assert batch.ok, batch
-        t_raw = raw_put(paths, ep, sid)
-        t0 = time.perf_counter()
-        seed_style(paths, ep, sid)
-        t_seed = time.perf_counter() - t0
-        rows = [(f"upload_many (concurrency {args.concurrency})", t_many), ("raw requests.Session().put, sequential", t_raw),
-                ("seed-style client, sequential", t_seed)]
-        print(f"{args.files} files x {args.mib:g} MiB = {total:.1f} MiB, emulator in a child process, "
-              f"{mp.cpu_count()} cores")
-        print(f"{'method':<42} {'seconds':>8} {'MiB/s':>8} {'files/s':>8}")
-        for name, t in rows:
-            print(f"{name:<42} {t:8.2f} {total / t:8.1f} {args.files / t:8.1f}")
-        print(f"\nupload_many / raw PUT throughput: {t_raw / t_many:.2f}x  (goal >= 0.8x)")
-        print(f"upload_many vs seed-style client:  {t_seed / t_many:.2f}x faster  (goal >= 2.5x)")
+        rows: dict[str, Callable[[], tuple[float, int, int]]] = {
+            f"upload_many, concurrency {c}": lambda: run_upload_many(child, paths, c),
+            f"upload_many, concurrency {c}, in-process emulator": lambda: run_upload_many(here, paths, c),
+            f"raw PUT, {c} threads": lambda: run_raw_put(child, paths, c),
+            "seed-style client, sequential": lambda: run_seed_style(child, paths),
+        }
+        times: dict[tuple[str, float], list[float]] = {}
+        calls: dict[tuple[str, float], tuple[int, int]] = {}
+        for lat in lats:
+            child.latency(lat / 1000)
+            here.latency(lat / 1000)
+            for r in range(args.rounds):
+                for name, fn in rows.items():
+                    if name.startswith("seed") and r >= args.seed_rounds:
+                        continue
+                    t, n, inflight = fn()
+                    times.setdefault((name, lat), []).append(t)
+                    calls[(name, lat)] = (n, inflight)
+        med = {k: statistics.median(v) for k, v in times.items()}
+
+        print(f"{args.files} files x {args.mib:g} MiB = {total:.1f} MiB; emulator in a child process unless "
+              f"noted; {mp.cpu_count()} cores; medians of {args.rounds} interleaved rounds "
+              f"(seed-style: {args.seed_rounds})")
+        print("limit = max(calls / in-flight x RTT, the same row at 0 ms); 'x limit' = time / limit\n")
+        print(f"{'row':<50} {'RTT':>6} {'seconds':>8} {'MiB/s':>7} {'calls':>6} {'limit':>7} {'x limit':>8}  bound")
+        for name in rows:
+            for lat in lats:
+                if (name, lat) not in med:
+                    continue
+                t = med[(name, lat)]
+                n, inflight = calls[(name, lat)]
+                lat_bound = n / inflight * lat / 1000
+                cpu = med[(name, 0.0)]
+                limit, kind = (lat_bound, "latency") if lat_bound > cpu else (cpu, "CPU")
+                print(f"{name:<50} {lat:4g}ms {t:8.2f} {total / t:7.1f} {n:6d} {limit:7.2f} {t / limit:8.2f}  {kind}")
+        m0 = med[(f"upload_many, concurrency {c}", 0.0)]
+        raw0 = med[(f"raw PUT, {c} threads", 0.0)]
+        here0 = med[(f"upload_many, concurrency {c}, in-process emulator", 0.0)]
+        print("\ngoals")
+        top = max(lats)
+        if top > 0:
+            name = f"upload_many, concurrency {c}"
+            t = med[(name, top)]
+            n, inflight = calls[(name, top)]
+            limit = max(n / inflight * top / 1000, m0)
+            print(f"  upload_many at {top:g} ms: {t / limit:.2f} x its limit              (goal <= 1.4 x)")
+            th = med[(f"{name}, in-process emulator", top)]
+            print(f"  in-process / child-process emulator at {top:g} ms: {th / t:.2f} x       (goal <= 1.1 x)")
+        print(f"  upload_many / raw {c}-thread PUT throughput at 0 ms: {raw0 / m0:.2f} x  (goal >= 0.8 x)")
+        print(f"  in-process / child-process emulator at 0 ms: {here0 / m0:.2f} x          (goal <= 1.1 x)")
+        seed_top = med.get(("seed-style client, sequential", top))
+        if seed_top:
+            print(f"  upload_many vs seed-style client at {top:g} ms: {seed_top / med[(f'upload_many, concurrency {c}', top)]:.1f} x faster")
+        print("\n(the emulator's server stack decides much of the 0 ms column: re-measure after it changes)")
     return 0
 
 

@@ -10,10 +10,10 @@ Heavy or Jupyter-only names (clients, emulator, widgets) are imported on first u
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core.credentials import Credentials
-from .core.errors import *  # noqa: F401,F403
+from .core.errors import *  # noqa: F403
 from .core.errors import __all__ as _error_names
 from .core.request import HttpRequest
 
@@ -49,18 +49,34 @@ _LAZY: dict[str, str] = {
     "widgets": "imgx_kit.widgets:",
 }
 
+# The same names for type checkers and editors (never executed): mypy and pyright see real types, not Any.
+# tests/test_typing.py keeps this block and _LAZY in step.
+if TYPE_CHECKING:
+    from . import emulator as emulator, oss as oss, widgets as widgets
+    from .core import capture as capture, presets as presets
+    from .core.diagnose import Cause as Cause, Diagnosis as Diagnosis, diagnose as diagnose
+    from .core.scheme import AWS4 as AWS4, OSS4 as OSS4, VOLC as VOLC, Scheme as Scheme
+    from .core.signer import Signer as Signer, Verification as Verification
+    from .core.trace import SigningTrace as SigningTrace, Step as Step, TraceDiff as TraceDiff
+    from .services.calls import CallRecord as CallRecord
+    from .services.imagex import BatchResult as BatchResult, ImageXClient as ImageXClient, UploadResult as UploadResult
+    from .services.retry import RetryPolicy as RetryPolicy
+    from .services.visual import InpaintResult as InpaintResult, VisualClient as VisualClient
+    from .widgets.painter import MaskPainter as MaskPainter
+
 __all__ = ["HttpRequest", "Credentials", "__version__", *_error_names, *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'imgx_kit' has no attribute {name!r}")
-    module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
-    value = getattr(module, attr) if attr else module
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:   # hidden from type checkers, so that a misspelt name is an error there, not Any
+    def __getattr__(name: str) -> Any:
+        target = _LAZY.get(name)
+        if target is None:
+            raise AttributeError(f"module 'imgx_kit' has no attribute {name!r}")
+        module_name, _, attr = target.partition(":")
+        module = importlib.import_module(module_name)
+        value = getattr(module, attr) if attr else module
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

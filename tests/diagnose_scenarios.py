@@ -25,7 +25,7 @@ S3_CREDS = ik.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEK
 OSS_CREDS = ik.Credentials("LTAI5tEXAMPLEAK", "EXAMPLESECRET")
 JIMENG = ik.presets.JIMENG_IMAGEX
 CV = ik.presets.VOLC_CV
-S3 = ik.Signer(AWS4, "us-east-1", "s3", normalize_path=False)
+S3 = ik.presets.S3
 APPLY = "https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=tb4s082cfz&FileSize=12345&s=abc123xyz0"
 COMMIT = "https://imagex.bytedanceapi.com/?Action=CommitImageUpload&Version=2018-08-01&ServiceId=tb4s082cfz"
 CV_URL = "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31"
@@ -193,12 +193,13 @@ def scenarios() -> list[Scenario]:
     t = S3.sign(s3_path, s3c, at=AT)
     add("path-not-encoded", "AWS4 S3: decoded path signed", resign(t, s3c, cr_line(t, 1, "/photos/a b.png")), s3c, S3)
     add("path-not-encoded", "VOLC: decoded path signed", _volc_path(cv, "/a%20b", "/a b"), cv, CV)
-    add("path-double-encoded", "AWS4: %20 signed once (AWS wants %2520)", resign(t, s3c, cr_line(t, 1, "/photos/a%20b.png")), s3c, S3)
+    add("path-double-encoded", "AWS4 S3: %20 encoded again (S3 signs the path once)",
+        resign(t, s3c, cr_line(t, 1, "/photos/a%2520b.png")), s3c, S3)
     add("path-double-encoded", "VOLC: double-encoded path", _volc_path(cv, "/a%20b", "/a%2520b"), cv, CV)
     t2 = S3.sign(s3_req("/photos//x/./y.png"), s3c, at=AT)
     add("path-normalization", "AWS4 S3: path normalised by client", resign(t2, s3c, cr_line(t2, 1, "/photos/x/y.png")), s3c, S3)
     t3 = S3.sign(s3_req("/docs/libstdc++-docs.png"), s3c, at=AT)
-    add("plus-in-path", "AWS4 S3: '+' read as space", resign(t3, s3c, cr_line(t3, 1, "/docs/libstdc%20%20-docs.png")), s3c, S3)
+    add("plus-in-path", "AWS4 S3: '+' read as space", resign(t3, s3c, cr_line(t3, 1, "/docs/libstdc++-docs.png")), s3c, S3)
     t4 = S3.sign(s3_req("/caf%C3%A9.png"), s3c, at=AT)
     add("unicode-normalization", "AWS4 S3: NFD signed, NFC sent", resign(t4, s3c, cr_line(t4, 1, "/cafe%CC%81.png")), s3c, S3)
     add("unicode-normalization", "VOLC: NFD signed", _volc_path(cv, "/caf%C3%A9", "/cafe%CC%81"), cv, CV)
@@ -264,8 +265,10 @@ def scenarios() -> list[Scenario]:
     compact = json.dumps(json.loads(CV_BODY), separators=(",", ":")).encode()
     add("body-changed-after-signing", "VOLC CV: compacted, hash recomputed",
         cv_t.signed_request.with_body(compact).with_header("X-Content-Sha256", hashlib.sha256(compact).hexdigest()), cv, CV)
-    add("body-changed-after-signing", "AWS4 S3: body attached after signing",
-        S3.sign(s3_req(method="PUT"), s3c, at=AT).signed_request.with_body(b'{"a":1}'), s3c, S3)
+    api = ik.Signer(AWS4, "us-east-1", "execute-api")
+    add("body-changed-after-signing", "AWS4 API Gateway: body attached after signing",
+        api.sign(ik.HttpRequest.build("PUT", "https://abc123.execute-api.us-east-1.amazonaws.com/prod/x"), s3c,
+                 at=AT).signed_request.with_body(b'{"a":1}'), s3c, api)
     tun = ik.Signer(AWS4, "cn-north-1", "imagex", ("x-amz-content-sha256", "x-amz-date", "x-amz-security-token")).sign(
         commit_req().with_header("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ix, at=AT)
     add("unsigned-payload-not-allowed", "AWS4 Commit: UNSIGNED-PAYLOAD outside S3", tun.signed_request, ix, JIMENG)

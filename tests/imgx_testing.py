@@ -1,26 +1,15 @@
-"""Constants shared by the tests: where the published vectors live, pinned times, canary secrets.
+"""Constants for the tests: where the vendored published vectors live, pinned times, canary secrets.
 
 A module with a unique name (not conftest) so that nested conftest files cannot shadow it."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _shared() -> Path:
-    env = os.environ.get("IMGX_SHARED")
-    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared", ROOT / "shared"]:
-        if (cand / "vectors").is_dir():
-            return cand
-    raise RuntimeError("shared/vectors not found next to the repository; set IMGX_SHARED")
-
-
-SHARED = _shared()
-VECTORS = SHARED / "vectors"
+#: the published vectors, vendored with their licences (tests/data/vectors/README.md): the suite
+#: needs nothing outside the repository
+VECTORS = Path(__file__).resolve().parent / "data" / "vectors"
 AWS_AT = datetime(2015, 8, 30, 12, 36, tzinfo=timezone.utc)
 AWS_AK = "AKIDEXAMPLE"
 AWS_SK = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

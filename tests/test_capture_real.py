@@ -387,7 +387,8 @@ def test_firefox_har_binary_body_is_the_bytes_sent():
     encoding field; read as UTF-8 it would be 384 bytes. The Content-Length header (256) tells
     the two apart, and parse_har reads it as Latin-1: the 256 bytes that were sent."""
     text = FF_HAR["log"]["entries"][5]["request"]["postData"]["text"]
-    assert text == "".join(map(chr, range(256))) and "encoding" not in FF_HAR["log"]["entries"][5]["request"]["postData"]
+    assert text == "".join(map(chr, range(256)))
+    assert "encoding" not in FF_HAR["log"]["entries"][5]["request"]["postData"]
     assert from_har(FF_HAR, url_contains="fake0001").body == FF_SENT["fake0001"]["body"]
 
 

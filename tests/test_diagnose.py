@@ -95,7 +95,8 @@ def test_narrowed_applicability() -> None:
 @pytest.mark.parametrize("signer,req,creds", [
     (JIMENG, apply_req(), IX_CREDS),
     (CV, cv_req(), CV_CREDS),
-    (S3, ik.HttpRequest.build("PUT", "https://examplebucket.s3.us-east-1.amazonaws.com/a%20b.png", body=b"x"), S3_CREDS),
+    (S3, ik.HttpRequest.build("PUT", "https://examplebucket.s3.us-east-1.amazonaws.com/a%20b.png", body=b"x"),
+     S3_CREDS),
 ])
 def test_valid_request_is_valid(signer, req, creds) -> None:
     d = ik.diagnose(signer.sign(req, creds, at=AT).signed_request, creds, signer=signer, now=AT)
@@ -179,7 +180,8 @@ def test_echo_equal_to_ours_points_at_the_key() -> None:
 def test_echo_first_differing_step_without_secret() -> None:
     t = JIMENG.sign(apply_req(), IX_CREDS, at=AT)
     sent = t.signed_request.with_url(APPLY + "&t=1")
-    xml = (f"<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>{escape(t.canonical_request)}</CanonicalRequest>"
+    xml = (f"<Error><Code>SignatureDoesNotMatch</Code>"
+           f"<CanonicalRequest>{escape(t.canonical_request)}</CanonicalRequest>"
            f"<StringToSign>{t.string_to_sign}</StringToSign></Error>")
     d = ik.diagnose(sent, None, signer=JIMENG, server_response=xml, now=AT)
     assert d.first_differing_step == "canonical_query"
@@ -200,7 +202,8 @@ def test_detect_scheme() -> None:
     assert detect_scheme(CV.presign(ik.HttpRequest.build("GET", "https://visual.volcengineapi.com/?Action=A"),
                                     CV_CREDS, at=AT).signed_request) == ("VOLC", True)
     t = JIMENG.sign(apply_req(), IX_CREDS, at=AT)
-    wrong_alg = t.signed_request.with_header("Authorization", t.authorization.replace("AWS4-HMAC-SHA256", "HMAC-SHA256"))
+    wrong_alg = t.signed_request.with_header("Authorization",
+                                             t.authorization.replace("AWS4-HMAC-SHA256", "HMAC-SHA256"))
     assert detect_scheme(wrong_alg) == ("AWS4", False)       # terminator and x-amz-date outvote the algorithm
 
 
@@ -246,11 +249,13 @@ def test_canary_secret_and_token_never_shown(fault: str) -> None:
     t = JIMENG.sign(apply_req(), creds, at=AT)
     sent, resp = t.signed_request, None
     if fault == "secret":
-        sent = JIMENG.sign(apply_req(), ik.Credentials("AKTPcanary", "x" + CANARY_SECRET, CANARY_TOKEN), at=AT).signed_request
+        canary = ik.Credentials("AKTPcanary", "x" + CANARY_SECRET, CANARY_TOKEN)
+        sent = JIMENG.sign(apply_req(), canary, at=AT).signed_request
     elif fault == "token-unsigned":
         sent = sent.with_header("Authorization", t.authorization.replace(";x-amz-security-token", ""))
     elif fault == "echo":
-        resp = (f"<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>{escape(t.canonical_request)}x</CanonicalRequest>"
+        resp = (f"<Error><Code>SignatureDoesNotMatch</Code>"
+                f"<CanonicalRequest>{escape(t.canonical_request)}x</CanonicalRequest>"
                 f"<StringToSign>{t.string_to_sign}</StringToSign></Error>")
     for c in (creds, None):
         d = ik.diagnose(sent, c, signer=JIMENG, server_response=resp, now=AT)

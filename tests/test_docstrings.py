@@ -22,4 +22,5 @@ def test_the_package_has_docstring_examples():
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed (run python -m doctest -v)"
+    assert result.failed == 0, \
+        f"{result.failed} of {result.attempted} examples in {name} failed (run python -m doctest -v)"

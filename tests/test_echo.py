@@ -24,7 +24,8 @@ def test_s3_xml_prefers_the_byte_dumps() -> None:
            f"<CanonicalRequest>{CR.replace('&', '&amp;')}</CanonicalRequest>"
            f"<CanonicalRequestBytes>{_bytes(cr_crlf)}</CanonicalRequestBytes><RequestId>R1</RequestId></Error>")
     e = parse_echo(xml.encode())
-    assert (e.source, e.code, e.access_key, e.signature_provided, e.request_id) == ("s3-xml", "SignatureDoesNotMatch", "AKID", "ff", "R1")
+    assert (e.source, e.code, e.access_key, e.signature_provided, e.request_id) == \
+        ("s3-xml", "SignatureDoesNotMatch", "AKID", "ff", "R1")
     assert e.canonical_request == cr_crlf
     assert e["string_to_sign"] == STS
     assert list(e) == ["canonical_uri", "canonical_query", "canonical_headers", "signed_headers", "payload_hash",
@@ -53,7 +54,8 @@ def test_volc_envelope_and_teaching_echo() -> None:
     env = {"ResponseMetadata": {"RequestId": "R", "Action": "CVProcess", "Service": "cv", "Region": "cn-beijing",
                                 "Error": {"CodeN": 100010, "Code": "SignatureDoesNotMatch", "Message": "m"}}}
     e = parse_echo(env)
-    assert (e.source, e.code, e.code_n, e.region, e.service, len(e)) == ("volc-json", "SignatureDoesNotMatch", 100010, "cn-beijing", "cv", 0)
+    assert (e.source, e.code, e.code_n, e.region, e.service, len(e)) == \
+        ("volc-json", "SignatureDoesNotMatch", 100010, "cn-beijing", "cv", 0)
     env["ResponseMetadata"]["Error"]["Teaching"] = {"Scheme": "VOLC", "CanonicalRequest": CR, "StringToSign": STS,
                                                     "SignedHeaders": "host;x-amz-date", "Reason": "signature"}
     t = parse_echo(__import__("json").dumps(env))

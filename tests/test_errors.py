@@ -63,7 +63,8 @@ REQ = ik.HttpRequest.build("GET", "https://h/")
                                                  [], now=AT), ik.CredentialsError, "lookup must be"),
     (lambda: ik.Signer(ik.AWS4, "r", "s").verify(ik.Signer(ik.AWS4, "r", "s").sign(REQ, CREDS, at=AT).signed_request,
                                                  lambda ak: "SK", now=AT), ik.CredentialsError, "not Credentials"),
-    (lambda: ik.Signer(ik.AWS4, "r", "s").sign(REQ, CREDS, at=AT).diff(None), ik.SigningError, "SigningTrace or a mapping"),
+    (lambda: ik.Signer(ik.AWS4, "r", "s").sign(REQ, CREDS, at=AT).diff(None), ik.SigningError,
+     "SigningTrace or a mapping"),
     (lambda: ik.diagnose(REQ, budget_ms="x"), ik.DiagnoseError, "budget_ms"),
     (lambda: ik.oss.sign_url("evil.com/x", "k.png", "https://oss-cn-hangzhou.aliyuncs.com", CREDS, 60, version=4,
                              region="cn-hangzhou"), ik.SigningError, "not an OSS bucket name"),
@@ -72,7 +73,8 @@ REQ = ik.HttpRequest.build("GET", "https://h/")
     (lambda: ik.oss.sign_url("bkt", "k.png", "https://oss-cn-hangzhou.aliyuncs.com:99999", CREDS, 60, version=1),
      ik.SigningError, "bad port"),
     (lambda: ik.oss.sign_url("bkt", "k.png", 5, CREDS, 60, version=1), ik.SigningError, "endpoint must be a str"),
-    (lambda: ik.oss.sign_url("bkt", "k.png", "https://e.com", CREDS, 60, version=4, region=5), ik.SigningError, "region"),
+    (lambda: ik.oss.sign_url("bkt", "k.png", "https://e.com", CREDS, 60, version=4, region=5), ik.SigningError,
+     "region"),
     (lambda: ik.oss.sign_url("bkt", "k.png", "https://e.com", CREDS, 60, version=1, params={"a": 1}), ik.SigningError,
      "pair of text"),
     (lambda: ik.oss.sign_url("bkt", "k.png", "https://e.com", CREDS, 60, version=1, params="a=1"), ik.SigningError,
@@ -166,8 +168,9 @@ def test_error_messages_never_repeat_a_secret_the_input_carried():
              lambda: ik.HttpRequest.build("GET", "https://h/", [("X-Security-Token", token.encode())]),
              lambda: ik.capture.from_raw_http(f"GET / HTTP/1.1\nHost: h\nCookie sessionid={sid}\n\n"),
              lambda: ik.capture.from_raw_http(f"GET /?X-Amz-Security-Token={token}\nHost: h\n\n"),
-             lambda: ik.diagnose(ik.capture.from_curl("curl -X POST 'https://tos-hl-x.snssdk.com/upload/v1/x' "
-                                                      "-H 'Authorization: SpaceKey/x/1/:version:v2:CANARYAUTHtokenAAAA'")),
+             lambda: ik.diagnose(ik.capture.from_curl(
+                 "curl -X POST 'https://tos-hl-x.snssdk.com/upload/v1/x' "
+                 "-H 'Authorization: SpaceKey/x/1/:version:v2:CANARYAUTHtokenAAAA'")),
              lambda: ik.Signer(ik.AWS4, "r", "s").sign(REQ, ik.Credentials("AK", "SK", token), at=datetime(2025, 1, 1))]
     for call in calls:
         with pytest.raises(ik.ImgxError) as e:

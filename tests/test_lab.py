@@ -51,7 +51,8 @@ def test_break_it_names_the_fault(fault: str) -> None:
 
 def test_lab_from_a_captured_aws4_request_and_no_secret_shown() -> None:
     creds = ik.Credentials("AKTPexample", CANARY_SECRET, session_token=CANARY_TOKEN)
-    sent = ik.presets.JIMENG_IMAGEX.sign(ik.HttpRequest.build("GET", "https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01"), creds, at=AT).signed_request
+    apply = ik.HttpRequest.build("GET", "https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01")
+    sent = ik.presets.JIMENG_IMAGEX.sign(apply, creds, at=AT).signed_request
     lab = SignatureLab(request=sent, credentials=creds)
     assert (lab.signer.scheme.name, lab.signer.service, lab.at) == ("AWS4", "imagex", AT)
     d = lab.break_it("wrong-region")

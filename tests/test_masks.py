@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ def expected_capsules(w, h, points, r):
     pts = list(points)
     if len(pts) == 1:
         pts = pts * 2
-    for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+    for (ax, ay), (bx, by) in pairwise(pts):
         dx, dy = bx - ax, by - ay
         l2 = dx * dx + dy * dy
         t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / l2, 0, 1) if l2 else 0.0
@@ -106,11 +107,16 @@ def test_count_tracks_mask_through_every_operation():
 def test_undo_redo_restore_exact_states():
     m = MaskModel(100, 80)
     states = [m.mask.copy()]
-    m.stroke([(10, 10), (90, 70)], size=12); states.append(m.mask.copy())
-    m.stroke([(50, 0), (50, 80)], size=8, erase=True); states.append(m.mask.copy())
-    m.invert(); states.append(m.mask.copy())
-    m.load(np.eye(80, 100, dtype=bool)); states.append(m.mask.copy())
-    m.clear(); states.append(m.mask.copy())
+    m.stroke([(10, 10), (90, 70)], size=12)
+    states.append(m.mask.copy())
+    m.stroke([(50, 0), (50, 80)], size=8, erase=True)
+    states.append(m.mask.copy())
+    m.invert()
+    states.append(m.mask.copy())
+    m.load(np.eye(80, 100, dtype=bool))
+    states.append(m.mask.copy())
+    m.clear()
+    states.append(m.mask.copy())
     for i in range(len(states) - 1, 0, -1):
         assert np.array_equal(m.mask, states[i])
         assert m.undo() is not None
@@ -252,7 +258,7 @@ SCALES = [0.25, 0.5, 0.73, 1.0, 2.0]
 
 @pytest.mark.parametrize("scale", SCALES)
 def test_fit_viewport_scale(scale):
-    v = Viewport.fit((800, 600), int(round(800 * scale)))
+    v = Viewport.fit((800, 600), round(800 * scale))
     assert v.canvas_size == (round(800 * scale), round(600 * scale))
     assert v.fit_scale == pytest.approx(scale, rel=2e-3)
     assert v.to_image(0, 0) == (0.0, 0.0)
@@ -263,7 +269,7 @@ def test_fit_viewport_scale(scale):
 @pytest.mark.parametrize("scale", SCALES)
 @pytest.mark.parametrize("zoom,pan", [(1.0, (0, 0)), (2.0, (100, 50)), (3.7, (412.5, 333.25))])
 def test_mapping_with_zoom_and_pan(scale, zoom, pan):
-    v = Viewport((800, 600), (int(round(800 * scale)), int(round(600 * scale))))
+    v = Viewport((800, 600), (round(800 * scale), round(600 * scale)))
     v = v.at(zoom, pan)
     s = v.fit_scale * zoom
     assert v.scale == pytest.approx(s)
@@ -277,7 +283,7 @@ def test_mapping_with_zoom_and_pan(scale, zoom, pan):
 @pytest.mark.parametrize("scale", SCALES)
 @pytest.mark.parametrize("css_factor", [0.6, 1.0, 1.5])
 def test_css_scaling_maps_to_image(scale, css_factor):
-    v = Viewport.fit((800, 600), int(round(800 * scale))).at(2.0, (100, 80))
+    v = Viewport.fit((800, 600), round(800 * scale)).at(2.0, (100, 80))
     cw, ch = v.canvas_size
     css_w, css_h = cw * css_factor, ch * css_factor
     # a click at 25 % / 40 % of the displayed element
@@ -288,7 +294,7 @@ def test_css_scaling_maps_to_image(scale, css_factor):
 
 @pytest.mark.parametrize("scale", SCALES)
 def test_stroke_through_mapping_hits_the_right_pixels(scale):
-    v = Viewport.fit((400, 300), int(round(400 * scale))).at(2.0, (50, 40))
+    v = Viewport.fit((400, 300), round(400 * scale)).at(2.0, (50, 40))
     m = MaskModel(400, 300)
     canvas_pts = [(5, 5), (v.canvas_size[0] * 0.8, v.canvas_size[1] * 0.6)]
     img_pts = [v.to_image(*p) for p in canvas_pts]
@@ -433,7 +439,8 @@ def test_premultiplied_and_lab_images():
     (lambda: load_painter_image("x" * 5000), "does not exist"),
     (lambda: mask_from_any("x" * 5000, (4, 3)), "does not exist"),
     (lambda: load_painter_image(np.zeros((3, 4), np.uint8), max_display="x"), "max_display must be a number, not str"),
-    (lambda: load_painter_image(np.zeros((3, 4), np.uint8), max_display=math.nan), "max_display must be a whole number"),
+    (lambda: load_painter_image(np.zeros((3, 4), np.uint8), max_display=math.nan),
+     "max_display must be a whole number"),
     (lambda: mask_from_any(np.zeros((3, 4), bool), 5), "size=5 is not a (width, height) pair"),
     (lambda: mask_from_any(np.zeros((3, 4), bool), "43"), "size='43' is not a (width, height) pair"),
     (lambda: MaskModel("x", 3), "width must be a number, not str 'x'"),

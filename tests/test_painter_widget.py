@@ -279,7 +279,10 @@ def test_opacity_and_colour_redraw_overlay(image, monkeypatch):
     p = MaskPainter(image, display_size=400)
     p.paint([(10, 10)], size=20)
     calls = []
-    monkeypatch.setattr(p.canvas[1], "put_image_data", lambda a, x=0, y=0: calls.append((a.copy(), x, y)))
+    def sent(canvas, name, args=(), buffers=()):     # the overlay patch goes out as a PNG: decode it with PIL
+        if canvas is p.canvas[1] and buffers:
+            calls.append((np.asarray(Image.open(io.BytesIO(buffers[0])).convert("RGBA")), *args))
+    monkeypatch.setattr(p._manager, "send_draw_command", sent)
     p.opacity_slider.value = 1.0
     p.color_picker.value = "#00ff00"
     assert len(calls) == 2

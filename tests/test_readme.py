@@ -17,6 +17,7 @@ def test_readme_has_exactly_two_setup_commands():
     assert len(cmds) == 2
     assert all("\n" not in c for c in cmds)
     assert "jupyter lab notebooks/00_start_here.ipynb" in cmds[0]
+    assert 'pip install -e ".[lab]"' in cmds[0], "the tutorials need the lab extra (JupyterLab, emulator)"
     assert 'pip install -e ".[test]"' in cmds[1] and "pytest" in cmds[1]
 
 

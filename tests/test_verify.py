@@ -152,7 +152,7 @@ def test_expired_session_credentials():
 
 
 @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(list(SIGNERS)), st.binary(max_size=32), st.integers(0, 10_000), st.text(max_size=12))
+@given(st.sampled_from(list(SIGNERS)), st.binary(max_size=32), st.integers(0, 10_000), st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12))
 def test_roundtrip_any_body_any_time(name, body, offset, value):
     s = SIGNERS[name]
     req = _req(body).with_header("X-Custom", " ".join(value.split()) or "x")

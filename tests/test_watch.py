@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import oss2
 import pytest
@@ -20,13 +21,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.httpsession import URLLib3Session
 from emulator.helpers import inpaint_inputs, upload_token
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from imgx_testing import CANARY_AUTH, CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
+from hypothesis import given, settings, strategies as st
 
 import imgx_kit as ik
 from imgx_kit.emulator.api import running
 from imgx_kit.services import watch_hooks
+
+from imgx_testing import CANARY_AUTH, CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 
 pytestmark = pytest.mark.oracle
 
@@ -74,7 +75,7 @@ def visual_call(emu, fault: str) -> None:
     vs = VisualService()
     vs.set_ak(v.access_key)
     vs.set_sk("wrong-secret" if fault == "secret" else v.secret_key)
-    vs.set_host(emu.upload_host)
+    vs.set_host(urlsplit(emu.endpoints.visual).netloc)      # its own root, as visual.volcengineapi.com
     vs.set_scheme("http")
     region = vs.service_info.credentials.region
     if fault == "region":
@@ -166,7 +167,7 @@ def test_plain_urllib3_is_recorded_once_and_requests_or_botocore_are_not_counted
         pool = urllib3.PoolManager()
         r = pool.request("GET", url, headers=dict(req.headers))
         assert r.status == 401 and b"SignatureDoesNotMatch" in r.data         # preloaded, still whole
-        requests.get(emu.url + "/visual/", timeout=10)
+        requests.get(emu.endpoints.visual + "/", timeout=10)
         boto_call(emu, sts, "secret")
     assert [x.call.via for x in w] == ["urllib3", "requests", "botocore"]
     assert [x.top_cause for x in w.failures] == ["secret-key-mismatch", "secret-key-mismatch"]
@@ -182,8 +183,6 @@ def test_without_creds_the_structural_checks_still_run(emu):
     assert d.checked and w.failures[0].code == "SignatureDoesNotMatch"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #16: diagnose blames the secret key at medium with no credentials "
-                                       "to test it (branch diag fixes it; then drop this marker)")
 def test_without_creds_no_key_is_blamed_at_medium_or_high(emu):
     with ik.watch() as w:
         visual_call(emu, "hook")
@@ -249,10 +248,10 @@ def test_hooks_are_removed_after_the_block_and_after_an_exception(emu):
         assert URLLib3Session.__dict__["send"] is not ORIGINAL_BOTO_SEND
     assert _unhooked() and not w.recording
     with pytest.raises(ZeroDivisionError), ik.watch() as w2:
-        requests.get(emu.url + "/visual/", timeout=10)
+        requests.get(emu.endpoints.visual + "/", timeout=10)
         1 / 0                                           # noqa: B018
     assert _unhooked() and len(w2) == 1
-    requests.get(emu.url + "/visual/", timeout=10)          # after the block: not recorded
+    requests.get(emu.endpoints.visual + "/", timeout=10)          # after the block: not recorded
     assert len(w2) == 1
     with pytest.raises(ik.DiagnoseError, match="already opened"), w2:
         pass
@@ -267,11 +266,11 @@ def test_a_failed_connection_is_recorded_and_the_exception_passes_unchanged():
 
 def test_nested_watches_see_their_own_blocks(emu):
     with ik.watch() as outer:
-        requests.get(emu.url + "/visual/?n=1", timeout=10)
+        requests.get(emu.endpoints.visual + "/?n=1", timeout=10)
         with ik.watch(creds=emu.demo_volc_credentials) as inner:
             visual_call(emu, "secret")
         assert not _unhooked()                              # the outer one still listens
-        requests.get(emu.url + "/visual/?n=3", timeout=10)
+        requests.get(emu.endpoints.visual + "/?n=3", timeout=10)
     assert _unhooked()
     assert [x.number for x in outer.calls] == [1, 2, 3] and len(inner) == 1
     assert inner[0].call is outer[1].call                   # one recording, two views
@@ -281,7 +280,7 @@ def test_nested_watches_see_their_own_blocks(emu):
 
 def test_calls_from_threads_are_all_recorded(emu):
     def get(i: int) -> int:
-        return requests.get(f"{emu.url}/visual/?i={i}", timeout=10).status_code
+        return requests.get(f"{emu.endpoints.visual}/?i={i}", timeout=10).status_code
 
     with ik.watch() as w:
         with ThreadPoolExecutor(8) as pool:
@@ -367,7 +366,7 @@ def test_the_cell_magic_watches_one_cell_and_shows_it(emu):
         assert any("text/html" in d and "imgx-watch" in d["text/html"] for d in shown), shown
         assert _unhooked()
         with capture_output() as out:                       # an exception in the cell: still closed, shown
-            shell.run_cell("%%imgx_watch\nimport requests\nrequests.get(emu.url + '/visual/')\n1/0\n")
+            shell.run_cell("%%imgx_watch\nimport requests\nrequests.get(emu.endpoints.visual + '/')\n1/0\n")
         assert "ZeroDivisionError" in out.stdout + out.stderr
         assert len(shell.user_ns["imgx_watch"]) == 1 and _unhooked()
     finally:

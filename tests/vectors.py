@@ -1,4 +1,4 @@
-"""Loaders for the published signing vectors in shared/vectors (test helper, not a test)."""
+"""Loaders for the published signing vectors in tests/data/vectors (test helper, not a test)."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,7 @@ def parse_raw(text: str, scheme: str = "https") -> ik.HttpRequest:
     method, rest = lines[0].split(" ", 1)
     target = rest.rsplit(" ", 1)[0]
     headers: list[list[str]] = []
-    for line in (l for l in lines[1:] if l):
+    for line in (ln for ln in lines[1:] if ln):
         if line[:1] in (" ", "\t") and headers:
             headers[-1][1] += " " + line.strip()
             continue

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from operator import itemgetter, methodcaller
 from typing import Iterable, Sequence
-from urllib.parse import quote, unquote, unquote_plus
+from urllib.parse import quote, unquote, unquote_plus, unquote_to_bytes
 
 from .scheme import Scheme
 
-__all__ = ["uri_encode", "canonical_uri", "remove_dot_segments", "parse_query", "canonical_query",
+__all__ = ["uri_encode", "canonical_uri", "s3_canonical_uri", "remove_dot_segments", "parse_query", "canonical_query",
            "canonical_query_raw",
            "select_headers", "canonical_headers", "header_value", "BOTOCORE_UNSIGNED_HEADERS"]
 
@@ -87,6 +87,26 @@ def canonical_uri(raw_path: str, scheme: Scheme, normalize: bool = True) -> str:
     # volc: quote(path) of the decoded path, as the Volcengine SDK;
     # oss: the path-style resource /bucket/key, decoded then encoded keeping '/'
     return uri_encode(unquote(path), keep_slash=True)
+
+
+def s3_canonical_uri(raw_path: str) -> str:
+    """S3's canonical URI: the path as sent, encoded once, never normalised (no dot-segment removal,
+    ``//`` kept). Each segment's escapes are read and written back in RFC 3986 form, so a path
+    encoded as botocore does (``quote(key, safe="/~")``) is signed exactly as sent; a raw ``+`` is
+    a space, as S3 reads it, and lower-case hex is written upper-case.
+
+        >>> s3_canonical_uri("/photos/a%20b%2Bc/./x//y.png")
+        '/photos/a%20b%2Bc/./x//y.png'
+        >>> s3_canonical_uri("/libstdc++-docs")
+        '/libstdc%20%20-docs'
+
+    Source: botocore ``S3SigV4Auth._normalize_url_path`` returns the path unchanged, and the S3
+    SigV4 documentation ("Create a canonical request": URI-encode each path segment once for S3)."""
+    path = raw_path or "/"
+    if _UNRESERVED_SLASH(path):
+        return path
+    return "/".join(quote(unquote_to_bytes(seg.replace("+", " ")), safe="-_.~") if seg else ""
+                    for seg in path.split("/"))
 
 
 def parse_query(raw_query: str) -> list[tuple[str, str]]:

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .errors import CredentialsError
 from .redact import mask_access_key
@@ -56,6 +58,9 @@ class Credentials:
             if v is not None and any(c in v for c in "\r\n\x00"):
                 raise CredentialsError(f"{name} contains a line break or NUL",
                                        hint="copy the key again without the line break")
+            if v is not None and any(ord(c) < 0x20 or ord(c) == 0x7F for c in v):
+                raise CredentialsError(f"{name} contains a control character",
+                                       hint="copy the key again from its source; keys are printable text")
             if v is not None and lone_surrogate(v) is not None:
                 raise CredentialsError(f"{name} contains a lone surrogate (broken Unicode)",
                                        hint="copy the key again from its source")
@@ -71,7 +76,7 @@ class Credentials:
                                        hint="use an aware UTC datetime")
 
     @classmethod
-    def from_env(cls, prefix: str = "VOLC", environ: dict | None = None) -> "Credentials":
+    def from_env(cls, prefix: str = "VOLC", environ: Mapping[str, Any] | None = None) -> "Credentials":
         """Read the conventional variables: ``VOLC`` (VOLC_ACCESSKEY, VOLC_SECRETKEY,
         VOLC_SESSION_TOKEN), ``OSS`` (OSS_ACCESS_KEY_ID, …), ``AWS`` (AWS_ACCESS_KEY_ID, …)."""
         env = os.environ if environ is None else environ
@@ -83,6 +88,13 @@ class Credentials:
             raise CredentialsError(f"unknown credentials prefix {prefix!r}",
                                    hint=f"use one of {', '.join(sorted(ENV_PREFIXES))}")
         ak_var, sk_var, tok_vars = ENV_PREFIXES[key]
+        if not hasattr(env, "get"):
+            raise CredentialsError(f"environ must be a mapping of variable names to text, not {type(env).__name__}",
+                                   hint="leave it out to read os.environ")
+        for var in (ak_var, sk_var, *tok_vars):
+            if env.get(var) is not None and not isinstance(env.get(var), str):
+                raise CredentialsError(f"environment variable {var} is not text but {type(env.get(var)).__name__}",
+                                       hint="environment values are strings; pass environ={'…': 'value'}")
         missing = [v for v in (ak_var, sk_var) if not env.get(v)]
         if missing:
             raise CredentialsError(f"environment variable {' and '.join(missing)} is not set",

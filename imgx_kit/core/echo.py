@@ -27,6 +27,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Iterable, Iterator
 
 from .errors import DiagnoseError
+from .html_layout import code, table
+from .jsontext import loads_bounded
 from .redact import redact_text, scrub
 
 __all__ = ["ServerEcho", "parse_echo", "ECHO_STEPS"]
@@ -39,7 +41,7 @@ _AWS_TEXT = re.compile(r"The Canonical String for this request should have been\
 
 
 @dataclass(frozen=True, repr=False)
-class ServerEcho(Mapping):
+class ServerEcho(Mapping[str, Any]):
     """What the server answered, parsed. As a mapping it holds the steps the server echoed
     (``canonical_request``, ``string_to_sign`` and the canonical request's parts)."""
 
@@ -123,13 +125,13 @@ class ServerEcho(Mapping):
 
     def _repr_html_(self) -> str:
         from .trace import show_whitespace
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"<code>{show_whitespace(self._safe(v))}</code></td></tr>" for k, v in self.steps_)
         meta = " · ".join(html.escape(f"{k}={v}") for k, v in
                           (("code", self.code), ("HTTP", self.status), ("region", self.region),
                            ("service", self.service)) if v)
-        return (f"<div><b>server answer</b> ({html.escape(self.source)}) {meta}"
-                f"<div>{html.escape(self._safe(self.message))}</div><table>{rows}</table></div>")
+        steps = table(None, ([f"<b>{html.escape(k)}</b>", code(show_whitespace(self._safe(v)))]
+                             for k, v in self.steps_)) if self.steps_ else ""
+        return (f"<div style='max-width:100%'><b>server answer</b> ({html.escape(self.source)}) {meta}"
+                f"<div style='overflow-wrap:anywhere'>{html.escape(self._safe(self.message))}</div>{steps}</div>")
 
 
 # ---- parsing ----------------------------------------------------------------------------------------
@@ -188,7 +190,7 @@ def _parse_text(text: str, status: int | None) -> ServerEcho:
         raise DiagnoseError("the server response is empty", hint="pass the response body (JSON or XML)")
     if text.startswith(("{", "[")):
         try:
-            doc = json.loads(text)
+            doc = loads_bounded(text, what="the server response", error=DiagnoseError)
         except json.JSONDecodeError as e:
             raise DiagnoseError(f"the server response looks like JSON but does not parse: {e.msg} "
                                 f"at line {e.lineno} column {e.colno}",
@@ -210,7 +212,7 @@ def _parse_text(text: str, status: int | None) -> ServerEcho:
                         hint="pass the response body as received, or a raw 'HTTP/1.1 …' response")
 
 
-def _parse_json(doc: Mapping, status: int | None) -> ServerEcho:
+def _parse_json(doc: Mapping[str, Any], status: int | None) -> ServerEcho:
     meta = doc.get("ResponseMetadata")
     if isinstance(meta, Mapping):
         err = meta.get("Error") or {}

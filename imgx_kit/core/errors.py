@@ -12,6 +12,9 @@ instead of a deep traceback::
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from .redact import scrub
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "UploadError",
     "EmulatorError",
     "ClientConfigError",
+    "MissingExtraError",
     "PainterError",
 ]
 
@@ -114,6 +118,17 @@ class ClientConfigError(ImgxError, ValueError):
     """A client was configured with values it cannot use (unknown region, bad endpoints …)."""
 
 
+class MissingExtraError(ImgxError, ImportError):
+    """An optional extra is not installed; ``extra`` names it, ``module`` what is missing, and the
+    hint is the ``pip install "imgx-kit[extra]"`` that fixes it."""
+
+    def __init__(self, message: str, *, extra: str, module: str, hint: str | None = None) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(message, hint=hint or f'pip install "imgx-kit[{extra}]"')
+        self.name = module          # ImportError's attribute: the module that could not be imported
+
+
 class EmulatorError(ImgxError, RuntimeError):
     """The local emulator could not start or was used wrongly."""
 
@@ -123,7 +138,7 @@ class ServiceError(ImgxError, RuntimeError):
 
     def __init__(self, message: str, *, code: str | int | None = None, status: int | None = None,
                  request_id: str | None = None, service: str | None = None,
-                 hint: str | None = None, calls: list | None = None) -> None:
+                 hint: str | None = None, calls: list[Any] | None = None) -> None:
         self.code = code
         self.status = status
         self.request_id = request_id
@@ -143,7 +158,7 @@ class LoginError(ServiceError):
 class SignatureMismatchError(ServiceError):
     """The gateway answered ``SignatureDoesNotMatch``; ``echo`` holds what the server computed."""
 
-    def __init__(self, message: str, *, echo: dict | None = None, **kw) -> None:
+    def __init__(self, message: str, *, echo: Mapping[str, Any] | None = None, **kw: Any) -> None:
         self.echo = echo
         super().__init__(message, **kw)
 

@@ -36,7 +36,7 @@ import difflib
 import html
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import ProcessSyntaxError
 from .oss_names import valid_bucket_name
@@ -184,16 +184,23 @@ class ActionSpec:
                 return p
         return None
 
+    def param_spec(self, key: str) -> ParamSpec:
+        """The parameter ``key``, which this action is known to have (a ``KeyError`` otherwise)."""
+        p = self.param(key)
+        if p is None:
+            raise KeyError(f"{self.name} has no parameter {key!r}")
+        return p
+
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(p.key for p in self.params if p.key)
 
 
-def _i(key, meaning, lo, hi, default=None, ec=None):
+def _i(key: str, meaning: str, lo: int, hi: int, default: Any = None, ec: str | None = None) -> ParamSpec:
     return ParamSpec(key, "int", meaning, lo, hi, default=default, ec=ec)
 
 
-def _c(key, meaning, choices, default=None, ec=None):
+def _c(key: str, meaning: str, choices: Iterable[str], default: Any = None, ec: str | None = None) -> ParamSpec:
     return ParamSpec(key, "choice", meaning, choices=tuple(choices), default=default, ec=ec)
 
 
@@ -427,7 +434,7 @@ def _parse_value(spec: ActionSpec, ps: ParamSpec, raw: str, *, text: str, col: i
     label = f"{name} parameter {ps.display}" if ps.key else f"{name} value"
 
     def bad(why: str, hint: str | None = None, ec: str | None = None, code: str | None = None,
-            candidates: tuple[str, ...] = ()):
+            candidates: tuple[str, ...] = ()) -> ProcessSyntaxError:
         return _error(f"{label}: {raw!r} {why}", text=text, column=col, action=name,
                       parameter=ps.key or None, allowed=ps.allowed(), ec=ec or ps.ec,
                       code=code or ps.code, hint=hint, candidates=candidates, bad=raw)
@@ -436,6 +443,7 @@ def _parse_value(spec: ActionSpec, ps: ParamSpec, raw: str, *, text: str, col: i
         if not _INT.match(raw):
             raise bad("is not an integer")
         v = int(raw)
+        assert ps.lo is not None and ps.hi is not None        # every int parameter has its range (_i)
         if not ps.lo <= v <= ps.hi:
             raise bad("is out of range")
         return v
@@ -599,7 +607,7 @@ def _finish_action(spec: ActionSpec, values: dict[str, Any], *, text: str, col: 
             raise _error(f"{name} needs " + " and ".join(f"{k}_" for k in missing), text=text,
                          column=col, action=name, parameter=missing[0],
                          allowed=_allowed_params(spec, False), code="MissingArgument",
-                         ec=spec.param(missing[0]).ec, hint=f"e.g. {_example(spec)}")
+                         ec=spec.param_spec(missing[0]).ec, hint=f"e.g. {_example(spec)}")
     if name == "quality" and "" in values and len(values) > 1:
         raise _error("quality takes either a bare number or q_/Q_, not both", text=text,
                      column=col, action=name, allowed="quality,q_<1..100> or quality,Q_<1..100>",
@@ -731,6 +739,9 @@ def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> "
     if not isinstance(text, str):
         raise ProcessSyntaxError(f"a process must be a str, not {type(text).__name__}",
                                  hint="pass text such as 'image/resize,w_100' or build a Process")
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+        raise ProcessSyntaxError(f"max_length={max_length!r:.40} is not a whole number of bytes ≥ 1",
+                                 hint=f"leave it out (the OSS limit is {MAX_LENGTH} bytes)")
     m = LONE_SURROGATE.search(text)
     if m:
         raise _error(f"the process contains the lone surrogate {m.group()!r}", text=text,
@@ -858,7 +869,7 @@ class Process:
         spec = ACTIONS[name]
         parts = [name]
         if has_bare:
-            parts.append(self._value_text(spec, spec.param(""), bare, name))
+            parts.append(self._value_text(spec, spec.param_spec(""), bare, name))
         for key, value in kwargs.items():
             if value is None:
                 continue
@@ -1046,7 +1057,7 @@ class Process:
             if not a.params:
                 rows.append((n, a.name, "", "", spec.meaning))
             for p in a.params:
-                ps = spec.param(p.key)
+                ps = spec.param_spec(p.key)
                 rows.append((n, a.name, p.key or "(value)", str(p.value), ps.meaning))
         if self.save_as:
             n = len(rows) + 1

@@ -169,7 +169,7 @@ def _v1_oss_headers(headers: Iterable[tuple[str, str]]) -> str:
 def v1_string_to_sign(method: str, headers: Iterable[tuple[str, str]], date: str, resource: str,
         secret: str) -> tuple[str, str, list[tuple[str, str]]]:
     hdrs = list(headers)
-    low = {}
+    low: dict[str, str] = {}
     for k, v in hdrs:
         low.setdefault(k.lower(), v)
     oss_headers = _v1_oss_headers(hdrs)
@@ -182,7 +182,7 @@ def v1_string_to_sign(method: str, headers: Iterable[tuple[str, str]], date: str
     return sts, sig, extra
 
 
-def v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra, auth: str | None,
+def v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra: list[tuple[str, str]], auth: str | None,
               signed: HttpRequest, presigned: bool, expires: int | None) -> SigningTrace:
     notes = _V1_NOTES_URL if presigned else _V1_NOTES_HEADER
     return SigningTrace.of("OSS1", "OSS (HMAC-SHA1)", creds.access_key, "", "oss", date, "", "", "", "",
@@ -209,9 +209,10 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
         sts, sig, extra = v1_string_to_sign(req.method, headers, date, v1_resource(bucket, key, pairs), creds.secret_key)
         auth = f"OSS {creds.access_key}:{sig}"
         signed = HttpRequest(req.method, req.url, tuple(headers) + (("authorization", auth),), req.body)
-        t = v1_trace(creds, date, sts, sig, extra, auth, signed, False, None)
-        return t if not reveal else _revealed(t)
+        trace = v1_trace(creds, date, sts, sig, extra, auth, signed, False, None)
+        return trace if not reveal else _revealed(trace)
     ts = format_timestamp(now)
+    assert region is not None                    # check_version refused V4 without a region
     headers = _without(req.headers, ("authorization", "x-oss-date", "x-oss-content-sha256", "x-oss-security-token"))
     if creds.session_token:
         headers.append(("x-oss-security-token", creds.session_token))
@@ -235,8 +236,8 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
 
 def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: int,
              process: object = None, method: str = "GET", version: int = 4, region: str | None = None,
-             params: Iterable[tuple[str, str]] | dict | None = None, at: datetime | None = None,
-             headers: Iterable[tuple[str, str]] | dict | None = None,
+             params: Iterable[tuple[str, str]] | dict[str, str] | None = None, at: datetime | None = None,
+             headers: Iterable[tuple[str, str]] | dict[str, str] | None = None,
              additional_headers: Iterable[str] | None = None, slash_safe: bool = False,
              reveal: bool = False) -> SigningTrace:
     """A signed URL for ``bucket``/``key`` (``process`` becomes ``x-oss-process``), as oss2 makes it.
@@ -263,9 +264,10 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
         sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
         plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
         signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}", req.headers)
-        t = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
-        return t if not reveal else _revealed(t)
+        trace = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
+        return trace if not reveal else _revealed(trace)
     ts = format_timestamp(now)
+    assert region is not None                    # check_version refused V4 without a region
     scope = f"{ts[:8]}/{region}/oss/{OSS4.terminator}"
     present = {k.lower() for k, _ in req.headers}
     extra_names = [n for n in _additional(additional_headers) if n in present]
@@ -280,7 +282,7 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
     curi = C.uri_encode(f"/{bucket}/{key}", keep_slash=True)
     t = compute_signature(OSS4, req.method, curi, C.canonical_query(plist, OSS4), selected, "UNSIGNED-PAYLOAD",
                  creds, ts, region, "oss", listed=";".join(sorted(extra_names)))
-    signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t['signature'])])}",
+    signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist + [('x-oss-signature', t.signature)])}",
                                   req.headers)
     return build_trace(OSS4, creds, _signer(region), ts, t, None, signed, reveal=reveal, presigned=True,
                   expires=expires)
@@ -309,7 +311,7 @@ def verify(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, regio
                         None, 403)
 
 
-def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q: dict, auth: str,
+def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q: dict[str, str], auth: str,
                now_dt: datetime, max_skew: int) -> Verification:
     presigned = not auth
     if presigned:
@@ -364,7 +366,7 @@ def _path_style(req: HttpRequest, bucket: str) -> HttpRequest:
     return req.with_url(f"{sp.scheme}://{sp.netloc}/{bucket}{sp.path or '/'}" + (f"?{sp.query}" if sp.query else ""))
 
 
-def _params(params: Iterable[tuple[str, str]] | dict | None) -> list[tuple[str, str]]:
+def _params(params: Iterable[tuple[str, str]] | dict[str, str] | None) -> list[tuple[str, str]]:
     """Extra query parameters as (name, value) text pairs."""
     if params is None:
         return []

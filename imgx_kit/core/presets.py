@@ -9,7 +9,7 @@ from __future__ import annotations
 from .scheme import AWS4, VOLC
 from .signer import Signer
 
-__all__ = ["JIMENG_IMAGEX", "VOLC_CV", "IMAGEX_OPENAPI", "jimeng_imagex", "imagex_openapi", "ALL"]
+__all__ = ["JIMENG_IMAGEX", "VOLC_CV", "IMAGEX_OPENAPI", "S3", "jimeng_imagex", "imagex_openapi", "s3", "ALL"]
 
 #: The Jimeng/Dreamina web app's ImageX signing: AWS4, cn-north-1, imagex; signs only
 #: x-amz-date and x-amz-security-token, plus x-amz-content-sha256 when there is a body.
@@ -20,7 +20,11 @@ VOLC_CV = Signer(VOLC, "cn-north-1", "cv", name="VOLC_CV")
 #: ImageX OpenAPI as the official SDK signs it: HMAC-SHA256, cn-north-1, service ImageX.
 IMAGEX_OPENAPI = Signer(VOLC, "cn-north-1", "ImageX", name="IMAGEX_OPENAPI")
 
-ALL = {"JIMENG_IMAGEX": JIMENG_IMAGEX, "VOLC_CV": VOLC_CV, "IMAGEX_OPENAPI": IMAGEX_OPENAPI}
+#: Amazon S3 as botocore's S3SigV4Auth / S3SigV4QueryAuth sign it: the path as sent, encoded once and
+#: never normalised; x-amz-content-sha256 on every request; presigned URLs sign UNSIGNED-PAYLOAD.
+S3 = Signer(AWS4, "us-east-1", "s3", s3=True, name="S3")
+
+ALL = {"JIMENG_IMAGEX": JIMENG_IMAGEX, "VOLC_CV": VOLC_CV, "IMAGEX_OPENAPI": IMAGEX_OPENAPI, "S3": S3}
 
 
 def jimeng_imagex(region: str = "cn-north-1") -> Signer:
@@ -30,3 +34,8 @@ def jimeng_imagex(region: str = "cn-north-1") -> Signer:
 
 def imagex_openapi(region: str = "cn-north-1") -> Signer:
     return IMAGEX_OPENAPI.with_(region=region)
+
+
+def s3(region: str = "us-east-1") -> Signer:
+    """S3 in another region: ``ik.presets.s3("eu-west-1")``."""
+    return S3.with_(region=region)

@@ -19,20 +19,23 @@ from typing import Iterable, Mapping, Union
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import RequestError
-from .redact import redact_headers, redact_url
+from .redact import redact_headers, redact_url, scrub
 
-__all__ = ["HttpRequest", "HeadersLike"]
+__all__ = ["HttpRequest", "HeadersLike", "control_character"]
 
 HeadersLike = Union[Mapping[str, str], Iterable[tuple[str, str]], None]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(r"[\r\n\x00\ud800-\udfff]").search      # (lone surrogates cannot be sent)
-_BAD_URL = re.compile(r"[\r\n\t\x00\ud800-\udfff]").search
+# RFC 9110 §5.5: a field value is visible characters, SP and HTAB; every other control character
+# (CR/LF/NUL split or cut a header; the rest are refused by servers and by http.client) is refused,
+# and lone surrogates cannot be sent at all
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]").search
+_BAD_URL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]").search
 # the usual absolute http(s) URL: scheme, authority (host[:port], no userinfo), path, query
 # (no control characters anywhere: a URL this matches needs no _BAD_URL check)
 _SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9][A-Za-z0-9.\-]*(?::(?:[0-5]?[0-9]{1,4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}"
-                         r"|655[0-2][0-9]|6553[0-5]))?)((?:/[^?#\r\n\t\x00\ud800-\udfff]*)?)"
-                         r"(?:\?([^#\r\n\t\x00\ud800-\udfff]*))?(?:#([^\r\n\t\x00\ud800-\udfff]*))?").fullmatch
+                         r"|655[0-2][0-9]|6553[0-5]))?)((?:/[^?#\x00-\x1f\x7f\ud800-\udfff]*)?)"
+                         r"(?:\?([^#\x00-\x1f\x7f\ud800-\udfff]*))?(?:#([^\x00-\x1f\x7f\ud800-\udfff]*))?").fullmatch
 _new_split = tuple.__new__
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -194,19 +197,25 @@ class HttpRequest:
         if not any(k.lower() == "host" for k, _ in hdrs):
             lines.append(f"Host: {self.host}")
         lines += [f"{k}: {v}" for k, v in hdrs]
-        return "\n".join(lines) + "\n\n" + body_preview(self.body)
+        return "\n".join(lines) + "\n\n" + body_preview(self.body, redact=redact)
 
     def __repr__(self) -> str:
         hdrs = ", ".join(f"{k}: {v}" for k, v in redact_headers(self.headers))
         return (f"HttpRequest({self.method} {redact_url(self.url)}, headers=[{hdrs}], "
-                f"body={body_preview(self.body, 60)})")
+                f"body={body_preview(self.body, 60, redact=True)})")
 
     def _repr_html_(self) -> str:
         return ("<pre style='white-space:pre-wrap'>" + html.escape(self.to_raw()) + "</pre>")
 
 
-def body_preview(body: bytes, limit: int = 400) -> str:
-    """A short, safe text preview of a body: text shown (cut), binary summarised."""
+def body_preview(body: bytes, limit: int = 400, *, redact: bool = True) -> str:
+    """A short, safe text preview of a body: text shown (cut), binary summarised; with ``redact``
+    secret JSON fields, URL passwords and token parameters are masked first (then cut, so no cut
+    can leave a secret's prefix).
+
+        >>> body_preview(b'{"SecretAccessKey": "wJalrXUtnFEMIK7MDENGbPxRfiCY"}')
+        '{"SecretAccessKey": "wJal…(28 chars)"}'
+    """
     if not body:
         return "(empty body)" if limit < 100 else ""
     try:
@@ -216,6 +225,8 @@ def body_preview(body: bytes, limit: int = 400) -> str:
         printable = False
     if not printable:
         return f"<{len(body)} bytes of binary data>"
+    if redact:                         # (secrets are < 8 KiB: masking that much past the cut is enough)
+        text = scrub(text[:limit + 8192])
     return text if len(text) <= limit else text[:limit] + f"… ({len(body)} bytes)"
 
 
@@ -237,8 +248,10 @@ def _check_url(url: object) -> SplitResult:
     elif not isinstance(url, str):
         raise RequestError(f"URL must be a str, not {type(url).__name__}")
     if _BAD_URL(url):
-        raise RequestError("URL contains a control character (CR, LF, TAB or NUL) or a lone surrogate",
-                           hint="remove line breaks from the URL; text must be valid Unicode")
+        pos = _BAD_URL(url).start()             # type: ignore[union-attr]
+        raise RequestError(f"URL contains {_describe(url[pos])} at character {pos}",
+                           hint="remove control characters and line breaks from the URL; percent-encode "
+                                "what must be sent (e.g. %0A); text must be valid Unicode")
     try:
         sp = urlsplit(url)
         _ = sp.port
@@ -274,9 +287,34 @@ def _check_header(name: object, value: object) -> None:
     if "\r" in value or "\n" in value or "\x00" in value:
         raise RequestError(f"value of header {name!r} contains CR, LF or NUL",
                            hint="header values must be a single line; remove the line breaks")
-    if _BAD_VALUE(value):
+    bad = _BAD_VALUE(value)
+    if bad and not ("\ud800" <= bad.group() <= "\udfff"):
+        raise RequestError(f"value of header {name!r} contains {_describe(bad.group())} at character {bad.start()}",
+                           hint="header values are visible text, spaces and tabs; remove the control character")
+    if bad:
         raise RequestError(f"value of header {name!r} contains a lone surrogate (broken Unicode)",
                            hint="decode the text it came from with the right encoding")
+
+
+def _describe(c: str) -> str:
+    """A character named for an error message: 'the control character U+0012'."""
+    if "\ud800" <= c <= "\udfff":
+        return f"a lone surrogate U+{ord(c):04X}"
+    return f"the control character U+{ord(c):04X}"
+
+
+def control_character(text: str, *, tab: bool = False) -> int | None:
+    """Where ``text`` holds a control character (C0, DEL; HTAB only if not ``tab``) or a lone
+    surrogate — what can never go into a header or a signed string — or ``None``.
+
+        >>> control_character("us-east-1"), control_character("us\\r\\nX-Injected: 1"), control_character("a\\tb", tab=True)
+        (None, 2, None)
+    """
+    for i, c in enumerate(text):
+        o = ord(c)
+        if (o < 0x20 and not (tab and o == 9)) or o == 0x7F or 0xD800 <= o <= 0xDFFF:
+            return i
+    return None
 
 
 def _header_name(name: object) -> str:

@@ -9,7 +9,7 @@ reads these fields instead of subclassing.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from .errors import SchemeError
 
@@ -47,6 +47,9 @@ class Scheme:
     default_content_type: str | None   # VOLC SDK adds one to non-GET requests without Content-Type
     auth_list_label: str           # "SignedHeaders" or OSS4's "AdditionalHeaders"
     q_extra: tuple[str, ...] = ()  # further presign parameters (VOLC: X-NotSignBody, X-SignedQueries)
+    # derived in __post_init__ (not arguments, not compared)
+    lower_names: tuple[str, str, str] = field(init=False, repr=False, compare=False)
+    query_auth_keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # lower-case header names, looked up on every signature
@@ -61,8 +64,9 @@ class Scheme:
         return f"Scheme({self.name}: {self.algorithm}, key prefix {self.key_prefix!r}, scope …/{self.terminator})"
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{f.name}</th><td><code>{html.escape(repr(getattr(self, f.name)))}</code></td></tr>"
-                       for f in fields(self))
+        rows = "".join(f"<tr><th style='text-align:left'>{f.name}</th>"
+                       f"<td><code>{html.escape(repr(getattr(self, f.name)))}</code></td></tr>"
+                       for f in fields(self) if f.init)
         return f"<table><caption>Scheme {html.escape(self.name)}</caption>{rows}</table>"
 
 

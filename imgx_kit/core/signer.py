@@ -23,21 +23,23 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping, Union
+from typing import Callable, Iterable, Mapping, NamedTuple, Union
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from . import canonical as C
 from .credentials import Credentials
+from .declared import DeclarationError, Declared, parse_authorization
+from .declared import read as read_declared
 from .errors import CredentialsError, SigningError
 from .gateway import GATEWAY_ERRORS
 from .keys import sign_string
-from .request import HttpRequest
+from .request import HttpRequest, control_character
 from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
 
 __all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
            "parse_authorization", "ParsedAuth", "format_authorization", "compute_signature", "build_trace",
-           "received_selection", "EMPTY_SHA256", "sha256_hex", "check_time"]
+           "received_selection", "Computation", "EMPTY_SHA256", "sha256_hex", "check_time"]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
@@ -83,21 +85,7 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
 
 
-@dataclass(frozen=True)
-class ParsedAuth:
-    """An Authorization header or presigned query, split into its parts."""
-
-    algorithm: str
-    access_key: str
-    date: str
-    region: str
-    service: str
-    terminator: str
-    signed_headers: tuple[str, ...]
-    signature: str
-    presigned: bool = False
-    timestamp: str | None = None
-    expires: int | None = None
+ParsedAuth = Declared      # what a request declares (core/declared.py); the old name stays
 
 
 @dataclass(frozen=True)
@@ -136,38 +124,13 @@ def _fail(code: str, message: str, expected: SigningTrace | None = None,
     return Verification(False, code, message, expected, st, parsed)
 
 
-_AUTH_PART = re.compile(r"\s*([A-Za-z]+)\s*=\s*([^,\s]*)\s*")
-
-
-def parse_authorization(value: str, scheme: Scheme | None = None) -> ParsedAuth | None:
-    """Parse ``ALG Credential=AK/date/region/service/term, SignedHeaders=a;b, Signature=hex``
-    (OSS4 writes ``AdditionalHeaders``). ``None`` when it does not have that shape."""
-    if not value or " " not in value.strip():
-        return None
-    alg, _, rest = value.strip().partition(" ")
-    parts: dict[str, str] = {}
-    for piece in rest.split(","):
-        m = _AUTH_PART.fullmatch(piece)
-        if not m:
-            return None
-        parts[m.group(1)] = m.group(2)
-    cred = parts.get("Credential")
-    sig = parts.get("Signature")
-    if cred is None or sig is None:
-        return None
-    bits = cred.split("/")
-    if len(bits) < 5:
-        return None
-    ak = "/".join(bits[:-4])
-    date, region, service, term = bits[-4:]
-    listed = parts.get("SignedHeaders", parts.get("AdditionalHeaders", ""))
-    names = tuple(n for n in listed.split(";") if n)
-    return ParsedAuth(alg, ak, date, region, service, term, names, sig)
-
-
 @dataclass(frozen=True)
 class Signer:
     """A signer for one scheme, region and service, with a signed-header policy.
+
+    ``s3`` selects S3's rules (botocore ``S3SigV4Auth``/``S3SigV4QueryAuth``): the path is signed as
+    sent, encoded once and never normalised, ``x-amz-content-sha256`` is always sent, and presigned
+    URLs sign ``UNSIGNED-PAYLOAD``; ``None`` turns it on for AWS4 with service ``s3``.
 
     ``signed_headers=None`` is the scheme's reference client (botocore ``SigV4Auth`` for AWS4,
     the ``volcengine`` SDK's ``SignerV4`` for VOLC); a list of lower-case names signs exactly
@@ -182,10 +145,16 @@ class Signer:
     normalize_path: bool = True
     content_sha256: bool | str | None = None
     name: str | None = field(default=None, compare=False)
+    s3: bool | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.scheme, Scheme):
             object.__setattr__(self, "scheme", scheme_by_name(self.scheme))
+        if self.s3 is None:      # as botocore picks S3SigV4Auth for the s3 signing name
+            object.__setattr__(self, "s3", self.scheme.name == "AWS4" and self.service == "s3")
+        elif self.s3 and self.scheme.name != "AWS4":
+            raise SigningError(f"s3=True needs the AWS4 scheme, not {self.scheme.name}",
+                               hint="S3 signs with AWS4-HMAC-SHA256: ik.Signer(ik.AWS4, region, 's3')")
         for what in ("region", "service"):
             v = getattr(self, what)
             if not isinstance(v, str) or not v.strip():
@@ -194,6 +163,9 @@ class Signer:
                                         f"{'cn-north-1' if what == 'region' else 'imagex'}")
             if "/" in v or v != v.strip():
                 raise SigningError(f"{what} {v!r} contains '/' or surrounding spaces",
+                                   hint=f"the {what} is one word such as 'cn-north-1'")
+            if (bad := control_character(v)) is not None:      # would reach the scope and the Authorization header
+                raise SigningError(f"{what} contains a control character or broken Unicode at character {bad}",
                                    hint=f"the {what} is one word such as 'cn-north-1'")
         if self.signed_headers is not None:
             if isinstance(self.signed_headers, str):
@@ -204,7 +176,7 @@ class Signer:
                 raise SigningError(f"signed_headers must be a list of names or 'a;b', not {type(self.signed_headers).__name__}",
                                    hint="e.g. signed_headers=['host', 'x-amz-date']")
             for n in names:
-                if not isinstance(n, str) or n != n.lower() or not n or " " in n:
+                if not isinstance(n, str) or n != n.lower() or not n or " " in n or control_character(n) is not None:
                     raise SigningError(f"signed header name {n!r} must be lower case without spaces",
                                        hint="e.g. signed_headers=['host', 'x-amz-date']")
             object.__setattr__(self, "signed_headers", names)
@@ -217,7 +189,10 @@ class Signer:
         return f"Signer({nm}{self.scheme.name}, region={self.region!r}, service={self.service!r}, signed_headers={pol})"
 
     def with_(self, **changes) -> "Signer":
-        """A copy with some fields changed (``signer.with_(region="us-east-1")``)."""
+        """A copy with some fields changed (``signer.with_(region="us-east-1")``); a new service or
+        scheme re-derives ``s3`` unless it is given."""
+        if ("service" in changes or "scheme" in changes) and "s3" not in changes:
+            changes["s3"] = None
         return replace(self, **changes)
 
     # ---- signing ---------------------------------------------------------------------------
@@ -226,6 +201,8 @@ class Signer:
         """Sign with an Authorization header. Returns the trace; ``trace.signed_request`` is ready to send."""
         _check_args(req, creds)
         sc = self.scheme
+        if sc is OSS4:                                # one OSS path: ik.oss.sign, as oss2 signs
+            return self._sign_oss4(req, creds, at, reveal)
         ts = format_timestamp(check_time(at))
         date_l, token_l, sha_l = sc.lower_names
         headers: list[tuple[str, str]] = []
@@ -257,7 +234,7 @@ class Signer:
             headers.append((sc.token_header, creds.session_token))
         body_hash = None
         mode = self.content_sha256
-        if supplied is None and (sc.always_content_sha if mode is None else
+        if supplied is None and (sc.always_content_sha or self.s3 if mode is None else
                                  bool(req.body) if mode == "if-body" else mode):
             body_hash = "UNSIGNED-PAYLOAD" if sc.payload == "unsigned" else sha256_hex(req.body)
             headers.append((sc.content_sha_header, body_hash))
@@ -273,7 +250,7 @@ class Signer:
             selected = self._select_listed(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         path = req.path
-        curi = path if path == "/" else C.canonical_uri(path, sc, self.normalize_path)
+        curi = path if path == "/" else self._curi(path)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
         auth = format_authorization(sc, creds.access_key, t)
         headers.append(("Authorization", auth))
@@ -281,12 +258,26 @@ class Signer:
         signed.__dict__["_split"] = req._split
         return build_trace(sc, creds, self, ts, t, auth, signed, reveal=reveal, notes=notes)
 
+    def _sign_oss4(self, req: HttpRequest, creds: Credentials, at: datetime | None, reveal: bool) -> SigningTrace:
+        """A path-style OSS4 request (``/bucket/key``) signed by ``ik.oss.sign`` (oss2's AuthV4)."""
+        from urllib.parse import unquote
+
+        from .oss_sign import sign as oss_sign
+        _check_oss_resource(req)
+        bucket, _, key = req.path[1:].partition("/")
+        present = {k.lower() for k, _ in req.headers}
+        extra = None if self.signed_headers is None else [n for n in self.signed_headers if n in present]
+        return oss_sign(req, creds, unquote(bucket), unquote(key) or None, version=4, region=self.region, at=at,
+                        additional_headers=extra, reveal=reveal)
+
     def presign(self, req: HttpRequest, creds: Credentials, expires: int = 900,
                 at: datetime | None = None, reveal: bool = False) -> SigningTrace:
         """Sign in the query string (a presigned URL valid for ``expires`` seconds)."""
         _check_args(req, creds)
         _check_expires(expires)
         sc = self.scheme
+        if sc is OSS4:
+            _check_oss_resource(req)
         ts = format_timestamp(check_time(at))
         scope = f"{ts[:8]}/{self.region}/{self.service}/{sc.terminator}"
         if sc is VOLC:
@@ -307,11 +298,12 @@ class Signer:
         query = f"{raw_q}&{added}" if raw_q else added
         pairs = C.parse_query(query)
         cq = C.canonical_query(pairs, sc)
-        curi = C.canonical_uri(req.path, sc, self.normalize_path)
+        curi = self._curi(req.path)
         supplied = _get(headers, sc.content_sha_header.lower())
-        payload_hash = supplied if supplied is not None else self._payload_hash(req.body)
+        payload_hash = supplied if supplied is not None else \
+            "UNSIGNED-PAYLOAD" if self.s3 else self._payload_hash(req.body)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
-        url = _with_query(req.url, f"{query}&{sc.q_signature}={t['signature']}")
+        url = _with_query(req.url, f"{query}&{sc.q_signature}={t.signature}")
         signed = HttpRequest(req.method, url, tuple(headers), req.body)
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
 
@@ -333,7 +325,7 @@ class Signer:
         curi = C.canonical_uri(req.path, sc)
         t = compute_signature(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
                      header_block="\n")
-        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t["signature"])]))
+        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t.signature)]))
         signed = HttpRequest(req.method, url, tuple(_without(req.headers, ("authorization",))), req.body)
         notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
                  ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
@@ -417,7 +409,7 @@ class Signer:
             if sc.payload == "unsigned" and sha != "UNSIGNED-PAYLOAD":
                 return _fail("InvalidParameter", f"{sc.content_sha_header} must be UNSIGNED-PAYLOAD: "
                              f"{sc.name} signs no body hash (OSS EC 0002-00000214).", parsed=parsed)
-            if sha == "UNSIGNED-PAYLOAD" and sc.payload != "unsigned":
+            if sha == "UNSIGNED-PAYLOAD" and sc.payload != "unsigned" and not self.s3:
                 exp = self._expected(req, creds, parsed, region, ts_text)
                 return _fail("SignatureDoesNotMatch", f"{sc.content_sha_header}: UNSIGNED-PAYLOAD is accepted only "
                              "by S3; this gateway signs the SHA-256 of the body.", exp, parsed)
@@ -445,32 +437,11 @@ class Signer:
         return None
 
     def _parse_received(self, req: HttpRequest) -> tuple[ParsedAuth | None, Verification | None]:
-        sc = self.scheme
-        auth = req.header("Authorization")
-        if auth is None:
-            q = dict(C.parse_query(req.query))
-            if sc.q_signature not in q and sc.q_algorithm not in q:
-                return None, _fail("MissingAuthenticationToken", "Request is missing Authentication Token.")
-            cred = q.get(sc.q_credential, "")
-            bits = cred.split("/")
-            sig = q.get(sc.q_signature)
-            if len(bits) < 5:
-                return None, _fail("InvalidCredential", f"{sc.q_credential} {cred!r} is not AK/date/region/service/{sc.terminator}.")
-            if not sig:
-                return None, _fail("MissingSignature", "The request is missing signature.")
-            try:
-                expires = int(q.get(sc.q_expires, "900" if sc is VOLC else ""))
-            except ValueError:
-                return None, _fail("InvalidParameter", f"{sc.q_expires} must be a whole number of seconds.")
-            names = tuple(n for n in (q.get(sc.q_signed_headers or "", "") or "").split(";") if n)
-            p = ParsedAuth(q.get(sc.q_algorithm, ""), "/".join(bits[:-4]), *bits[-4:], names, sig,
-                           presigned=True, timestamp=q.get(sc.q_date), expires=expires)
-            return p, None
-        p = parse_authorization(auth)
-        if p is None:
-            code = "InvalidCredential" if "Credential=" in auth else "InvalidAuthorization"
-            return None, _fail(code, f"Authorization {auth[:60]!r} is not '{sc.algorithm} Credential=AK/date/region/service/{sc.terminator}, {sc.auth_list_label}=…, Signature=…'.")
-        return p, None
+        """What the request declares, read by the one shared parser (core/declared.py)."""
+        try:
+            return read_declared(req, self.scheme), None
+        except DeclarationError as e:
+            return None, _fail(e.code, e.message + ".")
 
     def _expected(self, req: HttpRequest, creds: Credentials, p: ParsedAuth, region: str,
                   ts_text: str) -> SigningTrace:
@@ -485,24 +456,30 @@ class Signer:
             else:
                 cq = C.canonical_query(C.parse_query(req.query), sc, exclude={sc.q_signature})
                 selected, listed = received_selection(sc, req, p.signed_headers)
-                payload = self._received_payload(req)
-                t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+                payload = self._received_payload(req, presigned=True)
+                t = compute_signature(sc, req.method, self._curi(req.path), cq, selected,
                              payload, creds, ts_text, region, self.service, listed=listed)
             return build_trace(sc, creds, self, ts_text, t, None, req, presigned=True, expires=p.expires)
         selected, listed = received_selection(sc, req, p.signed_headers)
         payload = self._received_payload(req)
         cq = C.canonical_query_raw(req.query, sc)
-        t = compute_signature(sc, req.method, C.canonical_uri(req.path, sc, self.normalize_path), cq, selected,
+        t = compute_signature(sc, req.method, self._curi(req.path), cq, selected,
                      payload, creds, ts_text, region, self.service, listed=listed)
         return build_trace(sc, creds, self, ts_text, t, format_authorization(sc, creds.access_key, t), req)
 
     # ---- policy helpers --------------------------------------------------------------------
 
-    def _received_payload(self, req: HttpRequest) -> str:
+    def _curi(self, path: str) -> str:
+        """The canonical URI of a raw path under this signer's rules (S3: as sent, encoded once)."""
+        return C.s3_canonical_uri(path) if self.s3 else C.canonical_uri(path, self.scheme, self.normalize_path)
+
+    def _received_payload(self, req: HttpRequest, presigned: bool = False) -> str:
         """The payload hash of what arrived: a literal such as UNSIGNED-PAYLOAD in the content-hash
         header is used as sent; otherwise the hash of the body that actually arrived, so a body
         changed on the way shows up as a differing payload_hash step."""
         sha = req.header(self.scheme.content_sha_header)
+        if sha is None and presigned and self.s3:
+            return "UNSIGNED-PAYLOAD"          # S3SigV4QueryAuth: presigned S3 URLs never sign the body
         if sha is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
             return sha
         return self._payload_hash(req.body) if sha is None else sha256_hex(req.body)
@@ -539,9 +516,27 @@ class Signer:
 
 
 # ---- the shared pipeline ----------------------------------------------------------------------
+class Computation(NamedTuple):
+    """Every intermediate of one signature, as :func:`compute_signature` computed it."""
+
+    canonical_uri: str
+    canonical_query: str
+    canonical_headers: str
+    signed_headers: str
+    payload_hash: str
+    canonical_request: str
+    hashed: str
+    scope: str
+    string_to_sign: str
+    keys: tuple[bytes, bytes, bytes, bytes]
+    signature: str
+    region: str
+    service: str
+
+
 def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dict[str, list[str]],
              payload_hash: str, creds: Credentials, ts: str, region: str, service: str,
-             header_block: str | None = None, listed: str | None = None) -> dict:
+             header_block: str | None = None, listed: str | None = None) -> Computation:
     """Canonical request → string to sign → key → signature. Every caller goes through here.
 
     ``listed`` replaces the signed-header line (OSS4 lists only its additional headers)."""
@@ -554,18 +549,16 @@ def compute_signature(sc: Scheme, method: str, curi: str, cq: str, selected: dic
     scope = f"{ts[:8]}/{region}/{service}/{sc.terminator}"
     sts = f"{sc.algorithm}\n{ts}\n{scope}\n{hashed}"
     keys, sig = sign_string((sc.key_prefix, creds.secret_key, ts[:8], region, service, sc.terminator), sts)
-    return {"canonical_uri": curi, "canonical_query": cq, "canonical_headers": ch, "signed_headers": sh,
-            "payload_hash": payload_hash, "canonical_request": cr, "hashed": hashed, "scope": scope,
-            "string_to_sign": sts, "keys": keys, "signature": sig, "region": region, "service": service}
+    return Computation(curi, cq, ch, sh, payload_hash, cr, hashed, scope, sts, keys, sig, region, service)
 
 
-def format_authorization(sc: Scheme, access_key: str, t: dict) -> str:
+def format_authorization(sc: Scheme, access_key: str, t: Computation) -> str:
     """The Authorization header; OSS4 writes oss2's layout (AdditionalHeaders last, only if any)."""
     if sc.auth_list_label == "AdditionalHeaders":
-        extra = f", AdditionalHeaders={t['signed_headers']}" if t["signed_headers"] else ""
-        return f"{sc.algorithm} Credential={access_key}/{t['scope']}, Signature={t['signature']}{extra}"
-    return (f"{sc.algorithm} Credential={access_key}/{t['scope']}, "
-            f"{sc.auth_list_label}={t['signed_headers']}, Signature={t['signature']}")
+        extra = f", AdditionalHeaders={t.signed_headers}" if t.signed_headers else ""
+        return f"{sc.algorithm} Credential={access_key}/{t.scope}, Signature={t.signature}{extra}"
+    return (f"{sc.algorithm} Credential={access_key}/{t.scope}, "
+            f"{sc.auth_list_label}={t.signed_headers}, Signature={t.signature}")
 
 
 def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> tuple[dict[str, list[str]], str | None]:
@@ -583,14 +576,14 @@ def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> 
     return selected, listed
 
 
-def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: dict, auth: str | None,
+def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: Computation, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
            expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
     return SigningTrace.of(
-        sc.name, sc.algorithm, creds.access_key, t["region"], t["service"], ts, t["canonical_uri"],
-        t["canonical_query"], t["canonical_headers"], t["signed_headers"], t["payload_hash"],
-        t["canonical_request"], t["hashed"], t["scope"], t["string_to_sign"], t["signature"], auth,
-        signed, presigned, expires, t["keys"], reveal or creds.demo, tuple(notes), (),
+        sc.name, sc.algorithm, creds.access_key, t.region, t.service, ts, t.canonical_uri,
+        t.canonical_query, t.canonical_headers, t.signed_headers, t.payload_hash,
+        t.canonical_request, t.hashed, t.scope, t.string_to_sign, t.signature, auth,
+        signed, presigned, expires, t.keys, reveal or creds.demo, tuple(notes), (),
         creds.secrets())
 
 
@@ -603,6 +596,21 @@ def _check_args(req: object, creds: object) -> None:
     if not isinstance(creds, Credentials):
         raise CredentialsError(f"expected Credentials, got {type(creds).__name__}",
                                hint="use ik.Credentials(access_key, secret_key, session_token=None)")
+
+
+def _check_oss_resource(req: HttpRequest) -> None:
+    """OSS4 signs the resource /bucket/key and a Signer only sees the path: refuse a virtual-hosted
+    URL (``bucket.oss-<region>.aliyuncs.com/key``), whose bucket is in the host, or the path ``/``,
+    rather than sign ``/key`` and be rejected (diagnose: oss-bucket-in-resource). ``ik.oss.sign``
+    takes the bucket."""
+    if req.path == "/":
+        raise SigningError("Signer(OSS4) signs the path as /bucket/key, and this URL's path is '/'",
+                           hint="use ik.oss.sign(req, creds, bucket=..., key=None, region=...) (imgx-kit sign --bucket)")
+    labels = req.host.split(":")[0].lower().split(".")
+    if len(labels) >= 4 and labels[1].startswith("oss-") and labels[-2:] == ["aliyuncs", "com"]:
+        raise SigningError(f"Signer(OSS4) cannot sign {req.host}: the bucket {labels[0]!r} is in the host, and "
+                           "OSS4 signs /bucket/key", hint=f"use ik.oss.sign(req, creds, bucket={labels[0]!r}, "
+                           "key=..., region=...) (imgx-kit sign --bucket), which puts the bucket in the resource")
 
 
 def _check_expires(expires: object) -> None:

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 from .errors import SigningError
+from .html_layout import code, plural, table, value_with_note, value_with_note_head
 from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url, secret_values
 from .request import HttpRequest
 
@@ -220,15 +221,13 @@ class SigningTrace:
             if s.name == "canonical_request":
                 val = self._canonical_request_table()
             else:
-                val = f"<code style='word-break:break-all'>{show_whitespace(s.value)}</code>"
-            rows.append(f"<tr><td style='vertical-align:top;text-align:left'><b>{html.escape(s.name)}</b></td>"
-                        f"<td style='text-align:left'>{val}</td>"
-                        f"<td style='vertical-align:top;text-align:left;color:#555'>{html.escape(s.explanation)}</td></tr>")
+                val = code(show_whitespace(s.value))
+            rows.append([f"<b>{html.escape(s.name)}</b>", value_with_note(val, html.escape(s.explanation))])
         head = (f"<div><b>{html.escape(self.scheme_name)}</b> {html.escape(self.algorithm)} · "
                 f"access key <code>{html.escape(mask_access_key(self.access_key))}</code> · "
                 f"{'presigned URL' if self.presigned else 'Authorization header'}</div>")
-        return (f"<div class='imgx-trace'>{head}<table><thead><tr><th>step</th><th>value</th>"
-                f"<th>what it is</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+        steps = table(None, rows, head_html=["step", value_with_note_head("value", "what it is")])
+        return f"<div class='imgx-trace' style='max-width:100%'>{head}{steps}</div>"
 
     def canonical_request_lines(self) -> list[tuple[str, str]]:
         """(label, line) for each line of the canonical request."""
@@ -242,12 +241,12 @@ class SigningTrace:
         return list(zip(labels[-len(lines):] if len(labels) > len(lines) else labels, lines))
 
     def _canonical_request_table(self) -> str:
-        rows = "".join(f"<tr><td style='color:#555;text-align:left'>{i + 1}. {html.escape(lbl)}</td>"
-                       f"<td style='text-align:left'><code>{show_whitespace(line) or '<i>(empty)</i>'}"
-                       f"<span style='color:#c60'>{'↵' if i < n - 1 else ''}</span></code></td></tr>"
-                       for n in [len(self.canonical_request_lines())]
-                       for i, (lbl, line) in enumerate(self.canonical_request_lines()))
-        return f"<table>{rows}</table>"
+        lines = self.canonical_request_lines()
+        n = len(lines)
+        return table(None, ([f"<span style='color:#555'>{i + 1}. {html.escape(lbl)}</span>",
+                             code(f"{show_whitespace(line) or '<i>(empty)</i>'}"
+                                  f"<span style='color:#c60'>{'↵' if i < n - 1 else ''}</span>")]
+                            for i, (lbl, line) in enumerate(lines)))
 
 
 _FIELD_NAMES = tuple(f.name for f in __import__("dataclasses").fields(SigningTrace))
@@ -297,7 +296,7 @@ class TraceDiff:
 
     def __repr__(self) -> str:
         if self.same:
-            return f"TraceDiff(identical over {len(self.compared)} steps)"
+            return f"TraceDiff(identical over {plural(len(self.compared), 'step')})"
         out = [f"TraceDiff(first differing step: {self.step}; differing: {', '.join(self.differing)})"]
         if self.line:
             n, a, b = self.line
@@ -311,7 +310,8 @@ class TraceDiff:
 
     def _repr_html_(self) -> str:
         if self.same:
-            return f"<div>✔ identical over {len(self.compared)} steps: {html.escape(', '.join(self.compared))}</div>"
+            return (f"<div>✔ identical over {plural(len(self.compared), 'step')}: "
+                    f"{html.escape(', '.join(self.compared))}</div>")
         ours, theirs = [], []
         for tag, a, b in self.opcodes:
             if tag == "equal":
@@ -325,9 +325,10 @@ class TraceDiff:
         line = ""
         if self.line:
             n, a, b = self.line
-            line = (f"<div>first differing line: <b>{n}</b>: ours <code>{show_whitespace(a)}</code> · "
-                    f"theirs <code>{show_whitespace(b)}</code></div>")
-        return (f"<div class='imgx-diff'><div>✘ first differing step: <b>{html.escape(self.step or '')}</b> "
-                f"(differing: {html.escape(', '.join(self.differing))})</div>{line}"
-                f"<table><tr><th>ours</th><td style='text-align:left'><code>{''.join(ours)}</code></td></tr>"
-                f"<tr><th>theirs</th><td style='text-align:left'><code>{''.join(theirs)}</code></td></tr></table></div>")
+            line = table(None, [["first differing line", f"<b>{n}</b>"], ["ours", code(show_whitespace(a))],
+                                ["theirs", code(show_whitespace(b))]])
+        differing = html.escape(", ".join(self.differing))
+        return (f"<div class='imgx-diff' style='max-width:100%'><div>✘ first differing step: "
+                f"<b>{html.escape(self.step or '')}</b> (differing: {differing})</div>{line}"
+                + table(["", "the whole step, differences marked"],
+                        [["ours", code("".join(ours))], ["theirs", code("".join(theirs))]]) + "</div>")

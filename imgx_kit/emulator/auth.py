@@ -16,12 +16,25 @@ from werkzeug.wrappers import Response
 
 from ..core import presets
 from ..core.credentials import Credentials
+from ..core.declared import scheme_word
 from ..core.signer import Signer, Verification, parse_authorization
 from .context import Ctx
+from .routing import host_name
+from .runtime import IMAGEX_REGIONS_SG, IMAGEX_REGIONS_US, IMAGEX_REGIONS_VOLC
 from .envelopes import gateway_error, gateway_message, json_response, request_id, teaching_echo
 
 __all__ = ["GatewayCall", "scheme_of", "verify_gateway", "gateway_fail"]
 
+#: the regions each real ImageX host takes (protocols.md §2 and §3.5; the US host's are configurable)
+_HOST_REGIONS: dict[str, tuple[str, ...]] = {
+    "imagex.bytedanceapi.com": ("cn-north-1",),
+    "imagex16-normal-us-ttp.capcutapi.us": IMAGEX_REGIONS_US,
+    "imagex-normal-sg.capcutapi.com": IMAGEX_REGIONS_SG,
+    "imagex.volcengineapi.com": ("cn-north-1",),
+    "imagex-ap-singapore-1.volcengineapi.com": ("ap-singapore-1",),
+    "imagex-us-east-1.volcengineapi.com": ("us-east-1",),
+    "imagex.ap-southeast-1.volcengineapi.com": ("ap-southeast-1",),
+}
 _IMAGEX_VOLC = {"ImageX": presets.IMAGEX_OPENAPI, "imagex": presets.IMAGEX_OPENAPI.with_(service="imagex")}
 
 
@@ -37,17 +50,8 @@ class GatewayCall:
 
 def scheme_of(auth: str | None, query: str) -> str | None:
     """``"AWS4"``, ``"VOLC"``, ``None`` (no authentication at all) or ``"?"`` (unknown word)."""
-    if auth is not None:
-        if auth.startswith("AWS4-HMAC-SHA256"):
-            return "AWS4"
-        if auth.startswith("HMAC-SHA256"):
-            return "VOLC"
-        return "?"
-    if "X-Amz-Signature=" in query or "X-Amz-Algorithm=" in query:
-        return "AWS4"
-    if "X-Signature=" in query or "X-Algorithm=" in query:
-        return "VOLC"
-    return None
+    word = scheme_word(auth, query)          # the core's one parser of what a request declares
+    return word if word in (None, "AWS4", "VOLC") else ("?" if auth is not None else None)
 
 
 def _lookup(*sources: Callable[[str], Credentials | None]) -> Callable[[str], Credentials | None]:
@@ -90,13 +94,42 @@ def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> tuple[Verificat
         signer = presets.VOLC_CV
         lookup = _lookup(state.lookup_volc, state.lookup_sts)
         required = ("host",)
-    v = signer.verify(req, lookup, now=ctx.now, max_skew=emu.max_skew,
-                      accept_regions=emu.imagex_regions if kind == "imagex" else (),
+    allowed = allowed_regions(ctx, kind, scheme) if kind == "imagex" else ()
+    v = signer.verify(req, lookup, now=ctx.now, max_skew=emu.max_skew, accept_regions=allowed,
                       required=required)
+    if v.ok and kind == "imagex" and v.parsed is not None and v.parsed.region not in \
+            allowed_regions(ctx, kind, scheme, v.parsed.access_key):
+        v = Verification(False, "SignatureDoesNotMatch",
+                         f"the region {v.parsed.region!r} in the credential scope is not one this host "
+                         f"and token sign with ({', '.join(allowed_regions(ctx, kind, scheme, v.parsed.access_key))})",
+                         status=401, parsed=v.parsed, expected=v.expected)
     ctx.verdict(v.code, v.message, v.expected, scheme)
     if v.ok:
         return v, None
     return v, gateway_fail(ctx, call, v, scheme=scheme)
+
+
+def allowed_regions(ctx: Ctx, kind: str, scheme: str, access_key: str | None = None) -> tuple[str, ...]:
+    """The signing regions an ImageX call may use: bound to the ``Host`` when it is a real host
+    name, and to the token (a CN Jimeng token: ``cn-north-1`` only; US: ``emu.imagex_regions``;
+    SG: ``ap-southeast-1``) — protocols.md §3.5 and §7 step 4; docs/emulator.md."""
+    by_host = _HOST_REGIONS.get(host_name(ctx.req.header("Host") or ""))
+    if by_host is IMAGEX_REGIONS_US:
+        by_host = tuple(ctx.emu.imagex_regions)
+    if scheme == "AWS4":
+        grant = ctx.emu.state.grant(access_key) if access_key else None
+        flavour = grant.flavour if grant is not None else None
+        by_token = {"cn": ("cn-north-1",), "us": tuple(ctx.emu.imagex_regions),
+                    "sg": IMAGEX_REGIONS_SG}.get(flavour or "", None)
+    else:
+        by_token = IMAGEX_REGIONS_VOLC
+    if access_key is None:                      # before the AK is known: the widest set
+        sets = [s for s in (by_host,) if s is not None]
+        return sets[0] if sets else tuple(dict.fromkeys(("cn-north-1", *ctx.emu.imagex_regions,
+                                                           *IMAGEX_REGIONS_SG, *IMAGEX_REGIONS_VOLC)))
+    if by_token is None:                        # long-term VOLC keys signing AWS4
+        by_token = IMAGEX_REGIONS_VOLC
+    return tuple(r for r in by_token if by_host is None or r in by_host)
 
 
 def gateway_fail(ctx: Ctx, call: GatewayCall, v: Verification, scheme: str | None = None) -> Response:

@@ -13,13 +13,13 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
+from ..core.html_layout import PRE, code, plural, table
 from ..core.redact import redact_text, redact_url
 from ..core.request import HttpRequest
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import Emulator
+from .body import EMPTY, Body
+from .runtime import Runtime
 
 __all__ = ["Ctx", "LogEntry", "RequestLog", "json_body"]
 
@@ -43,9 +43,13 @@ def json_body(data: bytes) -> Any:
 @dataclass
 class Ctx:
     """A request being handled: the rebuilt :class:`HttpRequest`, its route and decoded query,
-    the emulator clock, and the verdict the handler reaches (recorded in ``emu.log``)."""
+    the emulator clock, and the verdict the handler reaches (recorded in ``emu.log``).
 
-    emu: "Emulator"
+    ``emu`` is the emulator's :class:`~imgx_kit.emulator.runtime.Runtime` (settings, state,
+    clock, ids) — not the server. ``body`` is the body as received (spooled to disk when large;
+    ``req.body`` holds it only up to 1 MiB on the upload route, whole on the signed routes)."""
+
+    emu: Runtime
     environ: dict
     req: HttpRequest
     route: str
@@ -57,6 +61,8 @@ class Ctx:
     trace: Any = None               # the SigningTrace (or OSS trace) the verifier computed
     scheme: str | None = None
     secrets: tuple[str, ...] = ()   # extra strings to mask in the log (issued tokens, Auth)
+    body: Body = EMPTY
+    body_done: bool = True          # the whole body was read (else the connection is closed)
 
     def q(self, name: str, default: str | None = None) -> str | None:
         for k, v in self.query:
@@ -141,10 +147,8 @@ class LogEntry:
         if self.trace is not None:
             rows += [("canonical request", self.canonical_request),
                      ("string to sign", self.string_to_sign)]
-        body = "".join(f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
-                       f"<td><pre style='margin:0;white-space:pre-wrap'>{html.escape(v)}</pre></td></tr>"
-                       for k, v in rows)
-        return f"<table>{body}</table>"
+        return table(None, ([f"<b>{html.escape(k)}</b>", f"<pre style='{PRE}'>{html.escape(v)}</pre>"]
+                            for k, v in rows))
 
 
 class RequestLog:
@@ -182,8 +186,10 @@ class RequestLog:
         return "RequestLog(\n" + more + "".join(f"  {e!r}\n" for e in items) + ")"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(e.route)}</td><td><code>{html.escape(e.method + ' ' + e.target[:100])}</code></td>"
-            f"<td>{e.status}</td><td>{html.escape(e.code or 'ok')}</td></tr>" for e in self.entries()[-50:])
-        return ("<table><tr><th>route</th><th>request</th><th>status</th><th>verdict</th></tr>"
-                f"{rows}</table>")
+        items = self.entries()
+        shown = items[-50:]
+        note = (f"<div style='color:#555'>the last {len(shown)} of {plural(len(items), 'request')}</div>"
+                if len(items) > len(shown) else "")
+        return note + table(["route", "request", "status", "verdict"],
+                            ([html.escape(e.route), code(html.escape(e.method + " " + e.target[:300])),
+                              str(e.status), html.escape(e.code or "ok")] for e in shown))

@@ -12,12 +12,13 @@ business envelope and the OSS XML error::
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import random
-import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Protocol
 from xml.sax.saxutils import escape
 
 from werkzeug.wrappers import Response
@@ -29,19 +30,30 @@ __all__ = ["request_id", "oss_request_id", "json_response", "gateway_ok", "gatew
            "upload_error", "cv_ok", "cv_error", "CV_ERRORS", "oss_error", "OSS_ERRORS",
            "xml_response", "elapsed_text"]
 
-_ids = random.Random(0)
-_ids_lock = threading.Lock()
+class _Ids(Protocol):
+    def hex(self, n: int) -> str: ...
 
 
-def seed_ids(seed: int) -> None:
-    """Make request ids reproducible (the emulator calls this with its ``seed``)."""
-    with _ids_lock:
-        _ids.seed(seed)
+#: the ids source of the emulator serving this request (each emulator has its own seeded
+#: generator; the WSGI app sets it around every request with :func:`use_ids`)
+_current: contextvars.ContextVar[_Ids | None] = contextvars.ContextVar("imgx_emulator_ids", default=None)
+
+
+@contextlib.contextmanager
+def use_ids(source: _Ids) -> Iterator[None]:
+    """Take request ids from ``source`` (an emulator's runtime) inside the ``with`` block."""
+    token = _current.set(source)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def _hex(n: int) -> str:
-    with _ids_lock:
-        return f"{_ids.getrandbits(4 * n):0{n}X}"
+    src = _current.get()
+    if src is not None:
+        return src.hex(n).upper()
+    return f"{random.Random().getrandbits(4 * n):0{n}X}"     # outside any request: unseeded
 
 
 def request_id(now: datetime | None = None) -> str:
@@ -90,9 +102,27 @@ def gateway_ok(result: Any, *, action: str, version: str, service: str, region: 
                  "Result": result}
 
 
+#: codes the seed API documents name (001 ApplyImageUpload, 004 CommitImageUpload) that the
+#: captured gateway table (core.gateway, protocols.md §6.1) does not have: (status, message).
+#: Their HTTP status is not documented; 400 as for every other parameter error (docs/emulator.md).
+SEED_CODES: dict[str, tuple[int, str]] = {
+    "InvalidSessionKey": (400, "The SessionKey is invalid."),
+    "SessionNotFound": (400, "The upload session does not exist or has expired."),
+}
+
+
+def _gateway_entry(code: str):  # -> the GATEWAY_ERRORS entry, or a stand-in for a seed code
+    err = GATEWAY_ERRORS.get(code)
+    if err is not None:
+        return err
+    status, message = SEED_CODES[code]
+    from types import SimpleNamespace
+    return SimpleNamespace(code_n=None, status=status, message=message)
+
+
 def gateway_message(code: str, detail: str | None = None) -> str:
     """The gateway's own message for ``code``; ``detail`` fills templated ones (``%s``)."""
-    err = GATEWAY_ERRORS[code]
+    err = _gateway_entry(code)
     if "{}" not in err.message:
         return err.message
     if detail:
@@ -104,7 +134,7 @@ def gateway_error(code: str, *, action: str, version: str, service: str, region:
                   message: str | None = None, request_id: str,
                   status: int | None = None, teaching: dict | None = None) -> tuple[int, dict]:
     """§6.1 envelope: ``ResponseMetadata.Error{CodeN, Code, Message}`` (CodeN only when known)."""
-    err = GATEWAY_ERRORS[code]
+    err = _gateway_entry(code)
     error: dict[str, Any] = {}
     if err.code_n is not None:
         error["CodeN"] = err.code_n

@@ -68,7 +68,7 @@ class Fault:
         return f"Fault({self.route}: {self.kind} at rate {self.rate:g}{cnt})"
 
     def _repr_html_(self) -> str:
-        return f"<code>{html.escape(repr(self))}</code>"
+        return f"<code style='overflow-wrap:anywhere'>{html.escape(repr(self))}</code>"
 
 
 class Faults:
@@ -149,7 +149,7 @@ class Faults:
         return "Faults(\n  " + ",\n  ".join(map(repr, rules)) + "\n)"
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(repr(self))}</pre>"
+        return f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere;margin:0'>{html.escape(repr(self))}</pre>"
 
 
 def parse_fault_spec(spec: str) -> dict:

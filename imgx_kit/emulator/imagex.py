@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 import re
+from pathlib import Path
 
 from werkzeug.wrappers import Response
 
@@ -96,6 +97,12 @@ def _int_param(ctx: Ctx, name: str, default: int | None, lo: int, hi: int) -> tu
 
 
 def _apply(ctx: Ctx, call: GatewayCall, ak: str, service_id: str) -> Response:
+    if ctx.emu.state.grant(ak) is not None:
+        # the Jimeng web flavour (a get_upload_token STS token): seed 001 lists FileSize and s
+        # as required; the SDK flavour (long-term keys) sends neither (protocols.md §3.3)
+        for name in ("FileSize", "s") if (ctx.q("UploadNum") or "1") == "1" else ("s",):
+            if not ctx.q(name):
+                return gateway_answer(ctx, call, "MissingParameter", f"The request is missing {name} parameter.")
     size, ok = _int_param(ctx, "FileSize", None, 0, 1 << 40)
     if not ok:
         return gateway_answer(ctx, call, "InvalidParameter", "The parameter FileSize is invalid.")
@@ -142,10 +149,13 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
         return gateway_answer(ctx, call, "MissingParameter", "The request is missing SessionKey parameter.")
     state = ctx.emu.state
     sess = state.session(key)
+    # seed 004's codes: InvalidSessionKey (not one we issued, or another service's) and
+    # SessionNotFound (expired: "re-apply"); protocols.md only infers InvalidParameter
     if sess is None or sess.service_id != service_id:
-        return gateway_answer(ctx, call, "InvalidParameter", "The parameter SessionKey is invalid.")
+        return gateway_answer(ctx, call, "InvalidSessionKey", "The SessionKey is invalid.")
     if ctx.now > sess.expires_at:
-        return gateway_answer(ctx, call, "InvalidParameter", "The parameter SessionKey is invalid: the session has expired.")
+        return gateway_answer(ctx, call, "SessionNotFound",
+                              "The upload session has expired: apply for a new upload (ApplyImageUpload).")
     oids = body.get("SuccessOids")
     if oids is not None:
         if not isinstance(oids, list) or not all(isinstance(o, str) for o in oids) \
@@ -158,11 +168,14 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
     results, plugin = [], []
     for uri in wanted:
         slot = state.slot(uri)
-        done = slot is not None and slot.data is not None
+        done = slot is not None and slot.path is not None
         results.append({"Uri": uri, "UriStatus": 2000 if done else 2001})
         if done and not skip:
-            plugin.append(image_meta(uri, slot.data))  # type: ignore[union-attr,arg-type]
+            plugin.append(image_meta(uri, slot.path))  # type: ignore[union-attr,arg-type]
+    # a repeated Commit of a session answers as the first did and commits nothing new: its objects
+    # were fixed at Apply (the evidence is in imgx_kit/services/imagex.py's docstring)
     sess.committed = True
+    sess.committed_uris.update(r["Uri"] for r in results if r["UriStatus"] == 2000)
     rid = request_id(ctx.now)
     result: dict = {"RequestId": rid, "Results": results}
     if not skip:
@@ -172,18 +185,28 @@ def _commit(ctx: Ctx, call: GatewayCall, service_id: str) -> Response:
     return json_response(st, out)
 
 
-def image_meta(uri: str, data: bytes) -> dict:
-    """PluginResult entry; a non-image gives empty meta, not an error (as documented)."""
+def image_meta(uri: str, data: bytes | Path) -> dict:
+    """PluginResult entry; a non-image gives empty meta, not an error (as documented). ``data``
+    is the object's bytes or the file holding them (read in pieces, never whole)."""
     name = uri.rsplit("/", 1)[-1]
+    md5, size = hashlib.md5(), 0
+    if isinstance(data, Path):
+        with open(data, "rb") as f:
+            for piece in iter(lambda: f.read(1 << 20), b""):
+                md5.update(piece)
+                size += len(piece)
+    else:
+        md5.update(data)
+        size = len(data)
     meta = {"FileName": name, "SourceUri": uri, "ImageUri": uri, "ImageWidth": 0, "ImageHeight": 0,
-            "ImageMd5": hashlib.md5(data).hexdigest(), "ImageFormat": "", "ImageSize": len(data),
+            "ImageMd5": md5.hexdigest(), "ImageFormat": "", "ImageSize": size,
             "FrameCnt": 0}
     try:
         from PIL import Image
         with warnings.catch_warnings():
             # only the header is read (size, format): a huge image is no decompression bomb here
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
+            with Image.open(data if isinstance(data, Path) else io.BytesIO(data)) as im:
                 meta.update(ImageWidth=im.width, ImageHeight=im.height,
                             ImageFormat=(im.format or "").lower(),
                             FrameCnt=int(getattr(im, "n_frames", 1)))

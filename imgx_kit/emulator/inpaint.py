@@ -80,7 +80,8 @@ def _inpaint_region(image: np.ndarray, mask: np.ndarray, r: int) -> np.ndarray:
     up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR)
     out = image.copy()
     np.copyto(out, up, where=mask[..., None])
-    ring = m8 & ~cv2.erode(m8, np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+    eroded: np.ndarray = cv2.erode(m8, np.ones((2 * r + 1, 2 * r + 1), np.uint8))   # uint8 like m8
+    ring = m8 & ~eroded
     if ring.any():
         out = cv2.inpaint(out, ring, r, cv2.INPAINT_TELEA)
     return out

@@ -24,7 +24,7 @@ _CST = timezone(timedelta(hours=8))
 
 
 def max_body(emu) -> int:
-    return 1 << 20
+    return emu.max_body_jimeng
 
 
 def _ret(ctx: Ctx, ret: str, errmsg: str, status: int = 200) -> Response:
@@ -86,14 +86,16 @@ def handle(ctx: Ctx) -> Response:
     if isinstance(scene, bool) or not isinstance(scene, (int, str)) or str(scene) not in ("1", "2", "3", "video_cover"):
         return _ret(ctx, "4002", "param error")
     intl = ctx.q("aid") == INTL_AID
+    # the site (protocols.md §3.5): query region US → the US host; HK/JP/SG → the SG host
+    flavour = "cn" if not intl else ("sg" if (ctx.q("region") or "").upper() in ("HK", "JP", "SG") else "us")
     service_id = INTL_SERVICE_ID if intl else CN_SERVICE_ID
     if str(scene) == "2":
-        region = ctx.emu.intl_region if intl else "cn-north-1"
+        region = {"cn": "cn-north-1", "us": ctx.emu.intl_region, "sg": "ap-southeast-1"}[flavour]
         domain = "imagex.bytedanceapi.com"
     else:                                   # video / cover: a VOD space
         region, domain = "cn-north-1", "vod.bytedanceapi.com"
         service_id = "dreamina"
-    grant = state.issue_sts(sid, service_id, region, ctx.now, ttl=ctx.emu.token_ttl)
+    grant = state.issue_sts(sid, service_id, region, ctx.now, ttl=ctx.emu.token_ttl, flavour=flavour)
     c = grant.creds
     ctx.secrets = (sid, c.secret_key, c.session_token or "")
     exp = c.expires_at.astimezone(_CST).isoformat(timespec="seconds")  # type: ignore[union-attr]

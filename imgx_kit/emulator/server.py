@@ -1,336 +1,362 @@
-"""The HTTP side: a werkzeug threaded server in a background thread, and the WSGI app that
-rebuilds each request exactly as sent (raw target, headers in wire order), routes it, applies
-faults, calls the route's handler and logs the verdict.
+"""The HTTP server stack: `cheroot <https://cheroot.cherrypy.dev>`_ (CherryPy's WSGI server) —
+HTTP/1.1 keep-alive, a bounded worker pool per listener, TLS through its builtin adapter, and a
+``stop()`` that closes every connection and joins every thread it started.
 
-Routing on the one port (path prefix first, then ``Host`` virtual hosts, then the real paths):
+One :class:`Listener` per virtual host: ``main`` routes by ``Host`` name and path (``emu.url``);
+``jimeng``, ``imagex``, ``upload``, ``visual``, ``oss`` (and any service added later, e.g.
+``sts``) each own a port whose root ``/`` is that service's ``/``, as on the real host.
 
-* ``/jimeng/…`` and ``/mweb/v1/get_upload_token``                 → Jimeng
-* ``/imagex/?Action=…``, ``/?Action=ApplyImageUpload|CommitImageUpload`` → ImageX OpenAPI
-* ``/visual/?Action=…``, ``/?Action=CVProcess|Img2ImgInpainting…``  → Volcengine visual
-* ``/upload/v1/<StoreUri>`` and ``/tos-…/<key>``                    → the upload host
-* anything else, ``/<bucket>/<key>`` path style                     → OSS
-* ``Host: imagex.…`` (``jimeng.``, ``visual.``, ``upload.``, ``oss.``) picks the route by name.
+What cheroot does not do as the emulator needs, and is changed here (small subclasses, no
+copies of its loops):
+
+* bodies: the WSGI app gets the raw stream and decodes ``chunked`` itself in bounded pieces
+  (:mod:`.body`); cheroot's ``ChunkedRFile`` reads a whole declared chunk in one ``read``;
+* ``Expect: 100-continue`` is answered once, when the app first reads the body — so a body the
+  route refuses (too large, by its ``Content-Length``) is refused before the client sends it;
+* the headers are kept exactly as received (order, case, duplicates) for the signature checks;
+* TLS handshakes happen in the connection's worker (cheroot's builtin adapter shakes hands in
+  its accept loop, where one silent client would hold up every other);
+* cheroot's own error log goes to ``on_error`` instead of stderr.
+
+    >>> def hello(environ, start_response):
+    ...     start_response("200 OK", [("Content-Length", "2")]); return [b"hi"]
+    >>> stack = ServerStack(lambda route: hello, "127.0.0.1", 0, ["main"])
+    >>> stack.start(); import requests; requests.get(stack.url("main")).text
+    'hi'
+    >>> stack.stop(); stack.alive
+    False
 """
 from __future__ import annotations
 
-import re
+import select
 import socket
 import ssl
-import struct
 import threading
 import time
-import traceback
-from typing import TYPE_CHECKING, Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Response
+from cheroot import errors as cheroot_errors
+from cheroot import server as cheroot_server
+from cheroot import wsgi as cheroot_wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
-from ..core.canonical import parse_query
-from ..core.request import HttpRequest
-from .context import Ctx, LogEntry
-from .faults import Fault
+from ..core.errors import EmulatorError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import Emulator
+__all__ = ["HEADER_LIMIT", "IDLE_TIMEOUT", "ServerStack", "WsgiApp"]
 
-__all__ = ["ServerThread", "App", "route_of", "VISUAL_ACTIONS", "IMAGEX_ACTIONS"]
-
-VISUAL_ACTIONS = frozenset({"CVProcess", "Img2ImgInpainting", "Img2ImgInpaintingEdit",
-                            "CVSync2AsyncSubmitTask", "CVSync2AsyncGetResult", "CVSubmitTask",
-                            "CVGetResult", "ImageInpaint"})
-IMAGEX_ACTIONS = frozenset({"ApplyImageUpload", "CommitImageUpload"})
-_PREFIXES = ("jimeng", "imagex", "visual")
-_HOST_ROUTES = ("jimeng", "imagex", "visual", "upload", "oss")
-_DRAIN_LIMIT = 1 << 30
-_HANDSHAKE_TIMEOUT = 10.0       # seconds a TLS client may take to say hello
-_DIGITS = re.compile(r"[0-9]+")
+WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
+HEADER_LIMIT = 64 << 10         # request line + headers, bytes (over: 413/414, connection closed)
+IDLE_TIMEOUT = 10.0             # seconds a socket may stay silent (idle keep-alive, slow clients)
+STICKY_REQUESTS = 32            # keep-alive requests one worker serves in a row on one connection
+STICKY_WAIT = 0.02              # seconds it waits for the next one before handing the connection back
+HEADER_DEADLINE = 10.0          # seconds the request line and headers may take in all (slowloris)
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-class _Drop(ConnectionResetError):
-    """Raised inside the app to drop the connection (a fault)."""
+class _RecordingReader(cheroot_server.HeaderReader):
+    """cheroot's header reader, also keeping the headers as sent, and holding back
+    ``Expect: 100-continue`` (answered when the app first reads the body)."""
+
+    def __init__(self, request: _Request) -> None:
+        self.request = request
+
+    def __call__(self, rfile, hdict=None):  # type: ignore[no-untyped-def]
+        lines: list[bytes] = []
+        limit = min(HEADER_DEADLINE, self.request.server.timeout)
+        deadline = time.monotonic() + limit
+
+        class _Tap:
+            def readline(self, size: int = -1) -> bytes:
+                if time.monotonic() > deadline:
+                    raise ValueError(f"the headers took longer than {limit:g} s to arrive")
+                line = rfile.readline(size) if size != -1 else rfile.readline()
+                lines.append(line)
+                return line
+
+        hdict = super().__call__(_Tap(), hdict)
+        raw: list[tuple[str, str]] = []
+        for line in lines[:-1]:
+            if line[:1] in (b" ", b"\t") and raw:
+                name, value = raw[-1]
+                raw[-1] = (name, value + " " + line.strip().decode("latin-1"))
+            elif b":" in line:
+                k, _, v = line.partition(b":")
+                raw.append((k.strip().decode("latin-1"), v.strip().decode("latin-1")))
+        self.request.raw_headers = tuple(raw)
+        lengths = [v for k, v in raw if k.lower() == "content-length"]
+        if b"Content-Length" in hdict and (len(set(lengths)) != 1 or not lengths[0].isdigit()):
+            del hdict[b"Content-Length"]        # the app answers broken framing in the route's envelope
+        if hdict.get(b"Expect", b"").lower() == b"100-continue":
+            del hdict[b"Expect"]
+            self.request.expect_continue = True
+        return hdict
 
 
-class _BadFraming(Exception):
-    """The body's framing (Content-Length, chunked encoding) is broken; the text says how."""
+class _ContinueOnRead:
+    """The connection's input: the first ``read`` sends ``100 Continue`` (once) if asked for."""
+
+    def __init__(self, request: _Request) -> None:
+        self._req = request
+        self._raw = request.conn.rfile
+
+    def _go(self) -> None:
+        req = self._req
+        if req.expect_continue and not req.sent_continue and not req.sent_headers:
+            req.sent_continue = True
+            req.conn.wfile.write(_CONTINUE)
+
+    def read(self, size: int = -1) -> bytes:
+        self._go()
+        return self._raw.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        self._go()
+        return self._raw.readline(size)
 
 
-def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple[str, str]:
-    """(route, path below the route prefix) for a raw path, Host header and raw query.
+class _Request(cheroot_server.HTTPRequest):
+    raw_headers: tuple[tuple[str, str], ...] = ()
+    expect_continue = False
+    sent_continue = False
 
-        >>> route_of("/imagex/", "127.0.0.1:80", "Action=ApplyImageUpload")
-        ('imagex', '/')
-        >>> route_of("/imgx-demo/a.png", "127.0.0.1:80", "")
-        ('oss', '/imgx-demo/a.png')
-    """
-    label = host.split(".", 1)[0].lower() if host and not host[:1].isdigit() and "." in host else ""
-    if label in _HOST_ROUTES:
-        return label, path
-    seg, _, rest = path[1:].partition("/")
-    if seg in _PREFIXES:
-        return seg, "/" + rest
-    if seg == "upload" and rest.startswith("v1/"):
-        return "upload", path
-    if seg.startswith("tos-"):
-        return "upload", path
-    if seg == "mweb":
-        return "jimeng", path
-    if path == "/" or path == "":
-        if "Action=" in query:
-            for piece in query.split("&"):
-                if piece.startswith("Action="):
-                    return ("visual" if piece[7:] in VISUAL_ACTIONS else "imagex"), "/"
-        if auth and auth.startswith("HMAC-SHA256") and "/cv/request" in auth:
-            return "visual", "/"
-        if auth and (auth.startswith("AWS4-") or auth.startswith("HMAC-SHA256")):
-            return "imagex", "/"
-    return "oss", path
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_reader = _RecordingReader(self)
+
+    raw_target: bytes | None = None
+
+    def read_request_line(self) -> bool:
+        """cheroot's, but a target with raw non-ASCII bytes (UTF-8 sent unescaped, as some
+        clients do) is %-escaped for cheroot's parser and kept as sent for the app."""
+        rfile, req = self.rfile, self
+
+        class _FirstLine:
+            def readline(self, size: int = -1) -> bytes:
+                line = rfile.readline(size) if size != -1 else rfile.readline()
+                parts = line.split(b" ")
+                if len(parts) == 3 and not parts[1].isascii():
+                    req.raw_target = parts[1]
+                    parts[1] = b"".join(bytes([c]) if c < 128 else b"%%%02X" % c for c in parts[1])
+                    line = b" ".join(parts)
+                return line
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(rfile, name)
+
+        self.rfile = _FirstLine()
+        try:
+            return bool(super().read_request_line())
+        finally:
+            self.rfile = rfile
+
+    def respond(self) -> None:
+        """As cheroot's, but the app reads the raw stream (it frames the body itself), and an
+        unread body closes the connection rather than being drained into memory."""
+        self.rfile = _ContinueOnRead(self)
+        self.server.gateway(self).respond()
+        if self.ready:
+            self.ensure_headers_sent()
+        if self.chunked_write:
+            self.conn.wfile.write(b"0\r\n\r\n")
+
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        if not self.server.ready:           # stopping: a cut-off request gets no answer
+            self.close_connection = True
+            return
+        super().simple_response(status, msg)
+
+    def send_headers(self) -> None:
+        if not self.close_connection and not getattr(self, "body_done", True):
+            self.close_connection = True        # framing unknown past this point
+        super().send_headers()
 
 
-class _Handler(WSGIRequestHandler):
-    """werkzeug's handler, plus: the headers exactly as received (order, case, duplicates),
-    a real TCP reset when a fault drops the connection, and no access log on stderr."""
+class _Connection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _Request
+    seen = False                # handed to the selector once before any worker reads it
 
-    def handle(self) -> None:
-        """Finish the TLS handshake here, in this connection's own thread (the listening socket
-        accepts without it), within :data:`_HANDSHAKE_TIMEOUT`; a client that never says hello
-        or fails the handshake is closed without holding up anyone else."""
-        conn = self.connection
-        if isinstance(conn, ssl.SSLSocket):
-            try:
-                conn.settimeout(_HANDSHAKE_TIMEOUT)
-                conn.do_handshake()
-                conn.settimeout(None)
-            except (OSError, ValueError):       # ssl.SSLError, timeout, reset
-                self.close_connection = True
-                return
-        super().handle()
+    def communicate(self) -> bool:
+        """One request, then — while the client keeps sending at once (keep-alive) — up to
+        :data:`STICKY_REQUESTS` more in the same worker, saving the selector round trip; a
+        connection quiet for :data:`STICKY_WAIT` s goes back to the selector (so a busy client
+        cannot hold a worker from the others for long)."""
+        keep = bool(super().communicate())
+        n = 1
+        while keep and n < STICKY_REQUESTS and self.server.ready:
+            pending = self.rfile.has_data() or (isinstance(self.socket, ssl.SSLSocket) and self.socket.pending())
+            if not pending:
+                try:
+                    ready, _, _ = select.select([self.socket], [], [], STICKY_WAIT)
+                except (OSError, ValueError):
+                    break
+                if not ready:
+                    break
+            keep = bool(super().communicate())
+            n += 1
+        return keep
 
-    def make_environ(self):  # type: ignore[override]
-        env = super().make_environ()
-        env["imgx.headers"] = tuple(self.headers.items())
+
+class _Gateway(cheroot_wsgi.Gateway_10):
+    """PEP 3333 environ plus ``imgx.headers`` (as sent), ``imgx.chunked`` and ``imgx.request``."""
+
+    def get_environ(self) -> dict:  # type: ignore[override]
+        env = super().get_environ()
+        req = self.req
+        env["imgx.headers"] = req.raw_headers
+        env["imgx.chunked"] = bool(req.chunked_read)
+        env["imgx.request"] = req
+        uri = req.uri
+        if req.raw_target is not None:
+            uri = req.raw_target
+        env["RAW_URI"] = uri.decode("latin-1") if isinstance(uri, bytes) else uri
         return env
 
-    def connection_dropped(self, error, environ=None):  # type: ignore[override]
-        if isinstance(error, _Drop) and getattr(error, "reset", False):
-            try:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-        self.close_connection = True
 
-    def log_request(self, code="-", size="-"):  # noqa: D102
-        pass
+class _TlsAdapter(BuiltinSSLAdapter):
+    """cheroot's builtin TLS adapter with our ``SSLContext``; the handshake is left to the
+    first read, which happens in the connection's worker thread, under its socket timeout."""
 
-    def log(self, type, message, *args):  # noqa: A002,D102
-        pass
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.certificate = self.private_key = self.certificate_chain = self.ciphers = None
+        self.private_key_password = None
+        self.context = context
 
+    def wrap(self, sock):  # type: ignore[no-untyped-def]
+        s = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+        return s, {"wsgi.url_scheme": "https", "HTTPS": "on"}
 
-class App:
-    """The WSGI application of one emulator."""
-
-    def __init__(self, emu: "Emulator", handlers: dict[str, object]) -> None:
-        self.emu = emu
-        self.handlers = handlers
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        emu = self.emu
-        t0 = time.time()
-        environ["imgx.t0"] = t0
-        ctx = None
-        fault_text = None
-        try:
-            ctx, early = self._context(environ)
-            mod = self.handlers[ctx.route]
-            resp = early
-            faults: list[Fault] = emu.faults.roll(ctx.route) if early is None else []
-            post: list[Fault] = []
-            for f in faults:
-                if f.latency:
-                    time.sleep(f.latency)
-                if f.slow_body or f.truncate:
-                    post.append(f)
-            fault_text = "; ".join(f.kind for f in faults) or None
-            short = next((f for f in faults if f.short_circuits), None)
-            if resp is None and short is not None:
-                if short.reset:
-                    ctx.verdict("ConnectionReset", "fault: connection reset")
-                    self._log(ctx, 0, fault_text, t0)
-                    err = _Drop("fault: connection reset")
-                    err.reset = True  # type: ignore[attr-defined]
-                    raise err
-                resp = mod.fault_response(ctx, short)  # type: ignore[attr-defined]
-            if resp is None:
-                resp = mod.handle(ctx)  # type: ignore[attr-defined]
-            for f in post:
-                resp = _degrade(resp, f)
-        except _Drop:
-            raise
-        except Exception:  # never a traceback on the wire
-            emu.errors.append(traceback.format_exc())
-            if ctx is None:
-                resp = Response(b"", status=500)
-            else:
-                ctx.verdict("InternalError", "unexpected emulator error (see emu.errors)")
-                resp = self.handlers[ctx.route].internal_error(ctx)  # type: ignore[attr-defined]
-        if ctx is not None:
-            self._log(ctx, resp.status_code, fault_text, t0)
-        return resp(environ, start_response)
-
-    def _log(self, ctx: Ctx, status: int, fault: str | None, t0: float) -> None:
-        req = ctx.req
-        self.emu.log.append(LogEntry(t0, ctx.route, req.method, req.target, status,
-                                     ctx.code, ctx.message, ctx.scheme, ctx.trace, fault,
-                                     ctx.secrets))
-
-    def _context(self, environ: dict) -> tuple[Ctx, Response | None]:
-        emu = self.emu
-        raw, bad_target = _raw_target(environ)
-        if raw.startswith(("http://", "https://")):          # absolute-form request target
-            raw = "/" + raw.split("://", 1)[1].partition("/")[2]
-        headers = environ.get("imgx.headers")
-        if headers is None:
-            headers = tuple((k[5:].replace("_", "-").title(), v) for k, v in environ.items()
-                            if k.startswith("HTTP_"))
-        host = next((v for k, v in headers if k.lower() == "host"), None) or \
-            f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
-        path, _, query = raw.partition("?")
-        auth = next((v for k, v in headers if k.lower() == "authorization"), None)
-        route, sub = route_of(path or "/", host, query, auth)
-        mod = self.handlers[route]
-        scheme = environ.get("wsgi.url_scheme", "http")
-        url = f"{scheme}://{host}{raw if raw.startswith('/') else '/' + raw}"
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        try:
-            body, too_large = self._body(environ, mod.max_body(emu))  # type: ignore[attr-defined]
-            problem = "the request target is not UTF-8" if bad_target else None
-        except _BadFraming as e:
-            body, too_large, problem = b"", False, str(e)
-        try:
-            if problem is not None:
-                raise ValueError(problem)
-            req = HttpRequest(method, url, tuple(headers), body).with_url(url)   # checks Host and target
-            _ = req.host, req.path           # parse once; a bad Host or target fails here
-        except ValueError:
-            req = HttpRequest(method, f"{scheme}://127.0.0.1{raw if raw.startswith('/') else '/'}",
-                              tuple(headers), body)
-            ctx = Ctx(emu, environ, req, route, sub, parse_query(query), emu.now())
-            return ctx, mod.bad_request(ctx, problem or "the Host header or request target does not parse")  # type: ignore[attr-defined]
-        ctx = Ctx(emu, environ, req, route, sub, parse_query(query), emu.now())
-        if too_large:
-            return ctx, mod.too_large(ctx)  # type: ignore[attr-defined]
-        return ctx, None
-
-    @staticmethod
-    def _body(environ: dict, cap: int) -> tuple[bytes, bool]:
-        """(body, over the cap). Raises :class:`_BadFraming` for a Content-Length that is not a
-        number, differs from another one or is longer than the body, or a chunked body that breaks
-        its framing; a client that drops the connection raises :class:`_Drop`."""
-        try:
-            return App._read_body(environ, cap)
-        except _BadFraming:
-            raise
-        except ConnectionError:
-            raise _Drop("the client went away while sending the body") from None
-        except (OSError, ValueError) as e:      # werkzeug's dechunker: bad size line, terminator, EOF
-            raise _BadFraming(f"the chunked body is malformed ({e})") from None
-
-    @staticmethod
-    def _read_body(environ: dict, cap: int) -> tuple[bytes, bool]:
-        stream = environ["wsgi.input"]
-        if environ.get("wsgi.input_terminated"):            # chunked: it wins over Content-Length
-            data = stream.read(cap + 1)
-            if len(data) > cap:
-                while stream.read(1 << 20):
-                    pass
-                return b"", True
-            return data, False
-        length = (environ.get("CONTENT_LENGTH") or "").strip()
-        if len({v.strip() for k, v in environ.get("imgx.headers", ()) if k.lower() == "content-length"}) > 1:
-            raise _BadFraming("Content-Length is given twice, with different values")
-        if length:
-            if not _DIGITS.fullmatch(length):
-                raise _BadFraming(f"Content-Length {length[:40]!r} is not a non-negative number")
-            n = int(length)
-            if n > cap:
-                left = n if n <= _DRAIN_LIMIT else 0       # drain, so the client reads our answer
-                while left > 0:
-                    chunk = stream.read(min(left, 1 << 20))
-                    if not chunk:
-                        break
-                    left -= len(chunk)
-                return b"", True
-            data = stream.read(n) if n else b""
-            if len(data) < n:
-                raise _BadFraming(f"the body ended after {len(data)} of its {n} bytes (Content-Length)")
-            return data, False
-        return b"", False
+    def get_environ(self, sock):  # type: ignore[no-untyped-def]
+        return {"wsgi.url_scheme": "https", "HTTPS": "on"}
 
 
-def _raw_target(environ: dict) -> tuple[str, bool]:
-    """(the request target as sent, whether its raw bytes fail to be UTF-8). The stdlib reads
-    the request line as Latin-1 and werkzeug re-encodes that as UTF-8 read as Latin-1 (PEP 3333),
-    so raw non-ASCII bytes arrive encoded twice: undo both, then read the bytes as UTF-8."""
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw is None:
-        return environ.get("PATH_INFO", "/") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""), False
-    if raw.isascii():
-        return raw, False
-    data = raw.encode("latin-1").decode("utf-8").encode("latin-1")
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "replace"), True
+class _Server(cheroot_wsgi.Server):
+    ConnectionClass = _Connection
+
+    def __init__(self, *args: Any, on_error: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_error = on_error
+        self.gateway = _Gateway
+
+    def process_conn(self, conn: Any) -> None:
+        """A new connection waits in cheroot's selector until it sends something (an idle or
+        silent client holds no worker); then, and for every later request, a worker serves it."""
+        if not conn.seen and self.ready:
+            conn.seen = True
+            self._connections.put(conn)  # type: ignore[attr-defined]
+            return
+        super().process_conn(conn)
+
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ssl.SSLError, ConnectionError, TimeoutError)):
+            return                          # a client's broken TLS or connection: not our error
+        if level >= 40:                     # cheroot logs client mistakes at INFO/WARNING
+            import traceback as tb
+            self._on_error(f"{msg}\n{tb.format_exc() if traceback else ''}")
 
 
-def _degrade(resp: Response, fault: Fault) -> Response:
-    """Trickle the body out slowly, or send half of it and close (faults)."""
-    data = resp.get_data()
-    headers = [(k, v) for k, v in resp.headers.items()]
-
-    def slow() -> Iterable[bytes]:
-        n = 16
-        step = max(1, -(-len(data) // n))
-        pause = (fault.slow_body or 0) / n
-        for i in range(0, len(data), step):
-            time.sleep(pause)
-            yield data[i:i + step]
-
-    def cut() -> Iterable[bytes]:
-        yield data[: len(data) // 2]
-        raise _Drop("fault: truncated body")
-
-    gen = cut() if fault.truncate else slow()
-    out = Response(gen, status=resp.status_code, headers=headers, direct_passthrough=True)
-    out.headers["Content-Length"] = str(len(data))
-    if fault.truncate:
-        out.headers["Connection"] = "close"
-    return out
+@dataclass
+class _Running:
+    server: _Server
+    thread: threading.Thread
+    workers: list[threading.Thread]
 
 
-class ServerThread:
-    """A werkzeug threaded server on ``host:port`` (0 = a free port), served from a daemon
-    thread, so it works inside a running Jupyter kernel; ``stop()`` shuts it down cleanly."""
+class ServerStack:
+    """Listeners ``names`` on ``host`` (``main`` on ``port``, the others on free ports), each a
+    cheroot server with ``workers`` threads serving ``app_for(name)``."""
 
-    def __init__(self, app: App, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.server = make_server(host, port, app, threaded=True, request_handler=_Handler)
-        if ssl_context is not None:      # handshakes in each connection's thread, not in accept()
-            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True,
-                                                         do_handshake_on_connect=False)
-            self.server.ssl_context = ssl_context
-        self.port = self.server.server_port
-        self.host = host
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"imgx-emulator:{self.port}", daemon=True)
+    def __init__(self, app_for: Callable[[str], WsgiApp], host: str, port: int, names: Iterable[str],
+                 tls: ssl.SSLContext | None = None, workers: int = 8, on_error: Callable[[str], None] = print,
+                 timeout: float = IDLE_TIMEOUT) -> None:
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise EmulatorError(f"port {port!r} is not a TCP port number",
+                                hint="use 0 (a free port) or 1..65535")
+        if not isinstance(host, str) or not host:
+            raise EmulatorError(f"host {host!r} is not a host name or address", hint="e.g. 127.0.0.1")
+        self.host, self.port, self.names = host, port, list(names)
+        self._app_for, self._tls, self._workers, self._on_error = app_for, tls, workers, on_error
+        self._timeout = timeout
+        self._running: dict[str, _Running] = {}
+        self._stopped: list[_Running] = []
 
     def start(self) -> None:
-        self._thread.start()
+        try:
+            for name in self.names:
+                self._start_one(name)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_one(self, name: str) -> None:
+        port = self.port if name == "main" else 0
+        workers = self._workers if name == "main" else max(2, self._workers // 2)
+        srv = _Server((self.host, port), self._app_for(name), numthreads=workers, max=workers,
+                      timeout=self._timeout, shutdown_timeout=2, request_queue_size=64,
+                      accepted_queue_timeout=self._timeout, on_error=self._on_error)
+        srv.max_request_header_size = HEADER_LIMIT
+        srv.server_name = "imgx-kit-emulator"
+        if self._tls is not None:
+            srv.ssl_adapter = _TlsAdapter(self._tls)
+        try:
+            socket.getaddrinfo(self.host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as e:
+            raise EmulatorError(f"host {self.host!r} does not resolve: {e}",
+                                hint="use an address of this machine, e.g. 127.0.0.1") from None
+        try:
+            srv.prepare()
+        except OSError as e:
+            why = e.strerror or str(e)
+            raise EmulatorError(f"cannot listen on {self.host}:{port}: {why}",
+                                hint="pass port=0 for a free port, or stop whatever uses that port") from None
+        th = threading.Thread(target=srv.serve, name=f"imgx-emulator-{name}", daemon=True)
+        th.start()
+        self._running[name] = _Running(srv, th, list(getattr(srv.requests, "_threads", [])))
+
+    def address(self, name: str) -> tuple[str, int]:
+        srv = self._running[name].server
+        return srv.bind_addr[0], srv.bind_addr[1]
+
+    def netloc(self, name: str) -> str:
+        host, port = self.address(name)
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def url(self, name: str) -> str:
+        return f"{'https' if self._tls is not None else 'http'}://{self.netloc(name)}"
 
     def stop(self) -> None:
-        if self._thread.is_alive():              # shutdown() waits for a serve_forever() to end
-            self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        """Stop every listener: close the listening sockets and every open connection, end the
+        worker threads (a request being served gets ``shutdown_timeout`` to finish) and join."""
+        running, self._running = self._running, {}
+
+        def stop_one(r: _Running) -> None:
+            try:
+                r.server.stop()
+            except (OSError, cheroot_errors.FatalSSLAlert, RuntimeError):
+                pass
+
+        stoppers = [threading.Thread(target=stop_one, args=(r,), name="imgx-emulator-stop")
+                    for r in running.values()]
+        for t in stoppers:                  # in parallel: each waits up to its select interval
+            t.start()
+        for t in stoppers:
+            t.join()
+        for r in running.values():
+            r.thread.join(timeout=5)
+            for w in r.workers:
+                w.join(timeout=5)
+        self._stopped = list(running.values())
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return any(r.thread.is_alive() for r in self._running.values())
+
+    def threads(self) -> list[threading.Thread]:
+        """Every thread this stack started (serving and worker threads), alive or not."""
+        out: list[threading.Thread] = []
+        for r in list(self._running.values()) + self._stopped:
+            out += [r.thread, *r.workers]
+        return out

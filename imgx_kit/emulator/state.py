@@ -15,19 +15,30 @@ import json
 import os
 import random
 import re
+import shutil
+import tempfile
 import threading
+import weakref
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from ..core.credentials import Credentials
 from ..core import oss_names
 from ..core.errors import EmulatorError
+from .oss.models import Bucket, OssObject, md5_etag
 
 __all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Bucket",
            "RESERVED_BUCKETS", "valid_bucket_name", "normalise_key"]
+
+class _Saveable(Protocol):
+    size: int
+
+    def save(self, path: Path) -> None: ...
+    def crc32(self) -> int: ...
+
 
 RESERVED_BUCKETS = frozenset({"jimeng", "imagex", "visual", "upload", "mweb", "oss"})
 _ALNUM = str.maketrans("+/=", "xyz")
@@ -59,20 +70,32 @@ class StsGrant:
     service_id: str
     region: str
     sessionid: str
+    flavour: str = "cn"             # "cn", "us" or "sg": which signing regions the token may use
 
 
 @dataclass
 class UploadSlot:
-    """One StoreUri issued by ApplyImageUpload, with its ``Auth`` token and what arrived."""
+    """One StoreUri issued by ApplyImageUpload, with its ``Auth`` token and what arrived: the
+    bytes live in a file (``path``), never in memory; ``data`` reads them back."""
 
     store_uri: str
     auth: str
     upload_id: str
     session_key: str
     expected_size: int | None = None
-    data: bytes | None = None
+    path: Path | None = None
     crc: str | None = None
-    parts: dict[str, dict[int, tuple[bytes, str]]] = field(default_factory=dict)  # uploadID -> parts
+    size: int = 0
+    parts: dict[str, dict[int, tuple[Path, str]]] = field(default_factory=dict)  # uploadID -> parts
+
+    @property
+    def data(self) -> bytes | None:
+        """The uploaded bytes (read from disk), ``None`` before the upload."""
+        return None if self.path is None else self.path.read_bytes()
+
+    @property
+    def uploaded(self) -> bool:
+        return self.path is not None
 
 
 @dataclass
@@ -83,24 +106,7 @@ class UploadSession:
     store_uris: list[str]
     expires_at: datetime
     committed: bool = False
-
-
-@dataclass(frozen=True)
-class OssObject:
-    data: bytes
-    content_type: str
-    etag: str
-    last_modified: datetime
-    meta: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass
-class Bucket:
-    name: str
-    region: str
-    created: datetime
-    objects: dict[str, OssObject] = field(default_factory=dict)
-    styles: dict[str, str] = field(default_factory=dict)
+    committed_uris: set[str] = field(default_factory=set)    # what a commit confirmed (UriStatus 2000)
 
 
 class State:
@@ -119,8 +125,30 @@ class State:
         self.buckets: dict[str, Bucket] = {}
         self.tasks: dict[str, dict] = {}                # CV async tasks
         self.state_dir = Path(state_dir) if state_dir is not None else None
+        self._spool: Path | None = None
         if self.state_dir is not None:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                probe = self.state_dir / ".imgx-write-test"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as e:
+                raise EmulatorError(f"state_dir {str(self.state_dir)!r} is not a writable directory: "
+                                    f"{e.strerror or e}",
+                                    hint="pass a directory you can write to, or state_dir=None") from None
+
+    def spool_dir(self) -> Path:
+        """Where uploaded bytes and large request bodies go: ``state_dir/uploads``, else a
+        temporary directory removed when this state is garbage-collected or the process ends."""
+        with self.lock:
+            if self._spool is None:
+                if self.state_dir is not None:
+                    self._spool = self.state_dir / "uploads"
+                    self._spool.mkdir(exist_ok=True)
+                else:
+                    self._spool = Path(tempfile.mkdtemp(prefix="imgx-emulator-uploads-"))
+                    weakref.finalize(self, shutil.rmtree, str(self._spool), True)
+            return self._spool
 
     # ---- randomness (seeded, so a run is reproducible) ------------------------------------
     def hex(self, n: int) -> str:
@@ -143,11 +171,11 @@ class State:
             self.sessions.add(sessionid)
 
     def issue_sts(self, sessionid: str, service_id: str, region: str, now: datetime,
-                  ttl: int = 3600) -> StsGrant:
+                  ttl: int = 3600, flavour: str = "cn") -> StsGrant:
         creds = Credentials("AKTP" + self.token(40), self.token(40),
                             session_token="STS2" + self.token(120),
                             expires_at=now + timedelta(seconds=ttl))
-        grant = StsGrant(creds, service_id, region, sessionid)
+        grant = StsGrant(creds, service_id, region, sessionid, flavour)
         with self.lock:
             self.sts[creds.access_key] = grant
         return grant
@@ -177,7 +205,10 @@ class State:
                 self.sts[ak] = replace(g, creds=replace(g.creds, expires_at=past))
             for s in self.upload_sessions.values():
                 s.expires_at = past
-            return len(self.sts)
+            oss_sts = [ak for ak, c in self.oss_creds.items() if c.session_token]
+            for ak in oss_sts:                                  # OSS STS credentials (emulator.sts)
+                self.oss_creds[ak] = replace(self.oss_creds[ak], expires_at=past)
+            return len(self.sts) + len(oss_sts)
 
     # ---- ImageX upload sessions ------------------------------------------------------------
     def new_upload_session(self, ak: str, service_id: str, n: int, now: datetime,
@@ -212,16 +243,59 @@ class State:
         with self.lock:
             return self.upload_sessions.get(key)
 
-    def store_upload(self, slot: UploadSlot, data: bytes) -> str:
-        crc = f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
+    def upload_path(self, store_uri: str, part: str = "") -> Path:
+        """The file an upload (or one part of it) is kept in."""
+        name = hashlib.sha256(store_uri.encode()).hexdigest()
+        return self.spool_dir() / (f"{name}.{part}" if part else name)
+
+    def store_upload(self, slot: UploadSlot, body: "bytes | _Saveable", crc32: int | None = None) -> str:
+        """Keep ``body`` (bytes, or a received body with ``save``/``crc32``/``size``) as the
+        slot's object; returns its CRC-32 as ``%08x``."""
+        path = self.upload_path(slot.store_uri)
+        if isinstance(body, (bytes, bytearray)):
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(body)
+            tmp.replace(path)
+            crc, size = zlib.crc32(body) & 0xFFFFFFFF, len(body)
+        else:
+            body.save(path)
+            crc, size = body.crc32(), body.size
+        text = f"{crc:08x}"
         with self.lock:
-            slot.data = data
-            slot.crc = crc
-        if self.state_dir is not None:
-            d = self.state_dir / "uploads"
-            d.mkdir(exist_ok=True)
-            (d / hashlib.sha256(slot.store_uri.encode()).hexdigest()).write_bytes(data)
-        return crc
+            slot.path, slot.crc, slot.size = path, text, size
+        return text
+
+    def store_part(self, slot: UploadSlot, upload_id: str, number: int, body: "_Saveable") -> str:
+        """Keep one chunked-upload part on disk; returns its CRC-32 as ``%08x``."""
+        path = self.upload_path(slot.store_uri, f"{upload_id}.{number}")
+        body.save(path)
+        text = f"{body.crc32():08x}"
+        with self.lock:
+            slot.parts[upload_id][number] = (path, text)
+        return text
+
+    def merge_parts(self, slot: UploadSlot, paths: list[Path]) -> tuple[str, int]:
+        """Join part files into the slot's object (streamed); (CRC-32 ``%08x``, size)."""
+        path = self.upload_path(slot.store_uri)
+        tmp = path.with_name(path.name + ".part")
+        crc, size = 0, 0
+        with open(tmp, "wb") as out:
+            for p in paths:
+                with open(p, "rb") as f:
+                    while True:
+                        b = f.read(1 << 20)
+                        if not b:
+                            break
+                        crc = zlib.crc32(b, crc)
+                        size += len(b)
+                        out.write(b)
+        tmp.replace(path)
+        for p in paths:
+            p.unlink(missing_ok=True)
+        text = f"{crc & 0xFFFFFFFF:08x}"
+        with self.lock:
+            slot.path, slot.crc, slot.size = path, text, size
+        return text, size
 
     # ---- OSS ---------------------------------------------------------------------------------
     def create_bucket(self, name: str, region: str, now: datetime) -> Bucket:
@@ -235,18 +309,34 @@ class State:
                 self._load_bucket(b)
             return b
 
+    def delete_bucket(self, name: str) -> None:
+        """Forget the bucket ``name`` and its ``state_dir`` mirror (the caller checked it is empty)."""
+        with self.lock:
+            b = self.buckets.pop(name, None)
+            d = self._bucket_dir(b) if b is not None else None
+            if d is not None and d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
+
     def bucket(self, name: str) -> Bucket | None:
         with self.lock:
             return self.buckets.get(name)
 
     def put_object(self, bucket: Bucket, key: str, data: bytes, content_type: str, now: datetime,
                    meta: Iterable[tuple[str, str]] = ()) -> OssObject:
-        etag = '"' + hashlib.md5(data).hexdigest().upper() + '"'
-        obj = OssObject(data, content_type, etag, now.replace(microsecond=0), tuple(meta))
+        obj = OssObject(data, content_type, md5_etag(data), now.replace(microsecond=0), tuple(meta))
+        return self.store_object(bucket, key, obj)
+
+    def store_object(self, bucket: Bucket, key: str, obj: OssObject) -> OssObject:
+        """Store ``obj`` under ``key`` (replacing any object there) and mirror the bucket."""
         with self.lock:
             bucket.objects[key] = obj
             self._save_bucket(bucket)
         return obj
+
+    def save_bucket(self, bucket: Bucket) -> None:
+        """Mirror ``bucket`` to ``state_dir`` after a change of its settings (ACL, styles)."""
+        with self.lock:
+            self._save_bucket(bucket)
 
     def delete_object(self, bucket: Bucket, key: str) -> None:
         with self.lock:
@@ -269,9 +359,10 @@ class State:
             if not path.exists():
                 path.write_bytes(obj.data)
             index[key] = {"blob": name, "content_type": obj.content_type, "etag": obj.etag,
-                          "last_modified": obj.last_modified.isoformat(), "meta": list(obj.meta)}
+                          "last_modified": obj.last_modified.isoformat(), "meta": list(obj.meta),
+                          "acl": obj.acl, "tags": list(obj.tags), "kind": obj.kind, "target": obj.target}
         tmp = d / "index.json.tmp"
-        tmp.write_text(json.dumps({"region": b.region, "styles": b.styles, "objects": index}))
+        tmp.write_text(json.dumps({"region": b.region, "styles": b.styles, "acl": b.acl, "objects": index}))
         tmp.replace(d / "index.json")
 
     def _load_bucket(self, b: Bucket) -> None:
@@ -280,11 +371,14 @@ class State:
             return
         index = json.loads((d / "index.json").read_text())
         b.styles.update(index.get("styles", {}))
+        b.acl = index.get("acl", b.acl)
         for key, rec in index.get("objects", {}).items():
             data = (d / "blobs" / rec["blob"]).read_bytes()
             b.objects[key] = OssObject(data, rec["content_type"], rec["etag"],
                                        datetime.fromisoformat(rec["last_modified"]),
-                                       tuple(tuple(m) for m in rec.get("meta", [])))
+                                       tuple((m[0], m[1]) for m in rec.get("meta", [])),
+                                       rec.get("acl", "default"), tuple((t[0], t[1]) for t in rec.get("tags", [])),
+                                       rec.get("kind", "Normal"), rec.get("target"))
 
     def saved_buckets(self) -> list[str]:
         if self.state_dir is None or not (self.state_dir / "oss").is_dir():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import zlib
 from urllib.parse import unquote
 
 from werkzeug.wrappers import Response
@@ -106,20 +105,20 @@ def handle(ctx: Ctx) -> Response:
     if given is None:
         return _fail(ctx, 400, 4001, "missing Content-CRC32")
     crc = parse_crc(given)
-    actual = zlib.crc32(req.body) & 0xFFFFFFFF
+    body = ctx.body
+    actual = body.crc32()
     if crc is None or crc != actual:
         return _fail(ctx, 400, 4002, "crc32 mismatch")
     hexcrc = f"{actual:08x}"
     if upload_id is not None:                      # chunked: one part
         if not re.fullmatch(r"[0-9]{1,5}", part or ""):
             return _fail(ctx, 400, 4003, "invalid partNumber")
-        with state.lock:
-            slot.parts[upload_id][int(part)] = (req.body, hexcrc)  # type: ignore[arg-type]
+        state.store_part(slot, upload_id, int(part), body)  # type: ignore[arg-type]
         ctx.verdict(None, f"part {part} stored")
         return _reply(ctx, 200, upload_sdk_ok({"hash": hexcrc, "key": key}))
-    if ctx.emu.strict_file_size and slot.expected_size is not None and len(req.body) != slot.expected_size:
-        return _fail(ctx, 400, 4004, f"file size {len(req.body)} does not match FileSize {slot.expected_size}")
-    state.store_upload(slot, req.body)
+    if ctx.emu.strict_file_size and slot.expected_size is not None and body.size != slot.expected_size:
+        return _fail(ctx, 400, 4004, f"file size {body.size} does not match FileSize {slot.expected_size}")
+    state.store_upload(slot, body)
     ctx.verdict(None, "stored")
     if web:
         return _reply(ctx, 200, upload_web_ok(hexcrc))
@@ -128,7 +127,7 @@ def handle(ctx: Ctx) -> Response:
 
 def _merge(ctx: Ctx, slot, upload_id: str, key: str) -> Response:
     try:
-        listed = [p.split(":", 1) for p in ctx.req.body.decode("ascii").strip().split(",") if p]
+        listed = [p.split(":", 1) for p in ctx.body.getvalue().decode("ascii").strip().split(",") if p]
         crcs = [(int(i), parse_crc(c)) for i, c in listed]
     except (ValueError, UnicodeDecodeError):
         return _fail(ctx, 400, 4005, "merge body is not 'index:crc32,…'")
@@ -138,10 +137,10 @@ def _merge(ctx: Ctx, slot, upload_id: str, key: str) -> Response:
     if not parts or [i for i, _ in crcs] != list(range(len(parts))) or \
             any(c != int(p[1][1], 16) for (_, c), p in zip(crcs, parts)):
         return _fail(ctx, 400, 4006, "merge list does not match the uploaded parts")
-    data = b"".join(p[1][0] for p in parts)
-    if ctx.emu.strict_file_size and slot.expected_size is not None and len(data) != slot.expected_size:
-        return _fail(ctx, 400, 4004, f"file size {len(data)} does not match FileSize {slot.expected_size}")
-    crc = state.store_upload(slot, data)
+    size = sum(p[1][0].stat().st_size for p in parts)
+    if ctx.emu.strict_file_size and slot.expected_size is not None and size != slot.expected_size:
+        return _fail(ctx, 400, 4004, f"file size {size} does not match FileSize {slot.expected_size}")
+    crc, _ = state.merge_parts(slot, [p[1][0] for p in parts])
     with state.lock:
         slot.parts.pop(upload_id, None)
     ctx.verdict(None, f"merged {len(parts)} parts")

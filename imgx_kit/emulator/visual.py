@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -21,12 +20,15 @@ import urllib3
 from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
+from ..core.errors import ImageInputError
 from ..core.redact import redact_url
+from ..services.masks import binary_mask
 from .auth import check_action, GatewayCall, gateway_answer, verify_gateway
 from .context import Ctx, json_body
 from .envelopes import CV_ERRORS, cv_error, cv_ok, json_response, request_id
 from .faults import Fault
 from .inpaint import InpaintParams, run_backend
+from .throttle import TokenBucket
 
 __all__ = ["handle", "fault_response", "internal_error", "bad_request", "too_large", "max_body",
            "TokenBucket", "MAX_IMAGE_BYTES", "MAX_SIDE"]
@@ -49,25 +51,6 @@ class _Invalid(Exception):
     """An input the service rejects with 50215; the text says why (kept in the log)."""
 
 
-class TokenBucket:
-    """A QPS limiter: ``take()`` is False when the bucket is empty."""
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate, self.capacity = float(rate), float(burst or rate)
-        self.tokens, self.t = self.capacity, time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.t) * self.rate)
-            self.t = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return True
-            return False
-
-
 def max_body(emu) -> int:
     return emu.max_body_visual
 
@@ -78,7 +61,8 @@ def _call(ctx: Ctx) -> GatewayCall:
 
 def _cv(ctx: Ctx, code: int, why: str = "", data=None) -> Response:
     ctx.verdict(str(code), why or CV_ERRORS[code][1])
-    st, body = cv_error(code, request_id=request_id(ctx.now), elapsed=_elapsed(ctx), data=data)
+    said = f"{CV_ERRORS[code][1]} ({why})" if why and code == _INPUT_INVALID and ctx.emu.teaching else None
+    st, body = cv_error(code, request_id=request_id(ctx.now), elapsed=_elapsed(ctx), data=data, message=said)
     return json_response(st, body)
 
 
@@ -155,7 +139,7 @@ def handle(ctx: Ctx) -> Response:
     urls = None
     if body.get("return_url") is True:
         ctx.emu.results[rid] = png
-        urls = [f"{ctx.emu.endpoints.visual}/results/{rid}.png"]
+        urls = [f"{ctx.emu.base('visual')}/results/{rid}.png"]
     data = {"algorithm_base_resp": {"status_code": 0, "status_message": "Success"},
             "binary_data_base64": [b64], "image_urls": urls,
             "request_id": ctx.emu.state.hex(64)}
@@ -258,7 +242,7 @@ def _fetch(ctx: Ctx, url: str) -> bytes:
         raise _Invalid(f"image URL {shown!r} does not parse") from None
     if sp.scheme not in ("http", "https"):
         raise _Invalid(f"image URL {shown!r} is not http or https")
-    if sp.netloc != ctx.emu.upload_host:
+    if not ctx.emu.own_host(sp.netloc):
         raise _Invalid(f"image URL host {sp.netloc!r} is not reachable from the emulator")
     try:
         with requests.Session() as session:
@@ -291,18 +275,10 @@ def _decode(data: bytes, what: str) -> tuple[Image.Image, str]:
 
 
 def _mask(im: Image.Image) -> np.ndarray:
-    if im.mode in ("1", "L", "P"):
-        arr = np.asarray(im.convert("L"))
-    elif im.mode in ("RGB", "RGBA"):
-        rgb = np.asarray(im.convert("RGB"))
-        if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
-            raise _Invalid("mask is colour: use a single-channel image or R=G=B")
-        arr = rgb[..., 0]
-    else:
-        raise _Invalid(f"mask mode {im.mode} is not grayscale")
-    if not np.isin(arr, (0, 255)).all():
-        raise _Invalid("mask is not binary: pixels must be 0 (keep) or 255 (repaint)")
-    return arr == 255
+    try:                                                    # the one mask rule (services.masks)
+        return binary_mask(im, error=ImageInputError)
+    except ImageInputError as e:
+        raise _Invalid(str(e)) from None
 
 
 def _encode(rgb: np.ndarray) -> bytes:

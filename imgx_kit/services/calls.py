@@ -18,8 +18,10 @@ import html
 import io
 import json
 import logging
+import os
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
@@ -29,36 +31,38 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..core.echo import ServerEcho, parse_echo
-from ..core.errors import ServiceError
-from ..core.redact import mask, redact_headers, redact_text, redact_url, scrub
+from ..core.errors import ImageInputError, ImgxError, ServiceError
+from ..core.jsontext import loads_bounded
+from ..core.redact import (SECRET_JSON_KEYS, is_secret_json_key, mask, redact_headers, redact_url,
+                           redactor, scrub, secret_values)
+from ..core.html_layout import CELL, NAME, TABLE, TH, code, plural, table
 from ..core.request import HttpRequest, body_preview
 from ..core.trace import SigningTrace
+from .log_masking import masking_logs
 
 __all__ = ["CallRecord", "Calls", "calls_html", "to_har", "Transport", "Exchange", "TransportError",
            "redact_json", "safe_echo", "SECRET_JSON_KEYS", "log"]
 
 log = logging.getLogger("imgx_kit.services")
 
-#: JSON keys whose values are secrets wherever they appear in a request or response
-SECRET_JSON_KEYS = frozenset({
-    "secret_access_key", "session_token", "auth", "secretaccesskey", "sessiontoken",
-    "sessionid", "security_token", "securitytoken", "accesskeysecret", "access_key_secret",
-})
 _PREVIEW = 400
 
 
 def redact_json(obj: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of a parsed JSON value with secret keys masked and known secrets replaced."""
-    secrets = tuple(s for s in secrets if s)
+    return _redact_json(obj, redactor(secrets))
+
+
+def _redact_json(obj: Any, clean: Callable[[str], str]) -> Any:
     if isinstance(obj, dict):
-        return {k: (mask(v) if isinstance(v, str) and str(k).lower() in SECRET_JSON_KEYS
-                    else redact_json(v, secrets)) for k, v in obj.items()}
+        return {k: (mask(v) if isinstance(v, str) and is_secret_json_key(k)
+                    else _redact_json(v, clean)) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [redact_json(v, secrets) for v in obj]
+        return [_redact_json(v, clean) for v in obj]
     if isinstance(obj, str):
         if len(obj) > 4096:                       # base64 images and the like: summarise
             return obj[:64] + f"…({len(obj)} chars)"
-        return redact_text(obj, secrets) if secrets else obj
+        return clean(obj)
     return obj
 
 
@@ -111,8 +115,7 @@ class CallRecord:
         if trace is not None:
             sec += tuple(getattr(trace, "_secrets", ()) or ())
 
-        def clean(text: str) -> str:
-            return redact_text(text, sec) if sec else text
+        clean = redactor(sec)                 # the set's masked forms, derived once (core.redact)
 
         def clean_preview(data: bytes) -> str:
             # mask the whole text first, then cut: a cut first could leave a token's prefix
@@ -126,10 +129,11 @@ class CallRecord:
         req_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(headers)))
         resp_h = tuple((k, clean(v)) for k, v in redact_headers(_hdr_pairs(response_headers)))
         pv = clean(preview) if preview is not None else clean_preview(raw_body)
+        clean_url = clean(redact_url(url))
         resp_preview = clean_preview(content) if json is None and content else ""
-        return cls(method.upper(), clean(redact_url(url)), req_h, pv,
+        return cls(method.upper(), clean_url, req_h, pv,
                    body_size if body_size is not None else len(raw_body), trace, status, resp_h,
-                   redact_json(json, sec) if json is not None else None, resp_preview, len(content or b""),
+                   _redact_json(json, clean) if json is not None else None, resp_preview, len(content or b""),
                    float(elapsed), int(attempt), clean(error) if error else None, label,
                    time.time() if started is None else started)
 
@@ -165,8 +169,8 @@ class CallRecord:
 
     def summary(self) -> str:
         what = self.label or self.action or self.path
-        return (f"#{self.attempt} {self.method} {what} -> {self.outcome} "
-                f"({self.elapsed * 1000:.0f} ms)")
+        again = f", attempt {self.attempt}" if self.attempt > 1 else ""
+        return f"{self.method} {what} -> {self.outcome} ({self.elapsed * 1000:.0f} ms{again})"
 
     def __repr__(self) -> str:
         u = self.url if len(self.url) <= 120 else self.url[:117] + "…"
@@ -186,25 +190,25 @@ class CallRecord:
 
     def _repr_html_(self) -> str:
         colour = "#2a7" if self.ok else ("#c60" if self.status == 429 or (self.status or 0) >= 500 or self.error else "#b00")
-        hdr = "".join(f"<tr><td style='text-align:left'><code>{html.escape(k)}</code></td>"
-                      f"<td style='text-align:left'><code>{html.escape(v)}</code></td></tr>"
-                      for k, v in self.request_headers)
-        rh = "".join(f"<tr><td style='text-align:left'><code>{html.escape(k)}</code></td>"
-                     f"<td style='text-align:left'><code>{html.escape(v)}</code></td></tr>"
-                     for k, v in self.response_headers)
+        hdr = table(None, ([code(html.escape(k)), code(html.escape(v))] for k, v in self.request_headers))
+        rh = table(None, ([code(html.escape(k)), code(html.escape(v))] for k, v in self.response_headers))
         body = json.dumps(self.json, indent=2, ensure_ascii=False) if self.json is not None else self.response_preview
+        pre = "white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%"
         trace = ""
         if self.trace is not None:
             trace = f"<details><summary>signing trace</summary>{self.trace._repr_html_()}</details>"
-        return (f"<div class='imgx-call' style='border-left:4px solid {colour};padding-left:6px;margin:4px 0'>"
-                f"<b>{html.escape(self.label or '')}</b> <code>{html.escape(self.method)} {html.escape(self.url)}</code>"
-                f" → <b style='color:{colour}'>{html.escape(self.outcome)}</b> · attempt {self.attempt} · "
+        again = f" · attempt {self.attempt}" if self.attempt > 1 else ""
+        return (f"<div class='imgx-call' style='border-left:4px solid {colour};padding-left:6px;margin:4px 0;"
+                f"max-width:100%'><b>{html.escape(self.label or '')}</b> "
+                f"{code(html.escape(self.method + ' ' + self.url))}"
+                f" → <b style='color:{colour}'>{html.escape(self.outcome)}</b>{again} · "
                 f"{self.elapsed * 1000:.1f} ms"
-                f"<details><summary>request headers ({len(self.request_headers)}) · body {self.body_size} bytes</summary>"
-                f"<table>{hdr}</table><pre style='white-space:pre-wrap'>{html.escape(self.body_preview)}</pre></details>"
+                f"<details><summary>request: {plural(len(self.request_headers), 'header')} · "
+                f"body {plural(self.body_size, 'byte')}</summary>"
+                f"{hdr}<pre style='{pre}'>{html.escape(self.body_preview)}</pre></details>"
                 f"{trace}"
-                f"<details><summary>response</summary><table>{rh}</table>"
-                f"<pre style='white-space:pre-wrap'>{html.escape(body or '')}</pre></details></div>")
+                f"<details><summary>response: {plural(len(self.response_headers), 'header')}</summary>{rh}"
+                f"<pre style='{pre}'>{html.escape(body or '')}</pre></details></div>")
 
 
 class Calls(list):
@@ -213,7 +217,7 @@ class Calls(list):
     def __repr__(self) -> str:
         if not self:
             return "Calls([])"
-        return "Calls(\n" + "".join(f"  {r.summary()}\n" for r in self) + ")"
+        return "Calls(\n" + "".join(f"  {i}. {r.summary()}\n" for i, r in enumerate(self, 1)) + ")"
 
     def _repr_html_(self) -> str:
         return calls_html(self)
@@ -236,21 +240,32 @@ def calls_html(records: Sequence[CallRecord]) -> str:
     t1 = max(r.started + r.elapsed for r in recs)
     span = max(t1 - t0, 1e-6)
     rows = []
-    for r in recs:
+    num = "text-align:right;vertical-align:top;padding:2px 10px 2px 0;white-space:nowrap"
+    for i, r in enumerate(recs, 1):
         left = 100.0 * (r.started - t0) / span
         width = max(0.5, 100.0 * r.elapsed / span)
         colour = "#4a9" if r.ok else ("#e90" if (r.status == 429 or (r.status or 0) >= 500 or r.error) else "#d44")
+        again = f"<span style='color:#c60'>attempt {r.attempt}</span>" if r.attempt > 1 else ""
         rows.append(
-            f"<tr><td style='text-align:left;white-space:nowrap'>{html.escape(r.label or r.action or r.path)}</td>"
-            f"<td style='text-align:right'>{r.attempt}</td>"
-            f"<td style='text-align:left;white-space:nowrap'>{html.escape(r.outcome)}</td>"
-            f"<td style='text-align:right'>{r.elapsed * 1000:.1f} ms</td>"
-            f"<td style='width:50%'><div style='position:relative;height:10px;background:#f3f3f3'>"
+            f"<tr><td style='{num}'>{i}</td>"
+            f"<td style='{CELL}'>{html.escape(r.label or r.action or r.path)}</td>"
+            f"<td style='{NAME}'>{again}</td>"
+            f"<td style='{CELL}'>{html.escape(r.outcome)}</td>"
+            f"<td style='{num}'>{r.elapsed * 1000:.1f} ms</td>"
+            f"<td style='{CELL};width:40%;min-width:80px;vertical-align:middle'>"
+            f"<div style='position:relative;height:10px;background:#f3f3f3'>"
             f"<div title='{html.escape(r.method + ' ' + r.url)}' style='position:absolute;left:{left:.2f}%;"
             f"width:{min(width, 100 - left):.2f}%;height:10px;background:{colour}'></div></div></td></tr>")
-    return ("<div class='imgx-calls'><table><thead><tr><th>call</th><th>try</th><th>outcome</th>"
-            f"<th>time</th><th>timeline ({span * 1000:.0f} ms)</th></tr></thead><tbody>{''.join(rows)}"
-            "</tbody></table></div>")
+    th_num = TH + ";text-align:right"
+    retries = sum(1 for r in recs if r.attempt > 1)
+    title = plural(len(recs), "call") + (f", {plural(retries, 'retry', 'retries')}" if retries else "")
+    return (f"<div class='imgx-calls' style='max-width:100%'><table style='{TABLE}'><thead><tr>"
+            f"<th style='{th_num}'>#</th><th style='{TH}'>call</th><th style='{TH}'>retry</th>"
+            f"<th style='{TH}'>outcome</th><th style='{th_num}'>time</th>"
+            f"<th style='{TH}'>timeline: {title} in {span * 1000:.0f} ms</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<details><summary>each call in full: request, signing trace, response</summary>"
+            f"{''.join(f'<div>{i}.</div>' + r._repr_html_() for i, r in enumerate(recs, 1))}</details></div>")
 
 
 def _iso(ts: float) -> str:
@@ -364,10 +379,11 @@ class Transport:
         data = req.body if body is None else body
         size = len(req.body) if body is None else (body_size if body_size is not None else 0)
         try:
-            resp = self.session.request(req.method, req.url, headers=dict(_merge_dupes(req.headers)),
-                                        data=data if (body is not None or req.body) else None,
-                                        timeout=timeout or self.timeout, allow_redirects=False)
-            content = resp.content
+            with masking_logs(secrets + tuple(getattr(trace, "_secrets", ()) or ()) + secret_values(req.headers, req.url)):
+                resp = self.session.request(req.method, req.url, headers=dict(_merge_dupes(req.headers)),
+                                            data=data if (body is not None or req.body) else None,
+                                            timeout=timeout or self.timeout, allow_redirects=False)
+                content = resp.content
         except requests.RequestException as e:
             elapsed = time.perf_counter() - t0
             kind, text = _classify(e)
@@ -385,8 +401,8 @@ class Transport:
         ctype = resp.headers.get("Content-Type", "")
         if content and ("json" in ctype or content[:1] in (b"{", b"[")):
             try:
-                parsed = json.loads(content)
-            except (ValueError, UnicodeDecodeError):
+                parsed = loads_bounded(content)
+            except (ValueError, UnicodeDecodeError, ImgxError):     # not JSON, or nested absurdly deep
                 parsed = None
         rec = CallRecord.build(req.method, req.url, req.headers, req.body if body is None else b"",
                                secrets=secrets, trace=trace, status=resp.status_code,
@@ -431,10 +447,17 @@ def _classify(e: requests.RequestException) -> tuple[str, str]:
 
 class CountingReader(io.RawIOBase):
     """A read-only stream over ``[start, start+length)`` of a file (opened per instance), which
-    counts reads and their largest size: proof that uploads stream in chunks."""
+    counts reads and their largest size: proof that uploads stream in chunks.
+
+    The file must not change under it: a file that is shorter than planned, not ``total`` bytes
+    at the end, modified since ``expect_mtime`` (``st_mtime_ns``) or whose bytes no longer have
+    the CRC32 ``expect_crc`` raises :class:`~imgx_kit.ImageInputError` (``code="SourceChanged"``)
+    instead of sending a short or different body (a short body would leave the server waiting for
+    bytes that never come). The server checks the CRC32 of what arrives as well."""
 
     def __init__(self, opener: Callable[[], Any], start: int, length: int, chunk_size: int,
-                 stats: dict | None = None) -> None:
+                 stats: dict | None = None, *, total: int | None = None, expect_crc: int | None = None,
+                 expect_mtime: int | None = None, name: str = "the file") -> None:
         super().__init__()
         self._f = opener()
         self._f.seek(start)
@@ -442,6 +465,11 @@ class CountingReader(io.RawIOBase):
         self._len = length
         self.chunk_size = chunk_size
         self.stats = stats if stats is not None else {}
+        self._total = total
+        self._expect = expect_crc
+        self._mtime = expect_mtime
+        self._crc = 0
+        self._name = name
 
     def __len__(self) -> int:
         return self._len
@@ -457,12 +485,40 @@ class CountingReader(io.RawIOBase):
             return b""
         n = self.chunk_size if n is None or n < 0 else min(n, self.chunk_size)
         data = self._f.read(min(n, self._left))
+        if not data:
+            self._changed(f"is shorter than when the upload was planned ({self._len - self._left} of "
+                          f"{self._len} bytes read)")
         self._left -= len(data)
+        if self._expect is not None:
+            self._crc = zlib.crc32(data, self._crc)
+        if self._left <= 0:
+            self._check_end()
         st = self.stats
         st["reads"] = st.get("reads", 0) + 1
         st["max_read"] = max(st.get("max_read", 0), len(data))
         st["bytes"] = st.get("bytes", 0) + len(data)
         return data
+
+    def _check_end(self) -> None:
+        if self._total is not None or self._mtime is not None:
+            now: int | None
+            mtime: int | None
+            try:
+                st = os.fstat(self._f.fileno())
+                now, mtime = st.st_size, st.st_mtime_ns
+            except (OSError, AttributeError, io.UnsupportedOperation):
+                now, mtime = self._total, self._mtime
+            if self._total is not None and now != self._total:
+                self._changed(f"is {now} bytes now, {self._total} when the upload was planned")
+            if self._mtime is not None and mtime != self._mtime:
+                self._changed("was written to after the upload was planned")
+        if self._expect is not None and (self._crc & 0xFFFFFFFF) != self._expect:
+            self._changed(f"has other bytes than when the upload was planned (CRC32 {self._crc & 0xFFFFFFFF:08x}, "
+                          f"planned {self._expect:08x})")
+
+    def _changed(self, what: str) -> None:
+        raise ImageInputError(f"{self._name} changed during the upload: it {what}", code="SourceChanged",
+                              hint="nothing was committed for it; upload it again once it is no longer being written")
 
     def readinto(self, b) -> int:  # type: ignore[override]
         data = self.read(len(b))

@@ -11,8 +11,8 @@ and size are computed while reading in chunks, so a large file is never read who
     >>> src.format, src.width, src.height, len(src.crc32_hex)
     ('png', 6, 4, 8)
 
-Masks (``load_mask``) accept bool or 0/255 arrays, PIL images, paths and bytes; they are checked
-against the image size and for binarity (0 = keep, 255 = repaint).
+Masks (``load_mask``) accept arrays, PIL images, paths and bytes (PNG or JPEG); they are checked
+against the image size and read by the one mask rule of :mod:`imgx_kit.services.masks`.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import base64
 import binascii
 import io
 import os
+import stat
 import tempfile
 import warnings
 import weakref
@@ -34,11 +35,12 @@ from fastcrc import crc64 as _crc64
 from PIL import Image, UnidentifiedImageError
 
 from ..core.errors import ImageInputError
-from ..core.redact import redact_url
+from ..core.redact import redact_url, secret_values
 from .calls import CountingReader
+from .log_masking import masking_logs
 
 __all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
-           "valid_timeout", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
+           "valid_timeout", "read_file_capped", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
 
 DEFAULT_CHUNK = 1 << 20             # bytes per read
 DEFAULT_MAX_DOWNLOAD = 100 << 20    # URL download cap
@@ -210,7 +212,7 @@ def load_image(src: Any, *, chunk_size: int = DEFAULT_CHUNK, max_download: int =
     if isinstance(src, np.ndarray):
         return _from_bytes(_encode_pil(_array_to_pil(src, "image")), "numpy array", chunk_size)
     if hasattr(src, "read"):
-        return _from_stream(src, chunk_size)
+        return _from_stream(src, chunk_size, max_download)
     raise ImageInputError(f"cannot use a {type(src).__name__} as an image", hint=f"pass {INPUT_KINDS}")
 
 
@@ -271,6 +273,41 @@ def _from_path(p: Path, chunk_size: int) -> ImageSource:
     return ImageSource(name, size, crc & 0xFFFFFFFF, fmt, w, h, None, str(p), chunk_size)
 
 
+def read_file_capped(path: Any, cap: int, *, what: str = "image file") -> bytes:
+    """The bytes of the regular file ``path``, at most ``cap + 1`` of them (so the caller can say
+    "over the limit" without reading a huge file whole). Pipes, devices and directories are
+    refused before they are opened (opening a FIFO would block).
+
+        >>> read_file_capped("/dev/zero", 10)
+        Traceback (most recent call last):
+        ...
+        imgx_kit.core.errors.ImageInputError: /dev/zero is not a regular file (a device, pipe or socket) — pass the path of an image file, or its bytes
+    """
+    try:
+        shown = os.fspath(path)
+    except TypeError:
+        raise ImageInputError(f"{what} path must be a str or Path, not {type(path).__name__}") from None
+    shown = str(shown)[:200]
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ImageInputError(f"{shown} is a directory, not an {what}", hint="pass the path of one image file")
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageInputError(f"{shown} is not a regular file (a device, pipe or socket)",
+                                  hint="pass the path of an image file, or its bytes")
+        with open(path, "rb") as f:
+            return f.read(cap + 1)
+    except ImageInputError:
+        raise
+    except FileNotFoundError:
+        raise ImageInputError(f"no such file: {shown}", hint="check the path") from None
+    except PermissionError:
+        raise ImageInputError(f"{shown} cannot be read (permission denied)", hint="check the file's permissions") from None
+    except (OSError, ValueError) as e:          # a name too long, a NUL in the name, a loop of links …
+        raise ImageInputError(f"cannot read {what} {shown!r}: {getattr(e, 'strerror', None) or e}",
+                              hint="check the path") from None
+
+
 def _from_bytes(data: bytes, name: str, chunk_size: int) -> ImageSource:
     fmt, w, h = _inspect(name, data[:32], data[-_TAIL:], len(data), lambda: io.BytesIO(data))
     return ImageSource(name, len(data), zlib.crc32(data) & 0xFFFFFFFF, fmt, w, h, data, None, chunk_size)
@@ -282,7 +319,7 @@ class _Spool:
 
     def __init__(self) -> None:
         self.buf = bytearray()
-        self.file = None
+        self.file: Any = None
         self.path: str | None = None
         self.crc = 0
         self.size = 0
@@ -306,6 +343,14 @@ class _Spool:
         else:
             self.buf += b
 
+    def discard(self) -> None:
+        """Close and remove the temporary file (on every failure path)."""
+        if self.file is not None:
+            self.file.close()
+        if self.path is not None:
+            _unlink(self.path)
+        self.buf = bytearray()
+
     def finish(self, name: str, chunk_size: int) -> ImageSource:
         if self.file is None:
             return _from_bytes(bytes(self.buf), name, chunk_size)
@@ -323,26 +368,35 @@ def _unlink(path: str) -> None:
         pass
 
 
-def _from_stream(f: Any, chunk_size: int) -> ImageSource:
+def _from_stream(f: Any, chunk_size: int, cap: int = DEFAULT_MAX_DOWNLOAD) -> ImageSource:
+    """Read a stream to its end, at most ``cap`` bytes (``max_download``): a stream without an end
+    (``/dev/zero``, a socket) fails with a clear error instead of filling the disk."""
     name = Path(str(getattr(f, "name", "") or "file object")).name or "file object"
     mode = getattr(f, "mode", "rb")
     if isinstance(f, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode and mode):
         raise ImageInputError(f"{name} is open in text mode", hint="open the file with open(path, 'rb')")
     sp = _Spool()
-    while True:
-        try:
-            b = f.read(chunk_size)
-        except (OSError, ValueError) as e:
-            raise ImageInputError(f"reading {name} failed: {e}", hint="pass an open, readable binary file") from None
-        if not b:
-            break
-        if isinstance(b, str):
-            raise ImageInputError(f"{name} returned text, not bytes", hint="open the file with open(path, 'rb')")
-        if not isinstance(b, (bytes, bytearray, memoryview)):
-            raise ImageInputError(f"{name}.read() returned {type(b).__name__}, not bytes",
-                                  hint="pass an open binary file, or the image's bytes")
-        sp.write(bytes(b))
-    return sp.finish(name, chunk_size)
+    try:
+        while True:
+            try:
+                b = f.read(chunk_size)
+            except (OSError, ValueError) as e:
+                raise ImageInputError(f"reading {name} failed: {e}", hint="pass an open, readable binary file") from None
+            if not b:
+                break
+            if isinstance(b, str):
+                raise ImageInputError(f"{name} returned text, not bytes", hint="open the file with open(path, 'rb')")
+            if not isinstance(b, (bytes, bytearray, memoryview)):
+                raise ImageInputError(f"{name}.read() returned {type(b).__name__}, not bytes",
+                                      hint="pass an open binary file, or the image's bytes")
+            sp.write(bytes(b))
+            if sp.size > cap:
+                raise ImageInputError(f"{name} gave more than {cap} bytes and did not end",
+                                      hint="pass a file of one image (or raise max_download=…)")
+        return sp.finish(name, chunk_size)
+    except BaseException:
+        sp.discard()                       # the temporary file goes now, not when collected
+        raise
 
 
 def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float) -> ImageSource:
@@ -350,7 +404,8 @@ def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float)
     shown = redact_url(url)
     sess = session or requests
     try:
-        resp = sess.get(url, stream=True, timeout=timeout)
+        with masking_logs(secret_values((), url)):      # a presigned URL's token stays out of urllib3's log
+            resp = sess.get(url, stream=True, timeout=timeout)
     except requests.RequestException as e:
         raise ImageInputError(f"downloading {shown} failed: {type(e).__name__}",
                               hint="check the URL and the network") from None
@@ -370,9 +425,17 @@ def _from_url(url: str, chunk_size: int, cap: int, session: Any, timeout: float)
                     raise ImageInputError(f"{shown} is over the download cap of {cap} bytes",
                                           hint="raise max_download=… or download the file yourself")
         except requests.RequestException as e:
+            sp.discard()
             raise ImageInputError(f"downloading {shown} broke off: {type(e).__name__}") from None
+        except BaseException:
+            sp.discard()
+            raise
     name = Path(url.split("?", 1)[0]).name or "download"
-    return sp.finish(name, chunk_size)
+    try:
+        return sp.finish(name, chunk_size)
+    except BaseException:
+        sp.discard()
+        raise
 
 
 def _data_uri(text: str) -> bytes:
@@ -440,7 +503,13 @@ def _encode_pil(im: Image.Image) -> bytes:
     if im.width <= 0 or im.height <= 0:
         raise ImageInputError(f"the PIL image is {im.width}x{im.height}", hint="an image needs at least one pixel")
     buf = io.BytesIO()
-    _pngable(im).save(buf, "PNG", compress_level=1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            _pngable(im).save(buf, "PNG", compress_level=1)
+    except (OSError, SyntaxError, EOFError, ValueError) as e:     # a truncated file behind Image.open
+        raise ImageInputError(f"the PIL image does not decode ({type(e).__name__}: {str(e)[:80]})",
+                              hint="the file it was opened from is truncated or corrupt; export it again") from None
     return buf.getvalue()
 
 
@@ -512,23 +581,22 @@ def load_pil(src: Any, **kw) -> tuple[Image.Image, ImageSource]:
 
 
 def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
-    """A ``bool`` H×W mask (True = repaint) from a bool/0–255 array, PIL image, path, bytes or
-    data URI, checked against the image ``size`` (width, height) and for binarity."""
+    """A ``bool`` H×W mask (True = repaint) from an array, PIL image, path, bytes or data URI
+    (PNG or JPEG), checked against the image ``size`` (width, height) and read by the one mask
+    rule :func:`~imgx_kit.services.masks.binary_mask` (grey or R=G=B within JPEG tolerance,
+    binarised at half scale)."""
+    from .masks import binary_mask
+
     if not (isinstance(size, (tuple, list)) and len(size) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
         raise ImageInputError(f"size={size!r:.40} is not a (width, height) pair of whole numbers",
                               hint="pass the image's size, e.g. load_mask(mask, image.size)")
     w, h = size
     if isinstance(mask, np.ndarray):
-        arr = mask
-        if arr.ndim == 3 and arr.shape[2] in (3, 4):
-            arr = _gray_of(arr[..., :3], "mask array")
-        elif arr.ndim == 3 and arr.shape[2] == 1:
-            arr = arr[..., 0]
-        if arr.ndim != 2:
+        if mask.ndim == 3 and mask.shape[2] in (1, 3, 4) or mask.ndim == 2:
+            got = (mask.shape[1], mask.shape[0])
+        else:
             raise ImageInputError(f"the mask array has shape {mask.shape}", hint="use an H×W array (bool or 0/255)")
-        if arr.dtype != bool and not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-            raise ImageInputError(f"the mask array has dtype {arr.dtype}", hint="use bool, or uint8 with 0 and 255 only")
     else:
         if isinstance(mask, Image.Image):
             im = mask
@@ -539,41 +607,11 @@ def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
                                   hint="pass a bool or 0/255 numpy array, a PIL image, a path or PNG bytes")
         if im.width <= 0 or im.height <= 0:
             raise ImageInputError(f"the mask is {im.width}x{im.height}", hint="a mask needs at least one pixel")
-        arr = _mask_pixels(im)
-    if arr.shape != (h, w):
-        raise ImageInputError(f"the mask is {arr.shape[1]}x{arr.shape[0]} but the image is {w}x{h}",
+        got, mask = im.size, im
+    if got != (w, h):
+        raise ImageInputError(f"the mask is {got[0]}x{got[1]} but the image is {w}x{h}",
                               hint="draw the mask on the same image, or resize it with nearest-neighbour")
-    if arr.dtype == bool:
-        return arr.copy()
-    vals = set(np.unique(arr).tolist())
-    for on in (255, 1, 0xFFFF):                # 8-bit, 0/1 and 16-bit masks
-        if vals <= {0, on}:
-            return arr == on
-    bad = int(np.count_nonzero((arr != 0) & (arr != 255)))
-    raise ImageInputError(f"the mask is not binary: {bad} pixels are neither 0 nor 255",
-                          hint="threshold it, e.g. mask > 127 (white = area to repaint)")
-
-
-def _mask_pixels(im: Image.Image) -> np.ndarray:
-    """The single channel of a mask image (colour masks must be grey; alpha is ignored)."""
-    if im.mode in ("RGB", "RGBA", "RGBa", "RGBX", "P", "PA"):
-        return _gray_of(np.asarray(im.convert("RGB")), "mask image")
-    if im.mode in ("LA", "La"):
-        return np.asarray(im.getchannel("L"))
-    if im.mode in ("L", "1") or im.mode.startswith("I") or im.mode == "F":
-        return np.asarray(im)                  # the values as they are: 0/255, 0/1 or bool
-    try:
-        return np.asarray(im.convert("L"))     # CMYK, YCbCr, HSV
-    except ValueError:
-        raise ImageInputError(f"a mask in mode {im.mode} cannot be read",
-                              hint="give the mask as an 'L' image or a bool array (white = repaint)") from None
-
-
-def _gray_of(rgb: np.ndarray, what: str) -> np.ndarray:
-    if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
-        raise ImageInputError(f"the {what} is coloured (R, G and B differ)",
-                              hint="a mask is single-channel: white (255) = repaint, black (0) = keep")
-    return rgb[..., 0]
+    return binary_mask(mask, error=ImageInputError)
 
 
 def mask_png(mask: np.ndarray) -> bytes:

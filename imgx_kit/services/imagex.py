@@ -10,9 +10,22 @@ chunked above 20 MiB), for regions ``cn``, ``us`` and ``sg`` (protocols.md §3).
     ...     up.uri, [c.label for c in up.calls]
     ('tos-cn-i-tb4s082cfz/…', ['get_upload_token', 'ApplyImageUpload', 'upload', 'CommitImageUpload'])
 
-Nothing is half-committed: the commit is sent only after the server confirmed the bytes and
-their CRC32, and it is never sent twice for the same object (a commit whose outcome is unknown
-abandons that object and uploads the file again as a new one).
+Nothing is half-committed, and at most one image is committed per input:
+
+* the commit is sent only when every upload of its session has ended, for the objects whose
+  bytes the server confirmed (or may have received: an answer lost on the way);
+* the objects of a session are fixed by ``ApplyImageUpload`` (their StoreUris), so a commit whose
+  answer is lost is sent again **with the same SessionKey and body**, never for a new session;
+  only what the server reported as not received (``UriStatus`` 2001) is uploaded again, in a
+  new session.
+
+Why a repeated commit is safe — the evidence: the CommitImageUpload description of the seeds
+(``seeds/004``, "错误处理最佳实践 / 重试机制") retries ``commitImageUpload`` with the same
+SessionKey on ``InternalServerError``/``ServiceUnavailable``/``RequestTimeout``/``Throttling``;
+the official Go SDK (``volc-sdk-golang`` ``base/client.go`` ``requestThumb``) resends the same
+CommitImageUpload body on send errors and HTTP 5xx when retries are enabled; a session's objects
+are named at Apply, so a commit can only confirm them, not make new ones. The emulator answers a
+repeated commit as it answered the first (the same Uris, ``UriStatus`` 2000 for what it holds).
 """
 from __future__ import annotations
 
@@ -23,31 +36,34 @@ import secrets as _secrets
 import string
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (ClientConfigError, CredentialsError, ImgxError, LoginError,
+from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, ImgxError, LoginError,
                            ServiceError, SignatureMismatchError, ThrottledError, UploadError)
+from ..core.html_layout import plural
 from ..core.redact import mask
 from ..core.request import HttpRequest
 from ..core.signer import Signer
-from .calls import Calls, Exchange, Transport, calls_html, safe_echo
+from .calls import Calls, CountingReader, Exchange, Transport, TransportError, calls_html, safe_echo
 from .client_args import check_endpoint, check_transport_args
 from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after
+from .scheduler import Scheduler, plan_groups
 
-__all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "UploadToken", "ClientConfigError",
+__all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "BatchPlan", "plan_batch", "UploadToken",
+           "ClientConfigError",
            "WEB_REGIONS", "OPENAPI_REGIONS", "CHUNK_THRESHOLD", "PART_SIZE"]
 
 VERSION = "2018-08-01"
 CHUNK_THRESHOLD = 20 * 1024 * 1024     # the SDK's MinChunkSize: chunked upload above this
 PART_SIZE = 20 * 1024 * 1024
 TOKEN_MARGIN = 60.0                    # refresh a token this many seconds before it expires
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -117,7 +133,7 @@ class UploadResult:
 
     def __repr__(self) -> str:
         return (f"UploadResult(uri={self.uri!r}, size={self.size}, crc32={self.crc32!r}, "
-                f"{self.width}x{self.height} {self.format}, {len(self.calls)} calls)")
+                f"{self.width}x{self.height} {self.format}, {plural(len(self.calls), 'call')})")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "uri": self.uri, "size": self.size, "crc32": self.crc32,
@@ -139,6 +155,8 @@ class BatchItem:
     source: Any = field(compare=False)
     result: UploadResult | None = None
     error: ImgxError | None = None
+    #: a commit whose outcome is unknown: (token, address, source) to ask again with the same session
+    pending: Any = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -200,19 +218,31 @@ class BatchResult:
         return out
 
     def retry_failed(self, concurrency: int = 8, progress: bool = False) -> "BatchResult":
-        """Upload the failed inputs again; successes are kept; input order is kept."""
+        """Try the failed inputs again; successes are kept; input order is kept.
+
+        An input whose commit outcome was unknown (``CommitUnknown``) is first asked about with
+        its own session — the commit is sent again, which commits nothing twice — and uploaded
+        again only if the server says it never received it. Every other failed input is uploaded
+        again; a token the server refuses (expired, or unknown after a restart) is replaced."""
         if self.client is None:
             raise ClientConfigError("this BatchResult has no client to retry with",
                                     hint="call upload_many again")
         failed = self.failed
         if not failed:
             return self
-        again = self.client.upload_many([it.source for it in failed], concurrency=concurrency,
-                                        progress=progress)
+        t0 = time.perf_counter()
+        pending = [it for it in failed if it.pending is not None]
+        fresh = [it for it in failed if it.pending is None]
         items = list(self.items)
-        for old, new in zip(failed, again.items):
-            items[old.index] = BatchItem(old.index, old.name, old.source, new.result, new.error)
-        return BatchResult(tuple(items), Calls(self.calls + again.calls), self.elapsed + again.elapsed, self.client)
+        for it in self.client._resume(pending, concurrency):
+            items[it.index] = it
+        calls = Calls(self.calls)
+        if fresh:
+            again = self.client.upload_many([it.source for it in fresh], concurrency=concurrency, progress=progress)
+            calls += again.calls
+            for old, new in zip(fresh, again.items, strict=True):
+                items[old.index] = BatchItem(old.index, old.name, old.source, new.result, new.error, new.pending)
+        return BatchResult(tuple(items), calls, self.elapsed + time.perf_counter() - t0, self.client)
 
     def __repr__(self) -> str:
         n, bad = len(self.items), len(self.failed)
@@ -238,13 +268,6 @@ class _Address:
     auth: str
     host: str
     session_key: str
-
-
-class _CommitUnknown(Exception):
-    """The commit failed in a way that may be transient: abandon the object, upload again."""
-
-    def __init__(self, error: ServiceError) -> None:
-        self.error = error
 
 
 class ImageXClient:
@@ -288,8 +311,6 @@ class ImageXClient:
         self.commit_restarts = commit_restarts
         self._token_lock = threading.Lock()
         self._token: UploadToken | None = None
-        self._commit_lock = threading.Lock()
-        self._committed: set[str] = set()      # SessionKeys a commit was sent for
         self.read_stats: dict = {}             # streaming reads of file sources (chunk proof)
 
     # ---- constructors ------------------------------------------------------------------------
@@ -352,126 +373,74 @@ class ImageXClient:
     def upload(self, source: Any) -> UploadResult:
         """Upload one image (any input of :func:`~imgx_kit.services.images.load_image`) and commit
         it. Returns an :class:`UploadResult`; errors carry the calls made so far."""
-        calls = Calls()
+        stamp = _stamp(source)
         src = load_image(source, chunk_size=self.chunk_size, max_download=self.max_download,
                          session=self.transport.session)
-        try:
-            return self._pipeline(src, calls)
-        except ServiceError as e:
-            e.calls = list(calls)
-            raise
+        entry = _Entry(0, source, src.name, src, stamp=stamp)
+        batch = _Batch(self, [entry], Scheduler(1), None, meta=True)
+        batch.run([[entry]])
+        if entry.result is not None:
+            return entry.result
+        err = entry.error or UploadError("the upload ended without a result", code="Unexpected", service="imagex")
+        if isinstance(err, ServiceError):
+            err.calls = list(entry.calls)
+        raise err
 
     def upload_many(self, sources: Iterable[Any], concurrency: int = 8, progress: bool = True,
                     group: int | None = None) -> BatchResult:
-        """Upload many images with ``concurrency`` threads sharing one connection pool; one upload
-        token for the batch while it is valid; a ``tqdm.auto`` progress bar; per-item result or
-        error, in input order.
+        """Upload many images; always returns a :class:`BatchResult` (per input a result or a
+        typed error, in input order), whatever happens to one input or to the server.
 
-        Inputs are applied and committed in groups of up to 10 (``UploadNum``, one
+        Inputs are applied and committed in groups of up to 10 (``UploadNum``: one
         ``ApplyImageUpload`` and one ``CommitImageUpload`` per group; ``group=1`` turns this off).
-        An item whose group step fails is uploaded again on its own, as :meth:`upload` does."""
+        Every Apply, upload and Commit of the batch runs on one pool of ``concurrency`` threads
+        sharing one connection pool, so ``concurrency`` calls are in flight whatever the groups;
+        one upload token serves the batch while it is valid; a ``tqdm.auto`` progress bar counts
+        finished inputs. Each input has ``retry.deadline`` seconds in all; a refused connection is
+        retried for ``retry.connect_max_time`` seconds (a dead server fails the batch in seconds).
+        At most one image is committed per input, even when answers are lost after the server acted
+        (see the module docstring)."""
         from tqdm.auto import tqdm
-        srcs = _inputs(sources)
         _whole("concurrency", concurrency, 1, 64, "e.g. concurrency=8")
-        if group is not None:
-            _whole("group", group, 1, 10, "inputs per ApplyImageUpload (UploadNum is 1…10); group=1 "
-                                          "uploads each input on its own")
+        plan = plan_batch(sources, group)
+        srcs = plan.sources
         if concurrency > self.pool:
             self._grow_pool(concurrency)
         t0 = time.perf_counter()
         calls = Calls()
-        if self.flavour == "web" and srcs:
-            try:
-                self._get_token(calls)
-            except ServiceError as e:
-                e.calls = list(calls)
-                raise
-        items: list[BatchItem | None] = [None] * len(srcs)
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="imgx-upload") as pool, \
-                tqdm(total=len(srcs), disable=not progress, unit="file", desc="upload") as bar:
-            g = group if group is not None else min(10, max(1, -(-len(srcs) // concurrency)))
-            groups = [list(enumerate(srcs))[k:k + g] for k in range(0, len(srcs), g)]
-            futs = [pool.submit(self._group, grp, bar) for grp in groups]
-            for fut in as_completed(futs):
-                for it in fut.result():
-                    items[it.index] = it
-        return BatchResult(tuple(items), calls, time.perf_counter() - t0, self)  # type: ignore[arg-type]
+        entries = [_Entry(i, s, name) for i, (s, name) in enumerate(zip(srcs, plan.names, strict=True))]
+        with tqdm(total=len(srcs), disable=not progress, unit="file", desc="upload") as bar:
+            refused: ImgxError | None = None
+            if self.flavour == "web" and srcs:
+                try:
+                    self._get_token(calls, deadline=self.retry.item_deadline())
+                except ImgxError as x:                 # no token: every input fails with the reason
+                    refused = x
+            if refused is not None:
+                for entry in entries:
+                    entry.error = refused
+                bar.update(len(entries))
+            else:
+                _Batch(self, entries, Scheduler(concurrency), bar, meta=False).run(
+                    [entries[r.start:r.stop] for r in plan.groups])
+        items = tuple(e.item() for e in entries)
+        return BatchResult(items, calls, time.perf_counter() - t0, self)
 
-    def _group(self, grp: list[tuple[int, Any]], bar: Any) -> list[BatchItem]:
-        """One group of a batch: load, one Apply, the uploads, one Commit; fall back to single
-        uploads for whatever a group step could not finish."""
-        out: list[BatchItem] = []
-        if len(grp) == 1:
-            out.append(self._one(*grp[0]))
-            bar.update(1)
-            return out
-        loaded = []
-        for i, s in grp:
-            try:
-                loaded.append((i, s, load_image(s, chunk_size=self.chunk_size, max_download=self.max_download,
-                                                session=self.transport.session)))
-            except ImgxError as e:
-                out.append(BatchItem(i, _name_of(s, i), s, None, e))
-                bar.update(1)
-        if not loaded:
-            return out
-        calls = Calls()
-        retry_alone: list[tuple[int, Any, ImageSource]] = []
-        try:
-            token = self._get_token(calls) if self.flavour == "web" else None
-            addrs = self._apply_many(token, [src.size for _, _, src in loaded], calls)
-        except ServiceError:
-            token, addrs, retry_alone = None, [], list(loaded)
-        sent = []
-        for (i, s, src), addr in zip(loaded, addrs):
-            icalls = Calls(calls)
-            try:
-                self._send(addr, src, token, icalls)
-                sent.append((i, s, src, addr, icalls))
-            except ServiceError as e:
-                if e.code == "UploadSessionExpired" or is_retryable(e):
-                    retry_alone.append((i, s, src))
-                else:
-                    e.calls = list(icalls)
-                    out.append(BatchItem(i, _name_of(s, i), s, None, e))
-                    bar.update(1)
-        if sent:
-            ccalls = Calls()
-            try:
-                results = self._commit_many(token, [(a, src) for _, _, src, a, _ in sent], ccalls, skip_meta=True)
-            except (_CommitUnknown, ServiceError) as e:
-                if isinstance(e, _CommitUnknown) or is_retryable(e):
-                    retry_alone += [(i, s, src) for i, s, src, _, _ in sent]
-                    results = []
-                else:
-                    results = [e] * len(sent)  # type: ignore[list-item]
-            for (i, s, src, _, icalls), res in zip(sent, results):
-                allc = Calls(icalls + ccalls)
-                if isinstance(res, UploadResult):
-                    out.append(BatchItem(i, _name_of(s, i), s, UploadResult(res.uri, res.size, res.crc32, res.width,
-                                                                            res.height, res.format, allc, res.name)))
-                else:
-                    res.calls = list(allc)
-                    out.append(BatchItem(i, _name_of(s, i), s, None, res))
-                bar.update(1)
-        for i, s, src in retry_alone:
-            calls_i = Calls(calls)
-            try:
-                out.append(BatchItem(i, _name_of(s, i), s, self._pipeline(src, calls_i)))
-            except ServiceError as e:
-                e.calls = list(calls_i)
-                out.append(BatchItem(i, _name_of(s, i), s, None, e))
-            except ImgxError as e:
-                out.append(BatchItem(i, _name_of(s, i), s, None, e))
-            bar.update(1)
-        return out
-
-    def _one(self, i: int, source: Any) -> BatchItem:
-        name = _name_of(source, i)
-        try:
-            return BatchItem(i, name, source, self.upload(source))
-        except ImgxError as e:
-            return BatchItem(i, name, source, None, e)
+    def _resume(self, items: list[BatchItem], concurrency: int = 8) -> list[BatchItem]:
+        """Items whose commit outcome was unknown, asked about again with their own sessions."""
+        if not items:
+            return []
+        sessions: dict[str, _Session] = {}
+        entries = []
+        for it in items:
+            token, addr, src = it.pending
+            e = _Entry(it.index, it.source, it.name, src, addr=addr, calls=Calls(it.calls), state="unknown",
+                       deadline=self.retry.item_deadline(), pending=None)
+            entries.append(e)
+            sess = sessions.setdefault(addr.session_key, _Session([], token, 0))
+            sess.entries.append(e)
+        _Batch(self, entries, Scheduler(min(concurrency, len(sessions))), None, meta=False).resume(list(sessions.values()))
+        return [e.item() for e in entries]
 
     def _grow_pool(self, n: int) -> None:
         from .calls import _Adapter
@@ -485,48 +454,41 @@ class ImageXClient:
         calls = Calls()
         return self._get_token(calls, force=True), calls
 
-    # ---- the pipeline --------------------------------------------------------------------------
-    def _pipeline(self, src: ImageSource, calls: Calls) -> UploadResult:
-        refreshed = reapplied = False
-        restarts = 0
-        while True:
-            token = self._get_token(calls) if self.flavour == "web" else None
-            try:
-                addr = self._apply(token, src, calls)
-            except ServiceError as e:
-                if token is not None and e.code == "InvalidSecretToken" and not refreshed:
-                    refreshed = True                     # an expired token is refreshed once
-                    self._get_token(calls, force=True, stale=token)
-                    continue
+    def _timeout(self, deadline: float | None) -> Any:
+        """The transport timeout, its read part cut at the item's deadline (at least 1 s)."""
+        t = self.transport.timeout
+        if deadline is None:
+            return t
+        left = max(1.0, deadline - time.monotonic())
+        if isinstance(t, tuple):
+            return (min(t[0], left) if t[0] is not None else left, min(t[1], left) if t[1] is not None else left)
+        return left if t is None else min(t, left)
+
+    def _refresh_on_refusal(self, fn: Callable[[UploadToken | None], T], token: UploadToken | None,
+                            calls: Calls, deadline: float | None) -> tuple[T, UploadToken | None]:
+        """``fn(token)``; when the gateway refuses the token (expired, or unknown after a server
+        restart), fetch a new one once and call ``fn`` again with it."""
+        try:
+            return fn(token), token
+        except ServiceError as e:
+            if token is None or str(e.code) not in _TOKEN_REFUSED:
                 raise
-            try:
-                self._send(addr, src, token, calls)
-            except ServiceError as e:
-                if e.code == "UploadSessionExpired" and not reapplied:
-                    reapplied = True
-                    continue
-                raise
-            try:
-                return self._commit(token, addr, src, calls)
-            except _CommitUnknown as e:
-                if restarts >= self.commit_restarts:
-                    raise UploadError(f"the commit of {src.name} failed {restarts + 1} times: {e.error.message}",
-                                      code=e.error.code, status=e.error.status, request_id=e.error.request_id,
-                                      service="imagex", hint="nothing was committed; upload the file again later") from None
-                restarts += 1
+        fresh = self._get_token(calls, force=True, stale=token, deadline=deadline)
+        return fn(fresh), fresh
 
     # ---- E1 token -----------------------------------------------------------------------------
-    def _get_token(self, calls: Calls, force: bool = False, stale: UploadToken | None = None) -> UploadToken:
+    def _get_token(self, calls: Calls, force: bool = False, stale: UploadToken | None = None,
+                   deadline: float | None = None) -> UploadToken:
         with self._token_lock:
             tok = self._token
             if tok is not None and tok.valid():
                 if not force or (stale is not None and tok is not stale):
                     return tok
-            tok = self.retry.run(lambda attempt: self._fetch_token(attempt, calls))
+            tok = self.retry.run(lambda attempt: self._fetch_token(attempt, calls, deadline), deadline)
             self._token = tok
             return tok
 
-    def _fetch_token(self, attempt: int, calls: Calls) -> UploadToken:
+    def _fetch_token(self, attempt: int, calls: Calls, deadline: float | None = None) -> UploadToken:
         web = self.web
         assert web is not None and self.jimeng_base is not None and self._sessionid
         q = [("aid", web.aid), ("device_platform", "web"), ("region", web.region_param),
@@ -538,7 +500,7 @@ class ImageXClient:
             ("Cookie", f"sessionid={sid}; sessionid_ss={sid}; sid_tt={sid}"),
             ("Appid", web.aid), ("Pf", "7")], b'{"scene":2}')
         ex = self.transport.send(req, label="get_upload_token", attempt=attempt, secrets=self._secrets(),
-                                 sink=calls)
+                                 sink=calls, timeout=self._timeout(deadline))
         doc = ex.json if isinstance(ex.json, dict) else {}
         ret = str(doc.get("ret", "")) if doc else ""
         if ex.status == 429 or ret == "1019":
@@ -573,10 +535,8 @@ class ImageXClient:
         assert self._credentials is not None and self.service_id is not None
         return self._credentials, self.service_id
 
-    def _apply(self, token: UploadToken | None, src: ImageSource, calls: Calls) -> _Address:
-        return self._apply_many(token, [src.size], calls)[0]
-
-    def _apply_many(self, token: UploadToken | None, sizes: list[int], calls: Calls) -> list[_Address]:
+    def _apply_many(self, token: UploadToken | None, sizes: list[int], calls: Calls,
+                    deadline: float | None = None) -> list[_Address]:
         """ApplyImageUpload for ``len(sizes)`` objects (``UploadNum``, 1…10) in one session."""
         creds, sid = self._creds(token)
         n = len(sizes)
@@ -594,7 +554,7 @@ class ImageXClient:
         def once(attempt: int) -> list[_Address]:
             trace = self.signer.sign(req, creds)
             ex = self.transport.send(trace.signed_request, label="ApplyImageUpload", trace=trace,
-                                     attempt=attempt, secrets=secrets, sink=calls)
+                                     attempt=attempt, secrets=secrets, sink=calls, timeout=self._timeout(deadline))
             result = self._gateway_result(ex, "ApplyImageUpload", secrets)
             try:
                 ua = result["UploadAddress"]
@@ -610,7 +570,7 @@ class ImageXClient:
                                    code="BadApplyResult", status=ex.status, service="imagex")
             return addrs
 
-        return self.retry.run(once)
+        return self.retry.run(once, deadline)
 
     def _gateway_result(self, ex: Exchange, action: str, secrets: tuple = ()) -> dict:
         doc = ex.json if isinstance(ex.json, dict) else None
@@ -648,37 +608,40 @@ class ImageXClient:
             return f"{scheme}://{addr.host}/upload/v1/{addr.store_uri}"
         return f"{scheme}://{addr.host}/{quote(addr.store_uri, safe='/')}"
 
-    def _send(self, addr: _Address, src: ImageSource, token: UploadToken | None, calls: Calls) -> None:
+    def _send(self, addr: _Address, src: ImageSource, token: UploadToken | None, calls: Calls,
+              deadline: float | None = None, stamp: int | None = None) -> None:
         url = self._upload_url(addr)
         secrets = self._secrets(token) + (addr.auth,)
         if self.flavour == "openapi" and src.size > self.chunk_threshold:
-            self._send_chunked(url, addr, src, secrets, calls)
+            self._send_chunked(url, addr, src, secrets, calls, deadline, stamp)
             return
         headers = [("Authorization", addr.auth), ("Content-CRC32", src.crc32_hex),
                    ("Content-Type", "application/octet-stream")]
         method = "POST" if self.flavour == "web" else "PUT"
-        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls)
+        self._put(method, url, headers, src, 0, src.size, src.crc32, "upload", secrets, calls, deadline, stamp)
 
     def _put(self, method: str, url: str, headers: list, src: ImageSource, start: int, length: int,
-             crc: int, label: str, secrets: tuple, calls: Calls) -> dict:
+             crc: int, label: str, secrets: tuple, calls: Calls, deadline: float | None = None,
+             stamp: int | None = None) -> dict:
         req = HttpRequest.build(method, url, headers)
         preview = f"<{length} bytes of {src.format} from {src.name}" + (f" @ {start}" if start else "") + ">"
 
         def once(attempt: int) -> dict:
-            body = src.reader(start, length, stats=self.read_stats)
+            body = _body(src, start, length, self.read_stats, stamp)
             try:
                 ex = self.transport.send(req, label=label, attempt=attempt, body=body, body_size=length,
-                                         preview=preview, secrets=secrets, sink=calls)
+                                         preview=preview, secrets=secrets, sink=calls,
+                                         timeout=self._timeout(deadline))
             finally:
                 if hasattr(body, "close"):
                     body.close()
             return self._upload_answer(ex, crc)
 
-        return self.retry.run(once)
+        return self.retry.run(once, deadline)
 
     def _upload_answer(self, ex: Exchange, crc: int | None) -> dict:
         doc = ex.json if isinstance(ex.json, dict) else {}
-        err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+        err: dict = doc.get("error") if isinstance(doc.get("error"), dict) else {}  # type: ignore[assignment]
         code = doc.get("code") or err.get("error_code") or None
         msg = doc.get("message") or err.get("message") or None
         logid = ex.headers.get("X-Tt-Logid")
@@ -726,19 +689,21 @@ class ImageXClient:
                 raise e4
         return payload
 
-    def _send_chunked(self, url: str, addr: _Address, src: ImageSource, secrets: tuple, calls: Calls) -> None:
+    def _send_chunked(self, url: str, addr: _Address, src: ImageSource, secrets: tuple, calls: Calls,
+                      deadline: float | None = None, stamp: int | None = None) -> None:
         auth = [("Authorization", addr.auth)]
         init_req = HttpRequest.build("PUT", url + "?uploads", auth)
 
         def init(attempt: int) -> str:
-            ex = self.transport.send(init_req, label="upload init", attempt=attempt, secrets=secrets, sink=calls)
+            ex = self.transport.send(init_req, label="upload init", attempt=attempt, secrets=secrets, sink=calls,
+                                     timeout=self._timeout(deadline))
             upload_id = self._upload_answer(ex, None).get("uploadID")
             if not upload_id:
                 raise UploadError("the chunked-upload init answered without an uploadID", code="NoUploadID",
                                   status=ex.status, service="upload")
             return str(upload_id)
 
-        upload_id = self.retry.run(init)
+        upload_id = self.retry.run(init, deadline)
         n = max(1, src.size // self.part_size)
         crcs = []
         for k in range(n):
@@ -748,27 +713,26 @@ class ImageXClient:
             crcs.append(crc)
             self._put("PUT", f"{url}?{urlencode([('partNumber', str(k)), ('uploadID', upload_id)])}",
                       auth + [("Content-CRC32", f"{crc:08x}")], src, start, length, crc,
-                      f"upload part {k}", secrets, calls)
+                      f"upload part {k}", secrets, calls, deadline, stamp)
         body = ",".join(f"{k}:{c:08x}" for k, c in enumerate(crcs)).encode()
         merge_req = HttpRequest.build("PUT", f"{url}?{urlencode([('uploadID', upload_id)])}", auth, body)
 
         def merge(attempt: int) -> None:
-            ex = self.transport.send(merge_req, label="upload merge", attempt=attempt, secrets=secrets, sink=calls)
+            ex = self.transport.send(merge_req, label="upload merge", attempt=attempt, secrets=secrets, sink=calls,
+                                     timeout=self._timeout(deadline))
             self._upload_answer(ex, src.crc32)
 
-        self.retry.run(merge)
+        self.retry.run(merge, deadline)
 
     # ---- E4 commit -----------------------------------------------------------------------------
-    def _commit(self, token: UploadToken | None, addr: _Address, src: ImageSource, calls: Calls) -> UploadResult:
-        out = self._commit_many(token, [(addr, src)], calls, skip_meta=False)[0]
-        if isinstance(out, ImgxError):
-            raise out
-        return out
+    def _commit_session(self, token: UploadToken | None, done: list[tuple[_Address, ImageSource]],
+                        calls: Calls, skip_meta: bool, deadline: float | None = None) -> list[UploadResult | ImgxError]:
+        """CommitImageUpload for the objects of one session; per object a result or an error.
 
-    def _commit_many(self, token: UploadToken | None, done: list[tuple[_Address, ImageSource]], calls: Calls,
-                     skip_meta: bool) -> list[UploadResult | UploadError]:
-        """One CommitImageUpload for the objects of one session; per object a result or an error.
-        Sent once per session, never again (a failure that may be transient raises _CommitUnknown)."""
+        A commit whose answer is lost is sent again with the same SessionKey and body (never a
+        new session: that would commit a second image of the same file). A repeated commit of a
+        session commits nothing new — the objects were fixed by ApplyImageUpload — and answers as
+        the first did; the evidence is in the module docstring."""
         creds, sid = self._creds(token)
         key = done[0][0].session_key
         q = [("Action", "CommitImageUpload"), ("Version", VERSION), ("ServiceId", sid)]
@@ -781,41 +745,249 @@ class ImageXClient:
             body = json.dumps({"SessionKey": key, "SuccessOids": [a.store_uri for a, _ in done],
                                "Functions": [], "OptionInfos": []})
         req = HttpRequest.build("POST", f"{self.imagex}/?{urlencode(q)}", [("Content-Type", "application/json")], body)
-        with self._commit_lock:
-            if key in self._committed:                      # never twice for the same object
-                raise UploadError("a commit was already sent for this upload session", code="DuplicateCommit",
-                                  service="imagex", hint="this is a bug in imgx-kit; please report it")
-            self._committed.add(key)
-        trace = self.signer.sign(req, creds)
         secrets = self._secrets(token) + tuple(a.auth for a, _ in done)
+        unknown = [False]                      # did an earlier attempt end without an answer?
+
+        def once(attempt: int) -> dict:
+            trace = self.signer.sign(req, creds)
+            try:
+                ex = self.transport.send(trace.signed_request, label="CommitImageUpload", trace=trace,
+                                         attempt=attempt, secrets=secrets, sink=calls,
+                                         timeout=self._timeout(deadline))
+            except TransportError as e:
+                unknown[0] = unknown[0] or e.kind not in ("connect", "tls")
+                raise
+            try:
+                return self._gateway_result(ex, "CommitImageUpload", self._secrets(token))
+            except ServiceError as e:
+                unknown[0] = unknown[0] or is_retryable(e)
+                raise
+
         try:
-            ex = self.transport.send(trace.signed_request, label="CommitImageUpload", trace=trace, attempt=1,
-                                     secrets=secrets, sink=calls)
-            result = self._gateway_result(ex, "CommitImageUpload", self._secrets(token))
+            result = self.retry.run(once, deadline)
         except ServiceError as e:
-            if is_retryable(e):
-                raise _CommitUnknown(e) from None
+            if is_retryable(e) or unknown[0]:
+                raise UploadError(f"CommitImageUpload's outcome is unknown: {e.message}", code="CommitUnknown",
+                                  status=e.status, request_id=e.request_id, service="imagex", calls=list(calls),
+                                  hint="the server may have committed it; retry_failed() asks again with the same "
+                                       "session before uploading anything") from None
             raise
         results = {r.get("Uri"): r for r in (result.get("Results") or []) if isinstance(r, dict)}
         plugin = {p.get("SourceUri", p.get("ImageUri")): p for p in (result.get("PluginResult") or []) if isinstance(p, dict)}
-        out: list[UploadResult | UploadError] = []
+        out: list[UploadResult | ImgxError] = []
         for addr, src in done:
             mine = results.get(addr.store_uri)
-            if mine is None:
-                out.append(UploadError(f"CommitImageUpload did not report {addr.store_uri}", code="NotCommitted",
-                                       status=ex.status, service="imagex", calls=list(calls),
-                                       hint="the object was not committed; upload it again"))
-                continue
-            if mine.get("UriStatus") != 2000:
-                out.append(UploadError(f"CommitImageUpload reported UriStatus {mine.get('UriStatus')} for {addr.store_uri}",
-                                       code=mine.get("UriStatus"), status=ex.status, service="imagex", calls=list(calls),
-                                       hint="2001 means the bytes did not arrive; upload the file again"))
-                continue
-            meta = plugin.get(addr.store_uri) or {}
-            out.append(UploadResult(str(mine["Uri"]), src.size, src.crc32_hex,
-                                    int(meta.get("ImageWidth") or src.width), int(meta.get("ImageHeight") or src.height),
-                                    str(meta.get("ImageFormat") or src.format), calls, src.name))
+            status = mine.get("UriStatus") if mine is not None else None
+            if status == 2000:
+                meta = plugin.get(addr.store_uri) or {}
+                out.append(UploadResult(str(mine["Uri"]), src.size, src.crc32_hex,  # type: ignore[index]
+                                        int(meta.get("ImageWidth") or src.width),
+                                        int(meta.get("ImageHeight") or src.height),
+                                        str(meta.get("ImageFormat") or src.format), calls, src.name))
+            elif status == 2001 or mine is None:
+                out.append(UploadError(f"CommitImageUpload reported {addr.store_uri} as not uploaded"
+                                       if mine is not None else f"CommitImageUpload did not report {addr.store_uri}",
+                                       code="NotUploaded", status=200, service="imagex",
+                                       hint="the server did not receive it; it is uploaded again in a new session"))
+            else:
+                out.append(UploadError(f"CommitImageUpload reported UriStatus {status} for {addr.store_uri}",
+                                       code=status, status=200, service="imagex",
+                                       hint="see the commit's JSON answer in e.calls"))
         return out
+
+
+# ---- the batch engine ---------------------------------------------------------------------------
+#: gateway codes that mean "this token is not (or no longer) accepted": fetch a new one
+_TOKEN_REFUSED = frozenset({"InvalidSecretToken", "InvalidAccessKey", "InvalidAccessKeyId", "ExpiredToken",
+                            "InvalidSecurityToken", "InvalidToken"})
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One input of a batch while it is in flight; ``calls`` is its whole history."""
+
+    index: int
+    source: Any
+    name: str
+    src: ImageSource | None = None
+    addr: _Address | None = None
+    calls: Calls = field(default_factory=Calls)
+    state: str = "new"           # new | sent | unknown | failed | replan | done
+    error: ImgxError | None = None
+    result: UploadResult | None = None
+    deadline: float | None = None
+    restarts: int = 0
+    stamp: int | None = None     # a file source's mtime when it was loaded
+    pending: tuple | None = None  # (token, address, source) of a commit whose outcome is unknown
+
+    def item(self) -> BatchItem:
+        err = self.error
+        if self.result is None and err is None:
+            err = UploadError(f"{self.name} ended without a result", code="Unexpected", service="imagex",
+                              hint="this is a bug in imgx-kit; please report it with the calls")
+        if isinstance(err, ServiceError):
+            err.calls = list(self.calls)
+        return BatchItem(self.index, self.name, self.source, self.result, err if self.result is None else None,
+                         self.pending if self.result is None else None)
+
+
+@dataclass(eq=False)
+class _Session:
+    """One ApplyImageUpload (its addresses) and, when every upload of it has ended, one commit."""
+
+    entries: list[_Entry]
+    token: UploadToken | None
+    left: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _unexpected(e: BaseException, name: str) -> UploadError:
+    return UploadError(f"{name}: unexpected {type(e).__name__}: {e}", code="Unexpected", service="imagex",
+                       hint="this is a bug in imgx-kit; please report it with the calls")
+
+
+class _Batch:
+    """The steps of one batch on one :class:`Scheduler`: apply a group → upload each of its
+    inputs → commit the group when its last upload has ended → apply again, in a new session,
+    whatever the server said it did not receive."""
+
+    def __init__(self, client: "ImageXClient", entries: list[_Entry], sched: Scheduler, bar: Any,
+                 meta: bool) -> None:
+        self.client = client
+        self.entries = entries
+        self.sched = sched
+        self.bar = bar
+        self.meta = meta
+        self._lock = threading.Lock()
+
+    def run(self, groups: list[list[_Entry]]) -> None:
+        for g in groups:
+            self.sched.submit(self._apply, g)
+        self.sched.wait()
+        for e in self.entries:                      # a step that died of a bug: its inputs say so
+            if e.state != "done":
+                self._finish(e, error=_unexpected(self.sched.errors[0], e.name) if self.sched.errors else None)
+
+    def resume(self, sessions: list[_Session]) -> None:
+        """Commit ``sessions`` again (their entries' outcomes were unknown), then as :meth:`run`."""
+        for sess in sessions:
+            self.sched.submit(self._commit, sess)
+        self.run([])
+
+    def _finish(self, e: _Entry, result: UploadResult | None = None, error: ImgxError | None = None) -> None:
+        with self._lock:
+            if e.state == "done":
+                return
+            e.state = "done"
+            e.result = result
+            if result is None:
+                e.error = error or e.error
+        if self.bar is not None:
+            self.bar.update(1)
+
+    # ---- steps ---------------------------------------------------------------------------------
+    def _apply(self, group: list[_Entry]) -> None:
+        c = self.client
+        live = []
+        for e in group:
+            if e.deadline is None:
+                e.deadline = c.retry.item_deadline()
+            try:
+                if e.src is None:
+                    e.stamp = _stamp(e.source)
+                    e.src = load_image(e.source, chunk_size=c.chunk_size, max_download=c.max_download,
+                                       session=c.transport.session)
+                live.append(e)
+            except ImgxError as x:
+                self._finish(e, error=x)
+            except Exception as x:  # noqa: BLE001 - never lose the batch for one input
+                self._finish(e, error=_unexpected(x, e.name))
+        if not live:
+            return
+        calls = Calls()
+        deadline = min(e.deadline for e in live if e.deadline is not None)
+        try:
+            token = c._get_token(calls, deadline=deadline) if c.flavour == "web" else None
+            addrs, token = c._refresh_on_refusal(
+                lambda t: c._apply_many(t, [e.src.size for e in live if e.src], calls, deadline),
+                token, calls, deadline)
+        except ImgxError as x:
+            for e in live:
+                e.calls.extend(calls)
+                self._finish(e, error=x)
+            return
+        except Exception as x:  # noqa: BLE001
+            for e in live:
+                self._finish(e, error=_unexpected(x, e.name))
+            return
+        sess = _Session(live, token, len(live))
+        for e, a in zip(live, addrs, strict=True):
+            e.addr, e.state = a, "new"
+            e.calls.extend(calls)
+        if len(live) == 1:                       # nothing to share: upload and commit in this step
+            self._upload(sess, live[0])
+            return
+        for e in live:
+            self.sched.submit(self._upload, sess, e)
+
+    def _upload(self, sess: _Session, e: _Entry) -> None:
+        try:
+            assert e.addr is not None and e.src is not None
+            self.client._send(e.addr, e.src, sess.token, e.calls, e.deadline, e.stamp)
+            e.state = "sent"
+        except TransportError as x:              # no answer: the bytes may have arrived
+            e.state, e.error = ("failed" if x.kind in ("connect", "tls") else "unknown"), x
+        except ServiceError as x:                # the upload host answered: nothing stored
+            refused = x.code == "UploadSessionExpired" or x.status in (401, 403, 404)
+            e.state, e.error = ("replan" if refused else "failed"), x
+        except ImgxError as x:                   # the file changed or vanished
+            e.state, e.error = "failed", x
+        except Exception as x:  # noqa: BLE001
+            e.state, e.error = "failed", _unexpected(x, e.name)
+        with sess.lock:
+            sess.left -= 1
+            last = sess.left == 0
+        if last:
+            self._commit(sess)
+
+    def _commit(self, sess: _Session) -> None:
+        c = self.client
+        todo = [e for e in sess.entries if e.state in ("sent", "unknown")]
+        if todo:
+            ccalls = Calls()
+            deadline = min(e.deadline for e in todo if e.deadline is not None)
+            pairs = [(e.addr, e.src) for e in todo if e.addr is not None and e.src is not None]
+            outcome: list[UploadResult | ImgxError]
+            try:
+                outcome, sess.token = c._refresh_on_refusal(
+                    lambda t: c._commit_session(t, pairs, ccalls, not self.meta or len(sess.entries) > 1, deadline),
+                    sess.token, ccalls, deadline)
+            except ImgxError as x:
+                outcome = [x] * len(todo)
+            except Exception as x:  # noqa: BLE001
+                outcome = [_unexpected(x, "CommitImageUpload")] * len(todo)
+            for e, res in zip(todo, outcome, strict=True):
+                e.calls.extend(ccalls)
+                if isinstance(res, UploadResult):
+                    self._finish(e, result=UploadResult(res.uri, res.size, res.crc32, res.width, res.height,
+                                                        res.format, e.calls, res.name))
+                elif isinstance(res, UploadError) and res.code == "NotUploaded":
+                    e.state, e.error = "replan", res        # the server says: not received, not committed
+                else:
+                    if isinstance(res, UploadError) and res.code == "CommitUnknown":
+                        e.pending = (sess.token, e.addr, e.src)   # ask again later, never upload again
+                    self._finish(e, error=res)
+        again = []
+        for e in sess.entries:
+            if e.state == "replan" and e.restarts < c.commit_restarts and \
+                    (e.deadline is None or time.monotonic() < e.deadline):
+                e.restarts += 1
+                e.addr = None
+                again.append(e)
+            elif e.state != "done":
+                self._finish(e, error=e.error)
+        if again:
+            self.sched.submit(self._apply, again)
 
 
 _GATEWAY_HINTS = {
@@ -826,6 +998,56 @@ _GATEWAY_HINTS = {
     "InvalidParameter": "a parameter was refused; see the message",
     "MissingAuthenticationToken": "the request was not signed",
 }
+
+
+class BatchPlan(NamedTuple):
+    """What :meth:`ImageXClient.upload_many` plans before the first byte moves: the inputs, their
+    display names and the groups (index ranges, one ApplyImageUpload each). Linear in the inputs."""
+
+    sources: list
+    names: list[str]
+    groups: list[range]
+
+
+def plan_batch(sources: Iterable[Any], group: int | None = None) -> BatchPlan:
+    """Plan a batch: check the inputs form a list, name them, split them into groups of ``group``
+    (default 10, ``UploadNum``'s maximum). Nothing is read or sent.
+
+        >>> plan_batch([b"a", b"b", b"c"], group=2).groups
+        [range(0, 2), range(2, 3)]
+    """
+    srcs = _inputs(sources)
+    if group is not None:
+        _whole("group", group, 1, 10, "inputs per ApplyImageUpload (UploadNum is 1…10); group=1 "
+                                      "uploads each input on its own")
+    return BatchPlan(srcs, [_name_of(s, i) for i, s in enumerate(srcs)], plan_groups(len(srcs), group or 10))
+
+
+def _stamp(source: Any) -> int | None:
+    """A local file's ``st_mtime_ns`` taken *before* it is loaded, so that any write during or
+    after the loading read is seen when its bytes are sent; ``None`` for anything else."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "://" not in source[:12]
+                                           and source[:5].lower() != "data:"):
+        try:
+            return os.stat(source).st_mtime_ns
+        except (OSError, ValueError):
+            return None                       # load_image says what is wrong with it
+    return None
+
+
+def _body(src: ImageSource, start: int, length: int, stats: dict, stamp: int | None = None) -> Any:
+    """What to send for ``[start, start+length)`` of ``src``: its bytes, or a reader of its file that
+    refuses a file changed, shrunk, grown or deleted since it was loaded (a typed ImageInputError).
+    Same-size rewrites are seen by ``stamp`` (the mtime at loading); the server checks the CRC32."""
+    if src.data is not None or src.path is None:
+        return src.reader(start, length, stats=stats)
+    try:
+        return CountingReader(src.open, start, length, src.chunk_size, stats, total=src.size,
+                              expect_mtime=stamp, name=src.name)
+    except OSError as e:
+        raise ImageInputError(f"{src.name} can no longer be read: {e.strerror or e}", code="SourceChanged",
+                              hint="it was deleted, moved or made unreadable after the upload was planned; "
+                                   "nothing was committed for it") from None
 
 
 def _whole(name: str, value: Any, lo: int, hi: int | None, hint: str) -> int:

@@ -29,7 +29,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..core.errors import PainterError
+from ..core.errors import ImageInputError, ImgxError, PainterError
+from ..core.extras import require
 
 __all__ = [
     "BBox",
@@ -38,9 +39,14 @@ __all__ = [
     "PainterImage",
     "load_painter_image",
     "mask_from_any",
+    "binary_mask",
+    "MASK_THRESHOLD",
+    "JPEG_TOLERANCE",
     "MAX_SIDE",
     "MAX_PIXELS",
     "DISPLAY_LIMIT",
+    "MAX_DILATE",
+    "MAX_FEATHER",
 ]
 
 BBox = tuple  # (x0, y0, x1, y1) in image pixels, end-exclusive
@@ -53,13 +59,17 @@ MAX_PIXELS = 150_000_000
 
 _TILE = 64              # undo bookkeeping granularity (pixels)
 _MIN_RADIUS = 0.7072    # a stamp always covers at least the pixel under the point
+_FAR = 1e15             # coordinates beyond this are refused (their differences would lose all precision)
 
 
 def _number(value: Any, what: str, hint: str) -> float:
     """``value`` as a float if it is a real number (numpy scalars too; not bool or text)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise PainterError(f"{what} must be a number, not {type(value).__name__} {value!r:.30}", hint=hint)
-    return float(value)
+    try:
+        return float(value)
+    except (OverflowError, ValueError, TypeError):     # an int beyond the float range, an odd Real
+        raise PainterError(f"{what} is too large to be a number of pixels", hint=hint) from None
 
 
 def _count(value: Any, what: str, hint: str) -> int:
@@ -68,6 +78,14 @@ def _count(value: Any, what: str, hint: str) -> int:
     if not v.is_integer():
         raise PainterError(f"{what} must be a whole number, not {value!r:.30}", hint=hint)
     return int(v)
+
+
+def _len(value: Any) -> int:
+    """``len(value)``, or -1 for things without a length (a 0-d array, a generator)."""
+    try:
+        return len(value)
+    except TypeError:
+        return -1
 
 
 def _is_file(path: Any) -> bool:
@@ -231,6 +249,9 @@ class MaskModel:
         if not (math.isfinite(x) and math.isfinite(y)):
             raise PainterError(f"stroke point ({x}, {y}) is not finite",
                                hint="pass numeric image coordinates")
+        if abs(x) > _FAR or abs(y) > _FAR:
+            raise PainterError(f"stroke point ({x:g}, {y:g}) is more than {_FAR:g} px from the image",
+                               hint="pass image coordinates (0…width, 0…height); points a little outside are fine")
         last = st["last"] or (x, y)
         st["last"] = (x, y)
         return self._segment(last[0], last[1], x, y, st)
@@ -255,13 +276,16 @@ class MaskModel:
 
     def stroke(self, points: Iterable[Sequence[float]], size: float, erase: bool = False) -> BBox | None:
         """One whole stroke through ``points`` (image px). Returns the changed bbox (or None)."""
+        hint = "pass a list of (x, y) pairs in image pixels"
+        if isinstance(points, (str, bytes)) or not isinstance(points, Iterable):
+            raise PainterError(f"stroke points must be a list of (x, y) pairs, not {type(points).__name__}",
+                               hint=hint)
         self.begin_stroke(size, erase)
         box = None
         try:
             for p in points:
-                if len(p) != 2:
-                    raise PainterError(f"a stroke point must be (x, y), got {p!r}",
-                                       hint="pass a list of (x, y) pairs in image pixels")
+                if isinstance(p, (str, bytes)) or not hasattr(p, "__getitem__") or _len(p) != 2:
+                    raise PainterError(f"a stroke point must be (x, y), got {p!r:.40}", hint=hint)
                 box = bbox_union(box, self.stroke_to(p[0], p[1]))
         finally:
             self.end_stroke()
@@ -269,6 +293,12 @@ class MaskModel:
 
     def _segment(self, ax: float, ay: float, bx: float, by: float, st: dict) -> BBox | None:
         r = st["r"]
+        # only the part of AB within r (+1 px) of the image can touch a pixel: clip to that box, so
+        # the work is bounded by the image size whatever the coordinates (1e12 is a few stamps)
+        clipped = _clip_segment(ax, ay, bx, by, -r - 1.0, -r - 1.0, self.width + r + 1.0, self.height + r + 1.0)
+        if clipped is None:
+            return None
+        ax, ay, bx, by = clipped
         length = math.hypot(bx - ax, by - ay)
         # long segments are split so each stamp stays inside a small bounding box
         n = max(1, int(math.ceil(length / max(4.0 * r, 64.0))))
@@ -410,6 +440,32 @@ class MaskModel:
         return encode_gray_png(self.to_array(dilate=dilate, feather=feather))
 
 
+def _clip_segment(ax: float, ay: float, bx: float, by: float, x0: float, y0: float, x1: float,
+                  y1: float) -> tuple[float, float, float, float] | None:
+    """Segment AB clipped to the box [x0, x1]×[y0, y1] (Liang–Barsky), or None if it misses.
+
+        >>> _clip_segment(-10.0, 5.0, 1e12, 5.0, 0.0, 0.0, 10.0, 10.0)
+        (0.0, 5.0, 10.0, 5.0)
+    """
+    dx, dy = bx - ax, by - ay
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, ax - x0), (dx, x1 - ax), (-dy, ay - y0), (dy, y1 - ay)):
+        if p == 0.0:
+            if q < 0.0:
+                return None
+            continue
+        t = q / p
+        if p < 0.0:
+            if t > t1:
+                return None
+            t0 = max(t0, t)
+        else:
+            if t < t0:
+                return None
+            t1 = min(t1, t)
+    return (ax + t0 * dx, ay + t0 * dy, ax + t1 * dx, ay + t1 * dy)
+
+
 def encode_gray_png(a: np.ndarray) -> bytes:
     """Encode a uint8 (H, W) array as a lossless 8-bit grayscale PNG with Pillow.
 
@@ -446,41 +502,83 @@ def capsule(x0: int, y0: int, x1: int, y1: int, ax: float, ay: float, bx: float,
     return px * px + py * py <= np.float32(r * r)
 
 
+#: largest dilation/erosion radius (px); larger radii are refused before any work
+MAX_DILATE = 1024
+#: largest feather sigma (px): a Gaussian's cost grows with sigma, so it is bounded before the blur
+MAX_FEATHER = 64.0
+_KERNEL_RADIUS = 16     # up to this radius a disc kernel is fastest; above, an exact distance transform
+
+
 def export_mask(mask: np.ndarray, *, dilate: int = 0, feather: float = 0.0) -> np.ndarray:
     """bool mask -> uint8 0/255, optionally grown (``dilate`` > 0) / shrunk (< 0) by a disc of
     that many pixels, then feathered with a Gaussian of sigma ``feather`` pixels.
+
+    Both are bounded before any work starts: ``|dilate| ≤ MAX_DILATE`` (1024) and
+    ``0 ≤ feather ≤ MAX_FEATHER`` (64); the time is then at most a few seconds on a 4096² mask.
 
         >>> m = np.zeros((5, 5), bool); m[2, 2] = True
         >>> int((export_mask(m, dilate=1) == 255).sum())
         5
     """
-    try:
-        dilate = int(dilate)
-        feather = float(feather)
-    except (TypeError, ValueError):
-        raise PainterError(f"dilate={dilate!r} / feather={feather!r} must be numbers",
-                           hint="e.g. mask_png(dilate=4, feather=2)") from None
-    if not math.isfinite(feather) or feather < 0:
-        raise PainterError(f"feather must be >= 0 pixels, got {feather}", hint="use feather=0 for a hard mask")
+    dilate = _count(dilate, "dilate", "a whole number of pixels, e.g. dilate=4 (negative shrinks)")
+    feather = _number(feather, "feather", "a Gaussian sigma in pixels, e.g. feather=2 (0 = hard edges)")
+    if abs(dilate) > MAX_DILATE:
+        raise PainterError(f"dilate={dilate} is beyond ±{MAX_DILATE} px",
+                           hint=f"use a radius of at most {MAX_DILATE} px (a mask is grown by that disc)")
+    if not math.isfinite(feather) or feather < 0 or feather > MAX_FEATHER:
+        raise PainterError(f"feather must be between 0 and {MAX_FEATHER:g} pixels, got {feather}",
+                           hint="use feather=0 for a hard mask, a few pixels for a soft edge")
     out = np.multiply(mask, np.uint8(255), dtype=np.uint8)
     if dilate or feather:
-        import cv2  # OpenCV does disc morphology and blur in C; only needed for these options
+        # OpenCV does disc morphology and blur in C; only these options need it (the emulator extra)
+        cv2 = require("emulator", "cv2", what="mask dilate=/feather= (OpenCV)")
 
         if dilate:
-            n = abs(dilate)
-            yy, xx = np.ogrid[-n:n + 1, -n:n + 1]
-            k = (xx * xx + yy * yy <= n * n).astype(np.uint8)     # exact disc of radius n
-            out = (cv2.dilate if dilate > 0 else cv2.erode)(out, k, borderType=cv2.BORDER_CONSTANT,
-                                                             borderValue=0)
+            out = _grow(out, dilate, cv2)
         if feather:
             out = cv2.GaussianBlur(out, (0, 0), sigmaX=feather, sigmaY=feather,
                                    borderType=cv2.BORDER_REPLICATE)
     return out
 
 
+def _grow(out: np.ndarray, dilate: int, cv2: Any) -> np.ndarray:
+    """Dilate (> 0) or erode (< 0) a 0/255 mask by an exact disc of radius ``|dilate|``; outside
+    the image counts as unmasked. Small radii use the disc kernel, large ones an exact Euclidean
+    distance transform (time independent of the radius)."""
+    n = abs(dilate)
+    if n <= _KERNEL_RADIUS:
+        yy, xx = np.ogrid[-n:n + 1, -n:n + 1]
+        k = (xx * xx + yy * yy <= n * n).astype(np.uint8)     # exact disc of radius n
+        return (cv2.dilate if dilate > 0 else cv2.erode)(out, k, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    # squared distances are integers; the next one above n² is n² + 1, whose root is ~n + 1/(2n):
+    # comparing against n + 1/(4n) decides exactly for n ≤ MAX_DILATE despite float32 distances
+    limit = n + 0.25 / n
+    if dilate > 0:                     # distance of each unmasked pixel to the nearest masked one
+        if not out.any():
+            return out
+        d = cv2.distanceTransform(np.where(out > 0, 0, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        return np.where(d <= limit, np.uint8(255), np.uint8(0))
+    padded = np.pad(out, 1)            # outside the image is unmasked: a ring of zeros
+    d = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    return np.where(d > limit, np.uint8(255), np.uint8(0))
+
+
 # --------------------------------------------------------------------------------------------
 # coordinates
 # --------------------------------------------------------------------------------------------
+def _finite(value: Any, what: str) -> float:
+    v = _number(value, what, "pass a finite number")
+    if not math.isfinite(v):
+        raise PainterError(f"{what} must be finite, got {v}", hint="pass a finite number")
+    return v
+
+
+def _point(value: Any, what: str) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__getitem__") or _len(value) != 2:
+        raise PainterError(f"{what} must be an (x, y) pair, got {value!r:.40}", hint="e.g. (120.0, 80.0)")
+    return (_finite(value[0], f"{what} x"), _finite(value[1], f"{what} y"))
+
+
 @dataclass(frozen=True)
 class Viewport:
     """Mapping between canvas-buffer pixels and image pixels.
@@ -501,10 +599,31 @@ class Viewport:
     pan: tuple[float, float] = (0.0, 0.0)
     max_scale: float = 16.0
 
+    def __post_init__(self) -> None:
+        for what in ("image_size", "canvas_size"):
+            v = getattr(self, what)
+            if not (isinstance(v, tuple) and len(v) == 2
+                    and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) > 0 for n in v)):
+                raise PainterError(f"Viewport {what}={v!r:.40} is not a (width, height) pair of positive whole numbers",
+                                   hint="e.g. Viewport((800, 600), (400, 300))")
+        hint = "zoom ≥ 1, pan an (x, y) image point, max_scale > 0"
+        zoom, max_scale = _number(self.zoom, "zoom", hint), _number(self.max_scale, "max_scale", hint)
+        if not (isinstance(self.pan, tuple) and len(self.pan) == 2):
+            raise PainterError(f"Viewport pan={self.pan!r:.40} is not an (x, y) pair", hint=hint)
+        pan = (_number(self.pan[0], "pan x", hint), _number(self.pan[1], "pan y", hint))
+        if not all(math.isfinite(v) for v in (zoom, max_scale, *pan)) or zoom <= 0 or max_scale <= 0:
+            raise PainterError(f"Viewport zoom={zoom}, pan={pan}, max_scale={max_scale} are not usable", hint=hint)
+
     @staticmethod
     def fit(image_size: tuple[int, int], display_size: int) -> "Viewport":
         """A canvas whose longest side is ``display_size`` px, showing the whole image."""
-        w, h = image_size
+        if not (isinstance(image_size, (tuple, list)) and len(image_size) == 2):
+            raise PainterError(f"image_size={image_size!r:.40} is not a (width, height) pair", hint="e.g. (800, 600)")
+        w, h = Viewport((image_size[0], image_size[1]), (1, 1)).image_size      # checks the pair
+        display_size = _count(display_size, "display_size", "e.g. display_size=800")
+        if not 1 <= display_size <= DISPLAY_LIMIT:
+            raise PainterError(f"display_size={display_size} is not between 1 and {DISPLAY_LIMIT} px",
+                               hint="e.g. display_size=800")
         s = float(display_size) / max(w, h)
         return Viewport((w, h), (max(1, int(round(w * s))), max(1, int(round(h * s)))))
 
@@ -544,7 +663,8 @@ class Viewport:
         return (x0, y0, x0 + self.canvas_size[0] / s, y0 + self.canvas_size[1] / s)
 
     def _clamped(self, zoom: float, pan: tuple[float, float]) -> "Viewport":
-        zoom = min(max(1.0, float(zoom)), self.max_zoom)
+        zoom = min(max(1.0, _finite(zoom, "zoom")), self.max_zoom)
+        pan = _point(pan, "pan")
         s = self.fit_scale * zoom
         px = min(max(0.0, pan[0]), max(0.0, self.image_size[0] - self.canvas_size[0] / s))
         py = min(max(0.0, pan[1]), max(0.0, self.image_size[1] - self.canvas_size[1] / s))
@@ -552,16 +672,19 @@ class Viewport:
 
     def zoomed(self, factor: float, anchor: tuple[float, float] | None = None) -> "Viewport":
         """Zoom by ``factor`` keeping canvas point ``anchor`` (default: centre) fixed."""
-        if anchor is None:
-            anchor = (self.canvas_size[0] / 2.0, self.canvas_size[1] / 2.0)
+        anchor = (self.canvas_size[0] / 2.0, self.canvas_size[1] / 2.0) if anchor is None else _point(anchor, "anchor")
         ix, iy = self.to_image(*anchor)
-        zoom = min(max(1.0, self.zoom * float(factor)), self.max_zoom)
+        factor = _finite(factor, "zoom factor")
+        if factor <= 0:
+            raise PainterError(f"zoom factor must be > 0, got {factor}", hint="e.g. 2 to zoom in, 0.5 to zoom out")
+        zoom = min(max(1.0, self.zoom * factor), self.max_zoom)
         s = self.fit_scale * zoom
         return self._clamped(zoom, (ix - anchor[0] / s, iy - anchor[1] / s))
 
     def panned(self, dx: float, dy: float) -> "Viewport":
         """Move the view by (dx, dy) canvas pixels (positive = show more to the right/bottom)."""
         s = self.scale
+        dx, dy = _point((dx, dy), "pan step")
         return self._clamped(self.zoom, (self.pan[0] + dx / s, self.pan[1] + dy / s))
 
     def at(self, zoom: float, pan: tuple[float, float]) -> "Viewport":
@@ -790,13 +913,119 @@ def _fit_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
     return (max(1, int(round(w * s))), max(1, int(round(h * s))))
 
 
-def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
-    """A bool (H, W) mask from a bool/integer/float array, PIL image, path or PNG bytes.
+#: grey levels at or above this fraction of full scale are "repaint" (8 bit: ≥ 128, 16 bit: ≥ 32768)
+MASK_THRESHOLD = 0.5
+#: largest difference between R, G and B that a three-channel mask may have and still count as
+#: grey. Chromium's canvas ``toDataURL('image/jpeg')`` (quality 0.1–0.92) and Pillow's JPEG encoder
+#: (quality 10–95, 4:4:4 and 4:2:0) give 0 for a white-on-black mask; 8 leaves room for other
+#: encoders and colour-managed editors, while any coloured stroke differs by far more (see
+#: docs in protocols.md, "Mask semantics").
+JPEG_TOLERANCE = 8
+_MASK_HINT = "a mask is single-channel grey (or R=G=B): white (255) = repaint, black (0) = keep"
 
-    bool arrays are taken as is; 8-bit values count as masked from 128, floats from 0.5.
+
+def binary_mask(mask: Image.Image | np.ndarray, *, error: type[ImgxError] = ImageInputError,
+                what: str = "the mask") -> np.ndarray:
+    """THE mask rule, shared by the painter, the inpaint client, the CLI and the emulator.
+
+    A mask is single-channel, or three channels with R=G=B within :data:`JPEG_TOLERANCE` (an
+    anti-aliased JPEG mask from a browser canvas); alpha is ignored. Its grey levels are
+    binarised at :data:`MASK_THRESHOLD` of full scale for its bit depth: 1-bit images and bool
+    arrays as they are, 8-bit at 128, 16-bit at 32768, floats at 0.5; integer *arrays* holding
+    only 0 and 1 are 1-bit. Anything else raises ``error`` saying why.
+
+        >>> binary_mask(np.array([[0, 127, 128, 200, 255]], np.uint8)).tolist()
+        [[False, False, True, True, True]]
+        >>> binary_mask(np.dstack([np.full((1, 2), 255, np.uint8), np.zeros((1, 2), np.uint8),
+        ...                        np.zeros((1, 2), np.uint8)]))
+        Traceback (most recent call last):
+        ...
+        imgx_kit.core.errors.ImageInputError: the mask is coloured: R, G and B differ by up to 255 levels (a grey JPEG differs by at most 8) — a mask is single-channel grey (or R=G=B): white (255) = repaint, black (0) = keep
+    """
+    if isinstance(mask, Image.Image):
+        return _binary_image(mask, error, what)
+    if not isinstance(mask, np.ndarray):
+        raise error(f"{what} is a {type(mask).__name__}, not an image or array", hint=_MASK_HINT)
+    a = mask
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    elif a.ndim == 3 and a.shape[-1] in (3, 4):
+        a = _grey(a[..., :3], error, what)
+    if a.ndim != 2:
+        raise error(f"{what} array has shape {mask.shape}", hint="use an H×W array (or H×W×3 with R=G=B)")
+    if a.size == 0:
+        raise error(f"{what} array is empty {mask.shape}", hint="a mask needs at least one pixel")
+    if a.dtype == bool:
+        return a.copy()
+    if np.issubdtype(a.dtype, np.floating):
+        if np.isnan(a).any():
+            raise error(f"{what} holds NaN values", hint="replace them, e.g. np.nan_to_num(mask)")
+        return a >= MASK_THRESHOLD
+    if not np.issubdtype(a.dtype, np.integer):
+        raise error(f"{what} array has dtype {a.dtype}", hint="use bool, uint8 (0…255) or uint16")
+    lo, hi = int(a.min()), int(a.max())
+    if lo < 0 or hi > 0xFFFF:
+        raise error(f"{what} has values {lo}…{hi}, outside 0…65535", hint=_MASK_HINT)
+    if hi <= 1:
+        return a >= 1                                       # a 0/1 array: 1 bit
+    depth = 8 if (a.dtype.itemsize == 1 or hi <= 255) else 16
+    return a >= _level(depth)
+
+
+def _level(depth: int) -> int:
+    return int(round(MASK_THRESHOLD * (1 << depth)))        # 8 bit: 128, 16 bit: 32768
+
+
+def _grey(rgb: np.ndarray, error: type[ImgxError], what: str) -> np.ndarray:
+    """One channel of an R=G=B array (within the JPEG tolerance); refuses a coloured mask."""
+    if rgb.dtype == bool:
+        spread: float = int(np.count_nonzero(rgb.any(axis=-1) != rgb.all(axis=-1)) and 1)
+        scale = 1
+    else:
+        wide = rgb.astype(np.int64) if rgb.dtype.kind in "iub" else rgb.astype(np.float64)
+        spread_a = wide.max(axis=-1) - wide.min(axis=-1)
+        spread = float(spread_a.max()) if spread_a.size else 0
+        scale = 257 if (rgb.dtype.kind in "iu" and rgb.dtype.itemsize >= 2 and float(wide.max(initial=0)) > 255) else 1
+        if rgb.dtype.kind == "f":
+            spread, scale = spread * 255, 1                 # floats 0…1: compare in 8-bit levels
+    if spread > JPEG_TOLERANCE * scale:
+        shown = f"{spread / scale:.0f}" if scale != 1 or isinstance(spread, float) else str(spread)
+        raise error(f"{what} is coloured: R, G and B differ by up to {shown} levels "
+                    f"(a grey JPEG differs by at most {JPEG_TOLERANCE})", hint=_MASK_HINT)
+    if rgb.dtype == bool:
+        return rgb[..., 0].copy()
+    if rgb.dtype.kind == "f":
+        return rgb.mean(axis=-1)
+    return (rgb.astype(np.int64).sum(axis=-1) + 1) // 3     # the rounded mean of the three levels
+
+
+def _binary_image(im: Image.Image, error: type[ImgxError], what: str) -> np.ndarray:
+    """The rule for a decoded image: by its mode's bit depth, grey checked for colour masks."""
+    mode = im.mode
+    try:
+        im.load()
+        if mode == "1":
+            return np.asarray(im, dtype=bool).copy()
+        if mode in ("L", "LA", "La", "LAB"):
+            a = np.asarray(im.getchannel(0) if mode != "L" else im)    # grey / lightness; alpha ignored
+            return a >= _level(8)
+        if mode.startswith("I;16"):
+            return np.asarray(im).astype(np.int64) >= _level(16)
+        if mode in ("I", "F"):
+            return binary_mask(np.asarray(im), error=error, what=what)
+        rgb = np.asarray(im.convert("RGB"))                 # RGB(A/X/a), P, PA, CMYK, YCbCr, HSV
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        raise error(f"{what} does not decode as an image ({type(e).__name__}: {str(e)[:80]})",
+                    hint="the file is truncated or corrupt; save the mask again as PNG") from None
+    return _grey(rgb, error, what) >= _level(8)
+
+
+def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
+    """A bool (H, W) mask from a bool/integer/float array, PIL image, path or PNG/JPEG bytes,
+    by the one mask rule (:func:`binary_mask`: grey levels from half scale are masked).
     ``size`` is the expected (width, height); anything else raises :class:`PainterError`.
 
-        >>> mask_from_any(np.array([[0, 255]], np.uint8), (2, 1)).tolist()
+        >>> mask_from_any(np.array([[0, 200]], np.uint8), (2, 1)).tolist()
         [[False, True]]
     """
     if not (isinstance(size, (tuple, list)) and len(size) == 2
@@ -812,16 +1041,7 @@ def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
     if isinstance(mask, Image.Image):
         if mask.size != (w, h):
             raise _size_error(mask.size, (w, h))
-        if mask.mode == "1":
-            return np.asarray(mask, dtype=bool).copy()
-        if mask.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-            a = np.asarray(mask)
-            return a >= (0.5 if mask.mode == "F" else (32768 if a.max() > 255 else 128))
-        if mask.mode in ("LA", "La"):
-            return np.asarray(mask.getchannel("L")) >= 128
-        if mask.mode == "LAB":
-            return np.asarray(mask.getchannel("L")) >= 128     # lightness: white = masked
-        return np.asarray(mask.convert("L")) >= 128
+        return binary_mask(mask, error=PainterError)
     if not isinstance(mask, np.ndarray):
         try:
             mask = np.asarray(mask)
@@ -830,25 +1050,16 @@ def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
         if mask is None or mask.dtype == object:
             raise PainterError("the mask is not an array or image",
                                hint="pass a bool numpy array of the image's height×width, a PIL image or PNG bytes")
-    a = mask
-    if a.ndim == 3 and a.shape[-1] in (1, 3, 4):
-        a = a[..., 0] if a.shape[-1] == 1 else (a[..., :3].max(axis=-1) if a.dtype != bool else a[..., :3].any(axis=-1))
-    if a.ndim != 2:
+    if mask.ndim == 3 and mask.shape[-1] in (1, 3, 4):
+        got = (mask.shape[1], mask.shape[0])
+    elif mask.ndim == 2:
+        got = (mask.shape[1], mask.shape[0])
+    else:
         raise PainterError(f"mask array has shape {mask.shape}; expected (height, width) = ({h}, {w})",
                            hint="pass a 2-D array")
-    if a.shape != (h, w):
-        raise _size_error((a.shape[1], a.shape[0]), (w, h))
-    if a.dtype == bool:
-        return a.copy()
-    if np.issubdtype(a.dtype, np.floating):
-        return np.nan_to_num(a) >= 0.5
-    if np.issubdtype(a.dtype, np.integer):
-        if a.dtype.itemsize >= 2 and int(a.max(initial=0)) > 255:
-            return a >= 32768
-        if int(a.max(initial=0)) == 1:
-            return a >= 1
-        return a >= 128
-    raise PainterError(f"mask dtype {a.dtype} is not supported", hint="use bool or uint8 (0/255)")
+    if got != (w, h):
+        raise _size_error(got, (w, h))
+    return binary_mask(mask, error=PainterError)
 
 
 def _size_error(got: tuple[int, int], want: tuple[int, int]) -> PainterError:

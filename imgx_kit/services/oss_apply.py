@@ -33,10 +33,13 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 import numpy as np
-from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageSequence, features
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageSequence, features
 
 from ..core.errors import ImageInputError, ImgxError, ProcessSyntaxError
+from ..core.html_layout import PRE, code
 from ..core.oss_process import Action, Process, split_watermark_image
+from .images import read_file_capped
+from .oss_fonts import load_font
 
 __all__ = ["apply", "render", "run", "OssResult", "SourceImage", "load_source", "resize_size",
            "crop_box", "rotated_size", "circle_size", "CONTENT_TYPES", "MAX_SOURCE_BYTES",
@@ -95,13 +98,8 @@ def load_source(image: Any) -> SourceImage:
         im = image
         fmt = _FROM_PIL.get(im.format or "", "png")
     else:
-        if isinstance(image, (str, os.PathLike)):
-            try:
-                with open(image, "rb") as f:
-                    image = f.read()
-            except OSError as e:
-                raise _image_error(f"cannot read image file {os.fspath(image)!r}: {e.strerror}",
-                                   hint="check the path") from None
+        if isinstance(image, (str, os.PathLike)):       # a regular file, read up to the limit (+1)
+            image = read_file_capped(image, MAX_SOURCE_BYTES)
         if isinstance(image, (bytearray, memoryview)):
             image = bytes(image)
         if not isinstance(image, bytes):
@@ -390,8 +388,8 @@ class OssResult:
     def _repr_html_(self) -> str:
         import html
         if self.data is not None:
-            return "<pre>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False)) + \
-                "</pre>"
+            return (f"<pre style='{PRE}'>" + html.escape(json.dumps(self.data, indent=2, ensure_ascii=False))
+                    + "</pre>")
         if self.animated:                   # the animation itself, shown at most 256 px wide
             src = "data:image/gif;base64," + base64.b64encode(self.encode()).decode("ascii")
         else:
@@ -400,8 +398,8 @@ class OssResult:
             buf = io.BytesIO()
             thumb.save(buf, "PNG")
             src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-        return (f"<div><img src='{src}' style='max-width:256px'/><br><code>"
-                f"{html.escape(repr(self))}</code></div>")
+        return (f"<div><img src='{src}' style='max-width:100%'/><br>"
+                f"{code(html.escape(repr(self)))}</div>")
 
 
 # ---- public entry points ------------------------------------------------------------------
@@ -731,7 +729,7 @@ def _hex_rgb(color: str) -> tuple[int, int, int]:
 def _text_mark(a: Action) -> Image.Image:
     text = a["text"]
     size = a.value("size")
-    font = ImageFont.load_default(size=size)
+    font = load_font(a.value("type"), size)     # OSS's type_ family; Pillow's own font has no CJK glyphs
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
     pad = max(1, size // 20)

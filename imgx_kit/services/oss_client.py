@@ -22,7 +22,9 @@ from ..core import oss_sign
 from ..core.credentials import Credentials
 from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
                            ThrottledError, UploadError)
+from ..core.html_layout import plural
 from ..core.oss_process import Process
+from ..core.redact import redact_url
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
 from .client_args import check_transport_args
@@ -69,7 +71,7 @@ class OssResult:
 
     def __repr__(self) -> str:
         return (f"OssResult({self.key!r}, HTTP {self.status}, {len(self.data)} bytes"
-                f"{', ' + self.content_type if self.content_type else ''}, {len(self.calls)} calls)")
+                f"{', ' + self.content_type if self.content_type else ''}, {plural(len(self.calls), 'call')})")
 
     def _repr_html_(self) -> str:
         img = ""
@@ -99,7 +101,7 @@ class Client:
         self.transport = transport or Transport(timeout=timeout, verify=verify)
 
     def __repr__(self) -> str:
-        return f"oss.Client({self.bucket!r}, {self.endpoint!r}, {self.creds!r}, version={self.version})"
+        return f"oss.Client({self.bucket!r}, {redact_url(self.endpoint)!r}, {self.creds!r}, version={self.version})"
 
     # ---- operations --------------------------------------------------------------------------
     def put(self, key: str, image_or_bytes: Any, content_type: str | None = None,

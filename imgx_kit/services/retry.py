@@ -20,16 +20,17 @@ Every attempt goes through :class:`~imgx_kit.services.calls.Transport`, so every
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import tenacity
 from tenacity import stop_after_attempt, stop_before_delay, wait_exponential, wait_random_exponential
 
-from ..core.errors import ImgxError, ServiceError, ThrottledError
+from ..core.errors import ClientConfigError, ServiceError, ThrottledError
 from .calls import TransportError, log
 
 __all__ = ["RetryPolicy", "is_retryable", "parse_retry_after", "THROTTLE_CODES", "RETRY_STATUSES",
@@ -88,6 +89,7 @@ class _Wait(tenacity.wait.wait_base):
 
     def __init__(self, policy: "RetryPolicy") -> None:
         self.policy = policy
+        self.backoff: tenacity.wait.wait_base
         if policy.jitter:
             self.backoff = wait_random_exponential(multiplier=policy.base, max=policy.cap)
         else:
@@ -103,8 +105,23 @@ class _Wait(tenacity.wait.wait_base):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry. ``sleep`` is called with each wait (inject a no-op or a
-    recorder in tests); ``max_time`` bounds the total time spent, waits included."""
+    """How often and how long to retry, in four bounds (all in seconds, waits included):
+
+    * ``max_attempts`` and ``max_time`` bound one call (one Apply, one upload, one commit);
+    * ``connect_max_time`` bounds how long a call keeps retrying a server that refuses or cannot
+      be reached (connection refused, DNS failure): a dead server is reported in seconds, not
+      minutes (botocore's standard mode gives up after 3 attempts for the same reason);
+    * ``deadline`` bounds one input of :meth:`~imgx_kit.ImageXClient.upload_many` as a whole
+      (all its calls): no new attempt starts after it, and a waiting read is cut at it.
+
+    ``base``/``cap`` shape the exponential backoff (full jitter unless ``jitter=False``);
+    ``Retry-After`` is honoured up to ``max_retry_after``. ``sleep`` is called with each wait
+    (inject a no-op or a recorder in tests). Every argument is checked when the policy is made:
+
+        >>> RetryPolicy(max_time="x")
+        Traceback (most recent call last):
+        imgx_kit.core.errors.ClientConfigError: RetryPolicy(max_time='x'): must be a number of seconds > 0 — e.g. RetryPolicy(max_time=120)
+    """
 
     max_attempts: int = 6
     max_time: float = 120.0
@@ -112,19 +129,33 @@ class RetryPolicy:
     cap: float = 20.0
     max_retry_after: float = 60.0
     jitter: bool = True
+    connect_max_time: float = 10.0
+    deadline: float = 300.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
-            raise ImgxError(f"max_attempts={self.max_attempts!r} must be a whole number ≥ 1",
-                            hint="e.g. RetryPolicy(max_attempts=5); 1 means no retries")
-        if not self.max_time > 0:
-            raise ImgxError(f"max_time={self.max_time!r} must be positive seconds")
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) \
+                or not 1 <= self.max_attempts <= 1000:
+            raise ClientConfigError(f"RetryPolicy(max_attempts={self.max_attempts!r:.40}): must be a whole number "
+                                    "1…1000", hint="e.g. RetryPolicy(max_attempts=5); 1 means no retries")
+        _seconds("max_time", self.max_time, positive=True)
+        _seconds("base", self.base, positive=False)
+        _seconds("cap", self.cap, positive=True)
+        _seconds("max_retry_after", self.max_retry_after, positive=False)
+        _seconds("connect_max_time", self.connect_max_time, positive=False)
+        _seconds("deadline", self.deadline, positive=True)
+        if not isinstance(self.jitter, bool):
+            raise ClientConfigError(f"RetryPolicy(jitter={self.jitter!r:.40}): must be True or False",
+                                    hint="jitter=True spreads the waits of many clients (full jitter)")
+        if not callable(self.sleep):
+            raise ClientConfigError(f"RetryPolicy(sleep={type(self.sleep).__name__}): must be callable",
+                                    hint="e.g. sleep=time.sleep, or sleep=waits.append in tests")
 
-    def retrying(self) -> tenacity.Retrying:
-        """A fresh tenacity ``Retrying`` for one operation (thread-safe: one per call)."""
+    def retrying(self, deadline: float | None = None) -> tenacity.Retrying:
+        """A fresh tenacity ``Retrying`` for one operation (thread-safe: one per call). ``deadline``
+        is a ``time.monotonic()`` instant after which no new attempt starts."""
         return tenacity.Retrying(
-            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_time),
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_time) | _Bounds(self, deadline),
             wait=_Wait(self),
             retry=tenacity.retry_if_exception(is_retryable),
             sleep=self.sleep,
@@ -132,20 +163,59 @@ class RetryPolicy:
             before_sleep=_log_retry,
         )
 
-    def run(self, fn: Callable[[int], T]) -> T:
+    def run(self, fn: Callable[[int], T], deadline: float | None = None) -> T:
         """Call ``fn(attempt)`` (attempt counts from 1) until it succeeds, a non-retryable error
-        is raised, or the attempts or time run out (the last error is raised)."""
+        is raised, or the attempts, the time or the ``deadline`` run out (the last error is raised)."""
         counter = [0]
 
         def once() -> T:
             counter[0] += 1
             return fn(counter[0])
 
-        return self.retrying()(once)
+        return self.retrying(deadline)(once)
 
-    def with_(self, **changes) -> "RetryPolicy":
+    def item_deadline(self, start: float | None = None) -> float:
+        """The ``time.monotonic()`` instant one batch input started at ``start`` must end by."""
+        return (time.monotonic() if start is None else start) + self.deadline
+
+    def with_(self, **changes: Any) -> "RetryPolicy":
         from dataclasses import replace
         return replace(self, **changes)
+
+
+def _seconds(name: str, value: Any, *, positive: bool) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+        and (value > 0 if positive else value >= 0)
+    if not ok:
+        raise ClientConfigError(f"RetryPolicy({name}={value!r:.40}): must be a number of seconds "
+                                f"{'> 0' if positive else '≥ 0'}",
+                                hint=f"e.g. RetryPolicy({name}={getattr(RetryPolicy, name):g})")
+
+
+class _Bounds(tenacity.stop.stop_base):
+    """Stop at the item's deadline, and when connections have been refused for ``connect_max_time``.
+
+    Time is the larger of the wall clock and the waits slept so far, so an injected ``sleep``
+    (tests) meets the same bounds as a real one."""
+
+    def __init__(self, policy: "RetryPolicy", deadline: float | None) -> None:
+        self.policy = policy
+        self.deadline = deadline
+        self.refused_since: float | None = None
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        start = retry_state.start_time
+        now = start + max(time.monotonic() - start, retry_state.idle_for)
+        wait = retry_state.upcoming_sleep or 0.0
+        if self.deadline is not None and now + wait >= self.deadline:
+            return True
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, TransportError) and exc.kind == "connect":
+            if self.refused_since is None:
+                self.refused_since = now - (exc.record.elapsed or 0.0)
+            return now + wait - self.refused_since > self.policy.connect_max_time
+        self.refused_since = None
+        return False
 
 
 def _log_retry(state: tenacity.RetryCallState) -> None:

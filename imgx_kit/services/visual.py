@@ -28,6 +28,7 @@ from ..core import presets
 from ..core.credentials import Credentials
 from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, InpaintError, ServiceError,
                            SignatureMismatchError, ThrottledError)
+from ..core.html_layout import plural
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
 from .images import load_mask, load_pil, mask_png
@@ -62,7 +63,7 @@ class InpaintResult:
 
     def __repr__(self) -> str:
         return (f"InpaintResult({self.image.width}x{self.image.height} {self.image.mode}, "
-                f"request_id={self.request_id!r}, {len(self.calls)} calls)")
+                f"request_id={self.request_id!r}, {plural(len(self.calls), 'call')})")
 
     def _repr_html_(self) -> str:
         buf = io.BytesIO()

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Union
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..core.credentials import Credentials
 from ..core.errors import CredentialsError, DiagnoseError, ImgxError
@@ -159,7 +159,7 @@ class Exchange:
     def _parse(self) -> None:
         self.call.settle()
         with self._lock:
-            if self._read or self.call.body is None and self.call._pending is not None:
+            if self._read or (self.call.body is None and self.call._pending is not None):
                 return
             self._read = True
             if self.call.body is None or self.call.status is None:
@@ -248,7 +248,7 @@ class Watch:
         self._closed = False
 
     # ---- lifecycle -----------------------------------------------------------------------------
-    def __enter__(self) -> Watch:  # noqa: PYI034
+    def __enter__(self) -> Watch:
         if self._open or self._closed:
             raise DiagnoseError("this watch was already opened once", hint="use a new ik.watch() for each block")
         self._open = True
@@ -293,7 +293,8 @@ class Watch:
         calls = self.calls
         state = "recording" if self._open else "closed"
         fails = sum(1 for x in calls if x.is_signature_failure)
-        head = f"Watch({state}: {len(calls)} call{'s' * (len(calls) != 1)}, {fails} signature failure{'s' * (fails != 1)})"
+        plural = "s" * (len(calls) != 1), "s" * (fails != 1)
+        head = f"Watch({state}: {len(calls)} call{plural[0]}, {fails} signature failure{plural[1]})"
         return "\n".join([head] + ["  " + x.summary() for x in calls])
 
     def _repr_html_(self) -> str:
@@ -365,22 +366,14 @@ def _all_secrets(creds: CredsSource) -> tuple[str, ...]:
     return ()
 
 
-# The access key a request names, only to choose which of ``creds`` to re-sign with (the full
-# parse of what a request declares is diagnose's; this reads the one field every scheme names).
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
-_OSS_V1 = re.compile(r"^OSS2? ([^:\s]+):")
-_QUERY_KEYS = ("x-amz-credential", "x-credential", "x-oss-credential", "ossaccesskeyid")
-
-
 def _declared_access_key(req: Any) -> str | None:
-    auth = req.header("Authorization") or ""
-    m = _CREDENTIAL.search(auth) or _OSS_V1.match(auth)
-    if m:
-        return m.group(1)
-    for k, v in parse_qsl(urlsplit(req.url).query, keep_blank_values=True):
-        if k.lower() in _QUERY_KEYS and v:
-            return unquote(v).split("/", 1)[0]
-    return None
+    """The access key the request names (the one parser of declarations, ``core.declared``)."""
+    from ..core.declared import read
+
+    try:
+        return read(req).access_key or None
+    except ImgxError:
+        return None
 
 
 def _http_date(text: str) -> Any:

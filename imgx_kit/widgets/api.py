@@ -8,21 +8,25 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .lab import FAULTS, SignatureLab
 
-__all__ = ["SignatureLab", "MaskPainter", "FAULTS"]
+if TYPE_CHECKING:                      # the lazy name for type checkers (tests/test_typing.py keeps it in step)
+    from .painter import MaskPainter as MaskPainter
+
+__all__ = ["FAULTS", "MaskPainter", "SignatureLab"]
 _LAZY = {"MaskPainter": "imgx_kit.widgets.painter"}
 
 
-def __getattr__(name: str) -> Any:
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'imgx_kit.widgets.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:   # hidden from type checkers, so that a misspelt name is an error there, not Any
+    def __getattr__(name: str) -> Any:
+        mod = _LAZY.get(name)
+        if mod is None:
+            raise AttributeError(f"module 'imgx_kit.widgets.api' has no attribute {name!r}")
+        value = getattr(importlib.import_module(mod), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

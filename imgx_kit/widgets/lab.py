@@ -28,7 +28,7 @@ import ipywidgets as widgets
 from ..core.credentials import Credentials
 from ..core.diagnose import Diagnosis, diagnose
 from ..core.errors import ImgxError
-from ..core.redact import redact_header_value, redact_url
+from ..core.redact import redact_header_value, redact_url, scrub
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
 from ..core.signer import Signer, format_timestamp, parse_timestamp
@@ -64,7 +64,8 @@ def _resign(lab: "SignatureLab", **kw: Any) -> HttpRequest:
 
 
 def _after(lab: "SignatureLab", change: Callable[[HttpRequest], HttpRequest]) -> HttpRequest:
-    return change(lab.trace.signed_request)
+    trace = lab.trace if lab.trace is not None else lab.signer.sign(lab.request, lab.credentials, at=lab.at)
+    return change(trace.signed_request)
 
 
 def _add_query(req: HttpRequest, extra: str) -> HttpRequest:
@@ -124,6 +125,12 @@ _BY_ID = {f.id: f for f in FAULTS}
 class SignatureLab(widgets.VBox):
     """An interactive signing workbench (see the module docstring)."""
 
+    # what is signed (set in __init__ and by every edit; declared here for the FAULTS above)
+    request: HttpRequest
+    credentials: Credentials
+    signer: Signer
+    at: datetime
+
     def __init__(self, request: HttpRequest | None = None, credentials: Credentials | None = None,
                  signer: Signer | None = None, at: datetime | None = None, **kw: Any) -> None:
         from ..core.presets import VOLC_CV
@@ -142,11 +149,20 @@ class SignatureLab(widgets.VBox):
         self.w_url = widgets.Text(value=url_shown, description="URL", layout=lay)
         self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description="headers",
                                           layout=widgets.Layout(width="100%", height="90px"))
-        self.w_body = widgets.Textarea(value=_body_text(request.body), description="body",
+        body_text = _body_text(request.body)
+        body_shown = scrub(body_text)                   # secret JSON fields of the body, masked
+        if body_shown != body_text:
+            self._unmask[body_shown] = body_text
+        self.w_body = widgets.Textarea(value=body_shown, description="body",
                                        layout=widgets.Layout(width="100%", height="60px"))
         self.w_ak = widgets.Text(value=credentials.access_key, description="access key")
-        self.w_sk = widgets.Password(value=credentials.secret_key, description="secret key")
-        self.w_token = widgets.Password(value=credentials.session_token or "", description="token")
+        # the secret and the token stay in the kernel: widget state is synced to the browser and
+        # saved in the notebook file, so the fields hold nothing; a typed value is taken into the
+        # kernel and the field emptied again (a single space typed in the token field removes it)
+        self._secret_key, self._token = credentials.secret_key, credentials.session_token or ""
+        self.w_sk = widgets.Password(value="", description="secret key")
+        self.w_token = widgets.Password(value="", description="token")
+        self._show_kept()
         self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), description="time")
         self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name, description="scheme")
         self.w_region = widgets.Text(value=signer.region, description="region")
@@ -187,10 +203,15 @@ class SignatureLab(widgets.VBox):
         names = {"method": self.w_method, "url": self.w_url, "headers": self.w_headers, "body": self.w_body,
                  "access_key": self.w_ak, "secret_key": self.w_sk, "token": self.w_token, "time": self.w_time,
                  "scheme": self.w_scheme, "region": self.w_region, "service": self.w_service, "policy": self.w_policy}
-        for k, v in fields.items():
+        for k in fields:
             if k not in names:
                 raise ImgxError(f"SignatureLab has no field {k!r}", hint=f"fields: {', '.join(names)}")
-            names[k].value = v
+        for k, v in fields.items():
+            if k in ("secret_key", "token"):            # kept in the kernel, never in widget state
+                self._keep(k, v)
+                self._recompute()
+            else:
+                names[k].value = v
 
     def break_it(self, fault_id: str) -> Diagnosis:
         """Apply one catalogue fault (see ``FAULTS``) to the signed request and diagnose it."""
@@ -206,8 +227,29 @@ class SignatureLab(widgets.VBox):
         return d
 
     # ---- internals ----------------------------------------------------------------------------
-    def _on_edit(self, _change: Any) -> None:
+    def _on_edit(self, change: Any) -> None:
+        owner = change.get("owner") if isinstance(change, dict) else None
+        if owner is self.w_sk or owner is self.w_token:
+            if not change["new"]:
+                return                                  # our own emptying of the field
+            self._keep("secret_key" if owner is self.w_sk else "token", change["new"])
+            owner.value = ""                            # out of the synced state at once
         self._recompute()
+
+    def _keep(self, field: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise ImgxError(f"{field} must be text, not {type(value).__name__}")
+        if field == "secret_key":
+            self._secret_key = value
+        else:
+            self._token = "" if not value.strip() else value
+        self._show_kept()
+
+    def _show_kept(self) -> None:
+        """The fields' placeholders say what the kernel holds (its length only)."""
+        self.w_sk.placeholder = f"kept in the kernel ({len(self._secret_key)} chars); type to replace"
+        self.w_token.placeholder = (f"kept in the kernel ({len(self._token)} chars); type a space to remove"
+                                    if self._token else "none; type one to add")
 
     def _read_fields(self) -> None:
         headers = []
@@ -220,8 +262,9 @@ class SignatureLab(widgets.VBox):
                 raise ImgxError(f"headers line {n} {line[:40]!r} is not 'Name: value'")
             headers.append((name.strip(), value.strip()))
         url = self.w_url.value.strip()
-        self.request = HttpRequest.build(self.w_method.value, self._unmask.get(url, url), headers, self.w_body.value)
-        ak, sk, token = self.w_ak.value.strip(), self.w_sk.value, self.w_token.value or None
+        body = self._unmask.get(self.w_body.value, self.w_body.value)
+        self.request = HttpRequest.build(self.w_method.value, self._unmask.get(url, url), headers, body)
+        ak, sk, token = self.w_ak.value.strip(), self._secret_key, self._token or None
         demo = self._demo is not None and (ak, sk, token) == (self._demo.access_key, self._demo.secret_key,
                                                               self._demo.session_token)
         self.credentials = Credentials(ak, sk, token, demo=demo)   # a typed secret is never "demo"

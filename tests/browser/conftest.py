@@ -86,17 +86,32 @@ def _isolated_env(home: Path) -> dict:
                IPYTHONDIR=str(home / ".ipython"), JUPYTER_PLATFORM_DIRS="0", PYTHONUNBUFFERED="1")
     # the kernel must be this virtualenv's python: put its bin first
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.pop("JUPYTER_PATH", None)
+    # this checkout's Voilà template (imgx: the lab template without CDN links), as an installed package provides it
+    env["JUPYTER_PATH"] = str(REPO_ROOT / "imgx_kit" / "jupyter")
     return env
 
 
-def _start(kind: str, tmp: Path, names: list[str]) -> Server:
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_NOTEBOOKS = REPO_ROOT / "notebooks"
+# notebook settings for layout tests: every cell laid out (no windowing), so each output can be measured
+_NO_WINDOWING = '{"windowingMode": "none"}'
+
+
+def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = False) -> Server:
     root = tmp / "notebooks"
+    if copy_notebooks:      # the repository's tutorials (both editions), images and data
+        shutil.copytree(REPO_NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     root.mkdir(parents=True, exist_ok=True)
     home = tmp / "home"
     home.mkdir(exist_ok=True)
+    if copy_notebooks:
+        settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "tracker.jupyterlab-settings").write_text(_NO_WINDOWING)
     for n in names:
         write_painter_notebook(root, n)
+    if kind == "voila":     # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+        shutil.copy(REPO_ROOT / "voila.json", root / "voila.json")
     port, token = _free_port(), secrets.token_hex(16)
     if kind == "lab":
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
@@ -104,6 +119,11 @@ def _start(kind: str, tmp: Path, names: list[str]) -> Server:
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
                "--ServerApp.open_browser=False"]
+    elif kind == "notebook7":
+        cmd = [sys.executable, "-m", "notebook", "--no-browser", "--allow-root",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--JupyterNotebookApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
     else:
         cmd = [sys.executable, "-m", "voila", str(root), "--no-browser", "--Voila.ip=127.0.0.1",
                f"--port={port}", f"--token={token}", "--show_tracebacks=True"]
@@ -119,6 +139,30 @@ def _start(kind: str, tmp: Path, names: list[str]) -> Server:
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
     server = _start("lab", tmp_path_factory.mktemp("lab"), ["painter_dpr1", "painter_dpr2"])
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tutorials_lab_server(tmp_path_factory):
+    """JupyterLab on a copy of the repository's notebooks/ folder (notebooks/zh/ included when present)."""
+    server = _start("lab", tmp_path_factory.mktemp("tutorials"), [], copy_notebooks=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tutorials_notebook7_server(tmp_path_factory):
+    """Jupyter Notebook 7 on a copy of the repository's notebooks/ folder."""
+    server = _start("notebook7", tmp_path_factory.mktemp("tutorials-nb7"), [], copy_notebooks=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tutorials_voila_server(tmp_path_factory):
+    """Voilà on a copy of the repository's notebooks/ folder (notebooks/zh/ included when present)."""
+    server = _start("voila", tmp_path_factory.mktemp("tutorials-voila"), [], copy_notebooks=True)
     yield server
     server.stop()
 
@@ -147,14 +191,15 @@ def launch_browser(playwright_driver):
     """``launch_browser(dpr)`` -> a fresh persistent Chromium context (own --user-data-dir)."""
     opened = []
 
-    def launch(dpr: int):
+    def launch(dpr: int, viewport: dict | None = None):
         if not os.access(CHROMIUM, os.X_OK):
             pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
         profile = tempfile.mkdtemp(prefix="imgx-chromium-")
         try:
             ctx = playwright_driver.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                device_scale_factor=dpr, viewport={"width": 1280, "height": 900}, timeout=60_000)
+                device_scale_factor=dpr, viewport=viewport or {"width": 1280, "height": 900},
+                timeout=60_000, accept_downloads=True)
         except Exception as exc:   # noqa: BLE001
             shutil.rmtree(profile, ignore_errors=True)
             pytest.fail(f"chromium could not start from {CHROMIUM}: {exc}")

@@ -32,22 +32,31 @@ def publish(change=None):
     """Kernel-side truth for the test: the mask and its version, written atomically."""
     np.save(OUT / "mask.tmp.npy", p.mask)
     os.replace(OUT / "mask.tmp.npy", OUT / "mask.npy")
-    state = {{"run": RUN, "version": p.version, "count": int(p.mask.sum()), "shape": list(p.mask.shape)}}
+    state = {{"run": RUN, "version": p.version, "count": int(p.mask.sum()), "shape": list(p.mask.shape),
+             "tool": p.tool, "brush": p.brush_size}}
     (OUT / "state.tmp").write_text(json.dumps(state))
     os.replace(OUT / "state.tmp", OUT / "state.json")
 
 p.observe(publish, "version")
+p.tool_toggle.observe(publish, "value")
+p.size_slider.observe(publish, "value")
 publish()
 p
 '''
 
 
-def write_painter_notebook(directory: Path, name: str) -> Path:
-    """Write ``<name>.ipynb``: one cell showing a MaskPainter that publishes its mask to out/<name>/."""
+def write_painter_notebook(directory: Path, name: str, *, framed: bool = False) -> Path:
+    """Write ``<name>.ipynb``: one cell showing a MaskPainter that publishes its mask to out/<name>/.
+
+    ``framed``: a markdown cell before and a code cell after it (for the keyboard test, which checks
+    that the notebook's cells are left alone)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(NOTEBOOK_SOURCE.format(
         name=name, w=IMG_W, h=IMG_H, brush=BRUSH, display=DISPLAY, css=CSS_WIDTH))]
+    if framed:
+        nb.cells = [nbformat.v4.new_markdown_cell("# Painter keys"), *nb.cells,
+                    nbformat.v4.new_code_cell("after = 1")]
     path = directory / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path

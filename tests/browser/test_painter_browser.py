@@ -11,6 +11,7 @@ stroke painted (the ipycanvas reload bug #322 would leave the canvas dead).
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ STROKE_2 = [(0.20, 0.80), (0.50, 0.40), (0.90, 0.60)]
 def expected_capsules(points, r):
     ys, xs = np.mgrid[0:IMG_H, 0:IMG_W].astype(np.float64) + 0.5
     out = np.zeros((IMG_H, IMG_W), bool)
-    for (ax, ay), (bx, by) in zip(points, points[1:]):
+    for (ax, ay), (bx, by) in pairwise(points):
         dx, dy = bx - ax, by - ay
         t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / (dx * dx + dy * dy), 0, 1)
         out |= (xs - ax - t * dx) ** 2 + (ys - ay - t * dy) ** 2 <= r * r
@@ -76,7 +77,7 @@ def drag(page, box, fractions, steps=15):
     """
     corners = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in fractions]
     css = [(round(corners[0][0]), round(corners[0][1]))]
-    for (ax, ay), (bx, by) in zip(corners, corners[1:]):
+    for (ax, ay), (bx, by) in pairwise(corners):
         css += [(round(ax + (bx - ax) * i / steps), round(ay + (by - ay) * i / steps)) for i in range(1, steps + 1)]
     page.mouse.move(*css[0])
     page.mouse.down()

@@ -51,7 +51,7 @@ def test_redact_json_nested_and_long_strings():
 def test_error_record():
     r = CallRecord.build("PUT", "https://h/x", error="connection reset by the server", attempt=3)
     assert not r.ok and r.outcome == "connection reset by the server" and r.status is None
-    assert r.summary() == "#3 PUT /x -> connection reset by the server (0 ms)"
+    assert r.summary() == "PUT /x -> connection reset by the server (0 ms, attempt 3)"
 
 
 def test_har_shape():
@@ -74,9 +74,11 @@ def test_har_shape():
 def test_calls_list_views():
     c = Calls([rec(attempt=1), rec(attempt=2, status=503, started=1_700_000_000.5)])
     assert c.retries == 1
-    assert repr(c).splitlines()[1].strip() == "#1 POST get_upload_token -> HTTP 200 (12 ms)"
+    assert repr(c).splitlines()[1].strip() == "1. POST get_upload_token -> HTTP 200 (12 ms)"
     html = c._repr_html_()
-    assert html == calls_html(c) and html.count("<tr>") == 3 and "HTTP 503" in html
+    timeline = html.split("<details>")[0]               # the table; each call in full is folded below it
+    assert html == calls_html(c) and timeline.count("<tr>") == 3 and "HTTP 503" in timeline
+    assert "attempt 2" in timeline and "2 calls, 1 retry" in timeline
     assert calls_html([]) == "<div><i>no calls</i></div>"
     assert c.to_har()["log"]["entries"][1]["response"]["status"] == 503
 

@@ -61,9 +61,12 @@ def test_no_secret_anywhere(emu, caplog, capsys, tmp_path, monkeypatch, canaries
     texts += [c.trace.to_json() for c in up.calls if c.trace is not None]
     # signature mismatches: the emulator's teaching echo repeats the signed token header
     bad = ik.Credentials(AK, "WRONG" + CANARY_SECRET, session_token=CANARY_TOKEN)
-    for call in (lambda: ik.ImageXClient.openapi(bad, service_id=emu.demo_service_id, endpoints=emu.endpoints).upload(make_png(3, 3)),
-                 lambda: ik.VisualClient(bad, endpoint=emu.endpoints.visual).inpaint(np.zeros((8, 8, 3), np.uint8), np.zeros((8, 8), bool)),
-                 lambda: ik.oss.Client(emu.demo_bucket, emu.endpoints.oss, ik.Credentials(OSS_AK, "WRONG" + CANARY_SECRET, CANARY_TOKEN),
+    bad_oss = ik.Credentials(OSS_AK, "WRONG" + CANARY_SECRET, CANARY_TOKEN)
+    for call in (lambda: ik.ImageXClient.openapi(bad, service_id=emu.demo_service_id,
+                                                 endpoints=emu.endpoints).upload(make_png(3, 3)),
+                 lambda: ik.VisualClient(bad, endpoint=emu.endpoints.visual).inpaint(np.zeros((8, 8, 3), np.uint8),
+                                                                                    np.zeros((8, 8), bool)),
+                 lambda: ik.oss.Client(emu.demo_bucket, emu.endpoints.oss, bad_oss,
                                        region=emu.oss_region).get("canary.png")):
         with pytest.raises(ik.SignatureMismatchError) as e2:
             call()

@@ -149,11 +149,11 @@ def test_masks():
 
 @pytest.mark.parametrize("mask,match", [
     (np.zeros((10, 21), bool), "mask is 21x10 but the image is 20x10"),
-    (np.full((10, 20), 128, np.uint8), "not binary: 200 pixels"),
+    (np.full((10, 20), 70000, np.int32), "values 70000…70000, outside 0…65535"),
     (np.dstack([np.zeros((10, 20), np.uint8), np.full((10, 20), 255, np.uint8), np.zeros((10, 20), np.uint8)]), "coloured"),
     ("/definitely/not/here.png", "no such file"),
     (3.5, "cannot use a float as a mask"),
-], ids=["size", "non-binary", "colour", "missing", "type"])
+], ids=["size", "out-of-range", "colour", "missing", "type"])
 def test_bad_masks(mask, match):
     with pytest.raises(ik.ImageInputError, match=match):
         load_mask(mask, (20, 10))
@@ -223,8 +223,7 @@ def test_load_mask_modes_and_size():
     la = Image.new("La", (4, 3))
     assert load_mask(la, (4, 3)).sum() == 0
     assert load_mask(Image.fromarray(np.array([[0, 65535]], np.uint16)), (2, 1)).tolist() == [[False, True]]
-    with pytest.raises(ik.ImageInputError, match=r"a mask in mode LAB cannot be read"):
-        load_mask(Image.new("LAB", (4, 3)), (4, 3))
+    assert not load_mask(Image.new("LAB", (4, 3)), (4, 3)).any()       # one rule with the painter: lightness decides
     for size in (5, (4,), (4.0, 3), "43", (0, 3), (True, 3)):
         with pytest.raises(ik.ImageInputError, match=r"is not a \(width, height\) pair of whole numbers"):
             load_mask(np.zeros((3, 4), bool), size)

@@ -43,7 +43,7 @@ def test_errors(emu):
 
 
 def test_crc64_is_checked_on_put_and_get(emu, tmp_path, monkeypatch):
-    from imgx_kit.emulator import oss as emulated_oss
+    from imgx_kit.emulator.oss import responses as emulated_oss
     from imgx_kit.services.images import crc64, load_image
 
     oc = ik.oss.Client(emu.demo_bucket, emu.endpoints.oss, emu.demo_oss_credentials, region=emu.oss_region)

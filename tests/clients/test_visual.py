@@ -51,8 +51,8 @@ def test_inpaint_bad_inputs_send_nothing(emu):
     n = len(emu.log)
     with pytest.raises(ik.ImageInputError, match="mask is 95x64 but the image is 96x64"):
         vc.inpaint(img, mask[:, :95])
-    with pytest.raises(ik.ImageInputError, match="not binary"):
-        vc.inpaint(img, (mask * 100).astype(np.uint8))
+    with pytest.raises(ik.ImageInputError, match="coloured"):
+        vc.inpaint(img, np.dstack([mask * 255, mask * 0, mask * 0]).astype(np.uint8))
     with pytest.raises(ik.ImageInputError, match=r"strength=1.5 is outside \[0.1, 1\]"):
         vc.inpaint(img, mask, strength=1.5)
     with pytest.raises(ik.ImageInputError, match="over 4096 px"):

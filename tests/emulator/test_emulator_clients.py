@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from urllib.parse import urlsplit
 
 import crcmod
 import numpy as np
@@ -37,11 +38,14 @@ def test_botocore_signed_apply_and_commit_with_token_credentials(emu):
     data = upload_token(emu)
     bc = BotoCredentials(data["access_key_id"], data["secret_access_key"], data["session_token"])
     sid = data["service_id"]
-    r = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}&UploadNum=1", bc)
+    img = png_bytes(12, 9)
+    missing = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}", bc)
+    assert missing.json()["ResponseMetadata"]["Error"]["Code"] == "MissingParameter"     # seed 001: FileSize, s
+    r = _boto("GET", f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}"
+                     f"&FileSize={len(img)}&s=r4nd0m", bc)
     assert r.status_code == 200, r.text
     addr = r.json()["Result"]["UploadAddress"]
     info = addr["StoreInfos"][0]
-    img = png_bytes(12, 9)
     up = requests.post(f"{emu.url}/upload/v1/{info['StoreUri']}", data=img,
                        headers={"Authorization": info["Auth"], "Content-CRC32": crc(img)})
     assert up.json()["code"] == 2000
@@ -62,7 +66,7 @@ def test_volcengine_visual_cv_process_inpainting_over_http(emu):
     vs = VisualService()
     vs.set_ak(emu.demo_volc_credentials.access_key)
     vs.set_sk(emu.demo_volc_credentials.secret_key)
-    vs.set_host(emu.upload_host)
+    vs.set_host(urlsplit(emu.endpoints.visual).netloc)      # its own root, as visual.volcengineapi.com
     vs.set_scheme("http")
     ib, mb, img, mask = inpaint_inputs()
     out = vs.cv_process({"req_key": "i2i_inpainting", "binary_data_base64": [ib, mb], "seed": 0,
@@ -92,7 +96,7 @@ def test_volcengine_imagex_upload_image_data_over_https(monkeypatch):
         ix = ImageXService()
         ix.set_ak(emu.demo_volc_credentials.access_key)
         ix.set_sk(emu.demo_volc_credentials.secret_key)
-        ix.set_host(emu.upload_host)
+        ix.set_host(urlsplit(emu.endpoints.imagex).netloc)
         ix.set_scheme("https")
         imgs = [png_bytes(10, 10), png_bytes(20, 5, (0, 0, 255))]
         res = ix.upload_image_data({"ServiceId": emu.demo_service_id}, imgs)

@@ -10,6 +10,7 @@ import time
 
 import pytest
 import requests
+from urllib.parse import urlsplit
 
 import imgx_kit as ik
 from imgx_kit.emulator.api import Endpoints, running
@@ -23,8 +24,12 @@ def test_running_publishes_endpoints_and_frees_the_port():
         port = emu.port
         u = f"http://127.0.0.1:{port}"
         assert emu.url == u
-        assert emu.endpoints == Endpoints(jimeng=u + "/jimeng", imagex=u + "/imagex", upload=u,
-                                                      visual=u + "/visual", oss=u)
+        ep = emu.endpoints
+        assert isinstance(ep, Endpoints)
+        roots = [ep.jimeng, ep.imagex, ep.upload, ep.visual, ep.oss]
+        assert all(urlsplit(r).path == "" and r.startswith("http://127.0.0.1:") for r in roots)
+        assert len(set(roots + [u])) == 6                           # one listener per service
+        assert requests.get(u + "/__imgx__/endpoints").json() == ep.as_dict()
         assert emu.demo_volc_credentials.demo and emu.demo_oss_credentials.demo
         assert emu.demo_bucket == "imgx-demo" and emu.oss_region == "cn-hangzhou"
         assert emu.ca_bundle is None
@@ -88,7 +93,7 @@ def test_upload_checks_auth_and_crc(emu):
 
 def test_sdk_chunked_upload_init_parts_merge(emu):
     data = upload_token(emu)
-    r = send(jimeng_apply(emu, sts(data), data["service_id"], 0))
+    r = send(jimeng_apply(emu, sts(data), data["service_id"], 2500))     # FileSize: the parts' total
     info = r.json()["Result"]["UploadAddress"]["StoreInfos"][0]
     base = f"{emu.url}/{info['StoreUri']}"
     h = {"Authorization": info["Auth"]}
@@ -145,7 +150,7 @@ def test_log_masks_every_secret_but_the_demo_ones(emu):
     text = repr(emu.log) + json.dumps([e.to_dict() for e in emu.log]) + "".join(e._repr_html_() for e in emu.log)
     for secret in (creds.secret_key, creds.session_token, auth, emu.demo_sessionid):
         assert secret not in text
-    assert "/jimeng/mweb/v1/get_upload_token" in repr(emu.log)
+    assert "/mweb/v1/get_upload_token" in repr(emu.log)
 
 
 def test_bad_session_is_ret_1015_at_http_200(emu):
@@ -237,7 +242,7 @@ def test_ik_emulator_resolves_to_the_api_in_a_fresh_interpreter():
     import sys
     code = ("import imgx_kit as ik\n"
             "with ik.emulator.running(seed=0) as emu:\n"
-            "    print(type(emu).__name__, emu.endpoints.imagex.endswith('/imagex'))\n")
+            "    print(type(emu).__name__, emu.endpoints.imagex.count('/') == 2)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "Emulator True", out.stderr
 

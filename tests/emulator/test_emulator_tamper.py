@@ -160,7 +160,7 @@ def templates(emu) -> list[Template]:
         return jimeng_commit(emu, creds, sid, r.json()["Result"]["UploadAddress"]["SessionKey"])
 
     def boto_apply():
-        url = f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}&UploadNum=1"
+        url = f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}&UploadNum=1&FileSize=9&s=abc123xyz0"
         return BOTO_STYLE.sign(ik.HttpRequest.build("GET", url, [("Host", emu.upload_host)]), creds).signed_request
 
     def volc_apply():

@@ -9,8 +9,15 @@ from unittest import mock
 
 
 # ---- botocore -------------------------------------------------------------------------------
-def botocore_sign(method, url, headers, body, ak, sk, token, region, service, when, presign_expires=None):
-    from botocore.auth import SigV4Auth, SigV4QueryAuth
+def botocore_sign(method, url, headers, body, ak, sk, token, region, service, when, presign_expires=None,
+                  s3=None):
+    """botocore's signer; for service ``s3`` (or ``s3=True``) its S3 classes, as botocore's S3 client uses."""
+    from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
+
+    if s3 is None:
+        s3 = service == "s3"
+    if s3:
+        SigV4Auth, SigV4QueryAuth = S3SigV4Auth, S3SigV4QueryAuth  # noqa: N806
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
@@ -72,7 +79,7 @@ def volc_sign(method, path, query_pairs, headers, body, ak, sk, token, region, s
             SignerV4.sign(r, c)
             url_query = None
     canonical = [s for s in seen if isinstance(s, str) and s.startswith(method + "\n")][-1]
-    sts = [s for s in seen if isinstance(s, str) and s.startswith("HMAC-SHA256\n")][0]
+    sts = next(s for s in seen if isinstance(s, str) and s.startswith("HMAC-SHA256\n"))
     return {"canonical_request": canonical, "string_to_sign": sts,
             "authorization": r.headers.get("Authorization"), "query": url_query,
             "headers": list(r.headers.items())}

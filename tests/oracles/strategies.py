@@ -18,7 +18,8 @@ segments = st.one_of(st.text(PATH_CHARS, min_size=1, max_size=8), st.sampled_fro
 paths = st.lists(segments, max_size=5).map(lambda s: "/" + "/".join(s))
 query_text = st.text(QUERY_CHARS, max_size=8)
 query_pairs = st.lists(st.tuples(query_text, query_text), max_size=6).flatmap(
-    lambda pairs: st.just(pairs) if not pairs else st.sampled_from([pairs, pairs + [pairs[0]], pairs + [(pairs[0][0], "")]]))
+    lambda pairs: st.just(pairs) if not pairs
+    else st.sampled_from([pairs, pairs + [pairs[0]], pairs + [(pairs[0][0], "")]]))
 header_names = st.text(TOKEN_CHARS, min_size=1, max_size=10).map(lambda s: "X-" + s)
 header_values = st.text(VALUE_CHARS, max_size=16)
 bodies = st.one_of(st.just(b""), st.binary(max_size=64), st.text(max_size=40).map(str.encode))
@@ -35,4 +36,5 @@ def encode_query(pairs: list[tuple[str, str]]) -> str:
 
 
 def mixed_case(name: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if f else c.lower() for c, f in zip(name, flips + [False] * len(name)))
+    padded = (flips + [False] * len(name))[:len(name)]
+    return "".join(c.upper() if f else c.lower() for c, f in zip(name, padded, strict=True))

@@ -43,7 +43,8 @@ def test_sign_equals_botocore(r, token, when, scope):
     ref = botocore_sign(method, url, headers, body, "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                         token, scope[0], scope[1], when)
     req = ik.HttpRequest.build(method, url, headers, body)
-    t = ik.Signer(ik.AWS4, *scope).sign(req, ik.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token), at=when)
+    creds = ik.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
+    t = ik.Signer(ik.AWS4, *scope).sign(req, creds, at=when)
     assert t.canonical_request == ref["canonical_request"]
     assert t.string_to_sign == ref["string_to_sign"]
     assert t.authorization == ref["authorization"]

@@ -16,8 +16,11 @@ SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 KEYS = st.text(string.ascii_letters + string.digits + " /+%-_.~!()'*,=&?#éü中文", min_size=1, max_size=20).filter(
     lambda k: not k.startswith(("/", "?")) and k.strip())   # oss2 refuses keys starting with '?' (strict mode)
-PROCESSES = st.one_of(st.none(), st.builds(lambda w, a: f"image/resize,w_{w}/rotate,{a}", st.integers(1, 4096), st.integers(0, 360)),
-                      st.sampled_from(["image/format,png", "image/info", "style/thumb", "image/resize,m_lfit,w_100,h_100/quality,q_80"]))
+PROCESSES = st.one_of(st.none(),
+                      st.builds(lambda w, a: f"image/resize,w_{w}/rotate,{a}", st.integers(1, 4096),
+                                st.integers(0, 360)),
+                      st.sampled_from(["image/format,png", "image/info", "style/thumb",
+                                       "image/resize,m_lfit,w_100,h_100/quality,q_80"]))
 PARAMS = st.lists(st.tuples(st.sampled_from(["versionId", "response-content-type", "x-param", "acl"]),
                             st.text(string.ascii_letters + " /+", max_size=6)), max_size=2, unique_by=lambda kv: kv[0])
 TOKENS = st.one_of(st.none(), st.text(string.ascii_letters + string.digits + "/+=", min_size=8, max_size=30))

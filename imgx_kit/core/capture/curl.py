@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..errors import CaptureError, RequestError
-from ..redact import redact_headers, redact_url
+from ..redact import redact_headers, redact_url, scrub
 from ..request import HttpRequest
 from ._common import CaptureParse, _CURL_WS, _decode, _refuse_lone_surrogate
 from .shell import _Word, _bash_words, _cmd_words, _looks_like_cmd
@@ -219,26 +219,26 @@ class _CurlBuilder:
                 j = 1
                 while j < len(t):
                     letter = t[j]
-                    name = _SHORT.get(letter)
-                    if name is None:
+                    short = _SHORT.get(letter)
+                    if short is None:
                         self.ignored.append("-" + letter)
                         self.notes.append(f"{w.where}: -{letter} is not a curl option; ignored")
                         j += 1
                         continue
-                    if name in _WITH_ARG:
+                    if short in _WITH_ARG:
                         rest = w.value[len(t[:j + 1].encode("utf-8")):]
                         if rest:
-                            self.option(name, "-" + letter, _Word(rest, w.line, w.col + j + 1))
+                            self.option(short, "-" + letter, _Word(rest, w.line, w.col + j + 1))
                             i += 1
                         else:
                             if i + 1 >= len(words):
                                 raise CaptureError(f"{w.where}: option -{letter} needs a value and "
                                                    "none follows",
                                                    hint=f"give it a value or remove -{letter}")
-                            self.option(name, "-" + letter, words[i + 1])
+                            self.option(short, "-" + letter, words[i + 1])
                             i += 2
                         break
-                    self.switch(name, "-" + letter)
+                    self.switch(short, "-" + letter)
                     j += 1
                 else:
                     i += 1
@@ -358,8 +358,8 @@ class _CurlBuilder:
         url = self._fix_url(url, uword)
 
         data = b""
-        for k, (piece, kind) in enumerate(self.data):
-            data += (b"&" if k and kind != "json" else b"") + piece
+        for n, (piece, kind) in enumerate(self.data):
+            data += (b"&" if n and kind != "json" else b"") + piece
         has_data = bool(self.data)
         get, head = self.flags.get("get", False), self.flags.get("head", False)
         queries = list(self.queries)
@@ -550,6 +550,14 @@ def _sh_quote(value: str | bytes) -> str:
     return "$'" + "".join(out) + "'"
 
 
+def _scrubbed(body: bytes) -> bytes:
+    """A text body with its secret fields masked (core.redact.scrub); binary bodies as they are."""
+    try:
+        return scrub(body.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
 def to_curl(req: HttpRequest, *, redact: bool = False) -> str:
     """A bash curl command that sends exactly ``req``: ``from_curl(to_curl(req)) == req``.
 
@@ -592,5 +600,5 @@ def to_curl(req: HttpRequest, *, redact: bool = False) -> str:
             parts.append("-H 'Content-Type:'")          # stop curl adding its form type
         # --data-binary would read a file for a body starting with '@'; --data-raw never does
         opt = "--data-raw " if req.body.startswith(b"@") else "--data-binary "
-        parts.append(opt + _sh_quote(req.body))
+        parts.append(opt + _sh_quote(_scrubbed(req.body) if redact else req.body))
     return " \\\n  ".join(parts)

@@ -10,6 +10,7 @@ from urllib.parse import quote_plus
 
 from ..errors import CaptureError, RequestError
 from ..redact import redact_url
+from ..jsontext import loads_bounded
 from ..request import HttpRequest
 from ._common import CaptureParse, _digits, _whole_characters
 
@@ -17,7 +18,11 @@ from ._common import CaptureParse, _digits, _whole_characters
 # ============================================================================================
 # HAR 1.2 (Chrome, Firefox)
 # ============================================================================================
-def _load_har(har: Any) -> dict:
+#: largest HAR file read (browsers' exports of a session are a few MiB)
+MAX_HAR_BYTES = 512 << 20
+
+
+def _load_har(har: Any) -> dict[str, Any]:
     if isinstance(har, dict):
         return har
     try:
@@ -27,6 +32,9 @@ def _load_har(har: Any) -> dict:
             if not _is_file(har):
                 raise CaptureError(f"{str(har)[:80]!r} is neither HAR JSON nor an existing file",
                                    hint="pass the HAR as a dict, its JSON text, or the path of the .har file")
+            if Path(har).stat().st_size > MAX_HAR_BYTES:          # bounded before reading
+                raise CaptureError(f"the HAR file {str(har)[:80]!r} is over {MAX_HAR_BYTES >> 20} MiB",
+                                   hint="export only the requests you need (filter the Network panel first)")
             har = Path(har).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise CaptureError(f"the HAR is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})",
@@ -38,7 +46,7 @@ def _load_har(har: Any) -> dict:
         raise CaptureError(f"from_har takes a dict, JSON text or a path, not {type(har).__name__}",
                            hint="e.g. from_har('session.har', url_contains='ApplyImageUpload')")
     try:
-        doc = json.loads(har)
+        doc = loads_bounded(har, what="the HAR", error=CaptureError)
     except json.JSONDecodeError as e:
         raise CaptureError(f"the HAR is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
                            hint="export it again (Network panel → Save all as HAR / Export HAR)") from None
@@ -55,7 +63,7 @@ def _is_file(path: Any) -> bool:
         return False
 
 
-def _entries(doc: dict) -> list:
+def _entries(doc: dict[str, Any]) -> list[Any]:
     log = doc.get("log")
     entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(entries, list):
@@ -67,7 +75,7 @@ def _entries(doc: dict) -> list:
     return entries
 
 
-def _request_of(entry: Any) -> dict:
+def _request_of(entry: Any) -> dict[str, Any]:
     """The ``request`` object of a HAR entry, or ``{}`` when it has none."""
     req = entry.get("request") if isinstance(entry, dict) else None
     return req if isinstance(req, dict) else {}
@@ -161,7 +169,7 @@ def _declared_length(headers: list[tuple[str, str]]) -> int | None:
     return None
 
 
-def _har_str(k: int, obj: dict, key: str, what: str, default: str | None = None) -> str:
+def _har_str(k: int, obj: dict[str, Any], key: str, what: str, default: str | None = None) -> str:
     """A string field of HAR entry ``k`` (``default`` when absent): a JSON string, whole characters."""
     if key not in obj and default is not None:
         return default
@@ -176,7 +184,7 @@ def _har_str(k: int, obj: dict, key: str, what: str, default: str | None = None)
     return value
 
 
-def _har_pairs(k: int, obj: dict, key: str, what: str) -> list[tuple[str, str]]:
+def _har_pairs(k: int, obj: dict[str, Any], key: str, what: str) -> list[tuple[str, str]]:
     """The ``[{name, value}, …]`` list ``key`` of HAR entry ``k`` (headers, cookies, params)."""
     items = obj.get(key)
     if items is None:
@@ -228,7 +236,7 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
     if isinstance(size, int) and size > 0 and size != len(body):
         # Firefox's bodySize counts characters of postData.text, not bytes
         text = (post or {}).get("text")
-        chars = len(text) if isinstance(text, str) and post.get("encoding") != "base64" else None
+        chars = len(text) if isinstance(text, str) and (post or {}).get("encoding") != "base64" else None
         declared = _declared_length(headers)
         if not (size == chars and declared in (None, len(body))):
             notes.append(f"bodySize is {size} but the exported body has {len(body)} bytes")
@@ -240,7 +248,7 @@ def _har_request(k: int, entry: Any) -> CaptureParse:
     return CaptureParse(r, (), tuple(notes), f"HAR entry {k}")
 
 
-def _har_body(k: int, post: dict, headers: list[tuple[str, str]], notes: list[str]) -> bytes:
+def _har_body(k: int, post: dict[str, Any], headers: list[tuple[str, str]], notes: list[str]) -> bytes:
     """The body bytes of HAR entry ``k``: ``postData.text`` (plain or base64), else its ``params``."""
     if post.get("text") is not None:
         text = _har_str(k, post, "text", "postData.text")

@@ -26,7 +26,11 @@ def from_prepared(prepared: Any) -> HttpRequest:
         raise CaptureError(f"from_prepared takes a requests.PreparedRequest, not {type(prepared).__name__}",
                            hint="use requests.Request(...).prepare() or session.prepare_request(...)")
     headers = []
-    for k, v in prepared.headers.items():
+    items = getattr(prepared.headers, "items", None) if prepared.headers is not None else (lambda: ())
+    if not callable(items):
+        raise CaptureError(f"the prepared request's headers are a {type(prepared.headers).__name__}, not a mapping",
+                           hint="build it with requests.Request(...).prepare(), which sets headers")
+    for k, v in items():
         k = k.decode("latin-1") if isinstance(k, bytes) else str(k)
         v = v.decode("latin-1") if isinstance(v, bytes) else str(v)
         headers.append((k, v))
@@ -46,6 +50,6 @@ def from_prepared(prepared: Any) -> HttpRequest:
                            "unknown until it is sent",
                            hint="read it into bytes first and pass data=those_bytes")
     try:
-        return HttpRequest.build(prepared.method or "GET", prepared.url, headers, body)
+        return HttpRequest.build(prepared.method or "GET", prepared.url or "", headers, body)
     except RequestError as e:
         raise CaptureError(f"the prepared request is not valid: {e.message}", hint=e.hint) from None

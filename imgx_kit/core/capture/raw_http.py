@@ -109,13 +109,13 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
         # skip blank lines before the request line
         offset = len(data) - len(data.lstrip(b"\r\n"))
         first_no = data.count(b"\n", 0, offset) + 1
-        m = re.compile(rb"\r?\n\r?\n").search(data, offset)
-        if m:
-            head_bytes, raw_body = data[offset:m.start()], data[m.end():]
+        blank = re.compile(rb"\r?\n\r?\n").search(data, offset)
+        if blank:
+            head_bytes, raw_body = data[offset:blank.start()], data[blank.end():]
         else:
             head_bytes, raw_body = data[offset:], b""
-        for k, ln in enumerate(head_bytes.split(b"\n")):
-            head.append((first_no + k, _decode(ln.rstrip(b"\r"), f"line {first_no + k}", notes)))
+        for j, raw_line in enumerate(head_bytes.split(b"\n")):
+            head.append((first_no + j, _decode(raw_line.rstrip(b"\r"), f"line {first_no + j}", notes)))
         if given_body is not None:
             raw_body = given_body
     if not head or not head[0][1].strip():
@@ -123,11 +123,11 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
                            hint="the text should start with a line like 'GET /path HTTP/1.1' "
                                 "(curl -v prints it after '> ')")
     no, first = head[0]
-    m = _REQUEST_LINE.match(first)
-    if not m:
+    req_line = _REQUEST_LINE.match(first)
+    if not req_line:
         raise CaptureError(f"line {no}: {first[:60]!r} is not a request line",
                            hint="a request line looks like 'GET /path?query HTTP/1.1'")
-    method, target, version = m.group(1), m.group(2), m.group(3)
+    method, target, version = req_line.group(1), req_line.group(2), req_line.group(3)
     if version is None:
         raise CaptureError(f"line {no}: the request line {first[:60]!r} has no HTTP version",
                            hint="end it with the protocol, e.g. 'GET /path HTTP/1.1'; HTTP/0.9 "
@@ -135,15 +135,15 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
     if " " in target:
         notes.append(f"line {no}: the request target contains spaces; kept as written")
     headers: list[tuple[str, str]] = []
-    for no, ln in head[1:]:
-        if ln[:1] in (" ", "\t") and headers:
+    for no, line in head[1:]:
+        if line[:1] in (" ", "\t") and headers:
             k, v = headers[-1]
-            headers[-1] = (k, v + " " + ln.strip(" \t"))
+            headers[-1] = (k, v + " " + line.strip(" \t"))
             notes.append(f"line {no}: obsolete folded header line joined to {k}")
             continue
-        name, sep, value = ln.partition(":")
+        name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
-            raise CaptureError(f"line {no}: {ln[:60]!r} is not a 'Name: value' header line",
+            raise CaptureError(f"line {no}: {line[:60]!r} is not a 'Name: value' header line",
                                hint="every line between the request line and the blank line must "
                                     "be a header; put the body after one empty line")
         headers.append((name, value[1:] if value.startswith(" ") else value))
@@ -182,8 +182,7 @@ def parse_raw_http(text: str | bytes, *, scheme: str | None = None,
                      + ("; the trailer fields after the last chunk were dropped" if trailers else ""))
     elif clen is not None and _digits(clen) is None:
         notes.append(f"Content-Length {clen.strip()[:30]!r} is not a number; the body was kept as written")
-    elif clen is not None and not verbose:
-        n = _digits(clen)
+    elif clen is not None and not verbose and (n := _digits(clen)) is not None:   # a number (see above)
         if len(raw_body) > n and not raw_body[n:].strip(b"\r\n"):
             notes.append(f"{len(raw_body) - n} trailing line-break byte(s) after the "
                          f"{n}-byte body (Content-Length) were dropped")
