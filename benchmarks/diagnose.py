@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import imgx_kit as ik
+
 from diagnose_scenarios import (
     CV,
     CV_CREDS,
@@ -24,8 +26,6 @@ from diagnose_scenarios import (
     mangled,
 )
 
-import imgx_kit as ik
-
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
@@ -33,18 +33,24 @@ def cases(i: int):
     at = AT + timedelta(seconds=i * 7)
     t = JIMENG.sign(apply_req(f"&n={i}"), IX_CREDS, at=at)
     yield "valid (self-consistent)", t.signed_request, IX_CREDS, JIMENG, at
-    yield "wrong region (static)", JIMENG.with_(region="us-east-1").sign(apply_req(f"&n={i}"), IX_CREDS, at=at).signed_request, IX_CREDS, JIMENG, at
+    other_region = JIMENG.with_(region="us-east-1").sign(apply_req(f"&n={i}"), IX_CREDS, at=at).signed_request
+    yield "wrong region (static)", other_region, IX_CREDS, JIMENG, at
     yield "param added after signing", t.signed_request.with_url(t.signed_request.url + "&t=1"), IX_CREDS, JIMENG, at
-    yield "secret + newline", JIMENG.sign(apply_req(f"&n={i}"), mangled(IX_CREDS, "secretexample\n"), at=at).signed_request, IX_CREDS, JIMENG, at
-    yield "VOLC header changed", CV.sign(cv_req(), CV_CREDS, at=at).signed_request.with_header("Content-Type", "application/json; charset=utf-8"), CV_CREDS, CV, at
-    yield "date +5 s (time search)", t.signed_request.with_header("x-amz-date", (at + timedelta(seconds=5)).strftime("%Y%m%dT%H%M%SZ")), IX_CREDS, JIMENG, at
-    yield "wrong secret (full search, worst case)", CV.sign(cv_req(), ik.Credentials("AKLTexample", f"other{i}"), at=at).signed_request, CV_CREDS, CV, at
+    newline = JIMENG.sign(apply_req(f"&n={i}"), mangled(IX_CREDS, "secretexample\n"), at=at).signed_request
+    yield "secret + newline", newline, IX_CREDS, JIMENG, at
+    changed = CV.sign(cv_req(), CV_CREDS, at=at).signed_request.with_header("Content-Type",
+                                                                             "application/json; charset=utf-8")
+    yield "VOLC header changed", changed, CV_CREDS, CV, at
+    later = t.signed_request.with_header("x-amz-date", (at + timedelta(seconds=5)).strftime("%Y%m%dT%H%M%SZ"))
+    yield "date +5 s (time search)", later, IX_CREDS, JIMENG, at
+    other_secret = CV.sign(cv_req(), ik.Credentials("AKLTexample", f"other{i}"), at=at).signed_request
+    yield "wrong secret (full search, worst case)", other_secret, CV_CREDS, CV, at
     yield "no secret (structural only)", t.signed_request, None, JIMENG, at
     many = apply_req(f"&n={i}").with_headers([(f"X-Custom-{k:04d}", f"value {k}") for k in range(1000)])
     wide = ik.Signer(ik.AWS4, "cn-north-1", "imagex")       # botocore's policy: all 1000 headers signed
     yield "1000 headers, valid", wide.sign(many, IX_CREDS, at=at).signed_request, IX_CREDS, wide, at
-    yield "1000 headers, wrong secret (default budget)", wide.sign(many, mangled(IX_CREDS, f"x{i}"), at=at).signed_request, \
-        IX_CREDS, wide, at
+    yield "1000 headers, wrong secret (default budget)", \
+        wide.sign(many, mangled(IX_CREDS, f"x{i}"), at=at).signed_request, IX_CREDS, wide, at
 
 
 TYPICAL = ("wrong region (static)", "param added after signing", "secret + newline", "VOLC header changed",

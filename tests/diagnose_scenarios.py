@@ -393,7 +393,6 @@ def _more_oss() -> list[Scenario]:
     oc = OSS_CREDS
     S4 = ik.Signer(OSS4, "cn-hangzhou", "oss")
     plus = ik.Credentials(oc.access_key, "EXAMPLE+SECRET")
-    tok = ik.Credentials(oc.access_key, oc.secret_key, "STS.tok")
     old = ik.Credentials(oc.access_key, oc.secret_key, expires_at=AT - timedelta(minutes=1))
     host = "https://examplebucket.oss-cn-hangzhou.aliyuncs.com"
 

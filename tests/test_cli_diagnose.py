@@ -8,11 +8,12 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 import imgx_kit as ik
 from imgx_kit.cli import main
 from imgx_kit.core.capture import to_curl
+
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
 APPLY = "https://imagex.bytedanceapi.com/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=tb4s082cfz"
@@ -73,7 +74,8 @@ def test_har_with_response_json(tmp_path, env, capsys) -> None:
     (tmp_path / "resp.json").write_text(json.dumps({"ResponseMetadata": {"Region": "cn-north-1", "Error": {
         "Code": "SignatureDoesNotMatch", "CodeN": 100010, "Message": "m"}}}))
     code, out, _ = _run(capsys, "--har", str(tmp_path / "a.har"), "--entry", "0", "--response",
-                        str(tmp_path / "resp.json"), "--preset", "JIMENG_IMAGEX", "--now", "2025-01-01T00:00:00Z", "--json")
+                        str(tmp_path / "resp.json"), "--preset", "JIMENG_IMAGEX", "--now", "2025-01-01T00:00:00Z",
+                        "--json")
     data = json.loads(out)
     assert code == 1
     assert data["causes"][0]["id"] == "query-param-added-after-signing"
@@ -110,7 +112,8 @@ def _one_line(r: subprocess.CompletedProcess, *words: str) -> None:
 
 def test_file_arguments_missing_directory_device_fifo(tmp_path) -> None:
     raw = tmp_path / "req.http"
-    raw.write_text("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a/20250101/r/s/aws4_request, "
+    raw.write_text("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: AWS4-HMAC-SHA256 "
+                   "Credential=a/20250101/r/s/aws4_request, "
                    "SignedHeaders=host, Signature=00\r\n\r\n")
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)

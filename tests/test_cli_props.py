@@ -14,11 +14,11 @@ import time
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-from imgx_testing import CANARY_SECRET, CANARY_TOKEN
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from imgx_kit.cli import main
+
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN
 
 ENV = {"VOLC_ACCESSKEY": "AKLTexample", "VOLC_SECRETKEY": CANARY_SECRET, "VOLC_SESSION_TOKEN": CANARY_TOKEN,
        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": CANARY_SECRET, "AWS_SESSION_TOKEN": CANARY_TOKEN,

@@ -3,18 +3,31 @@ accuracy table; structural checks without the secret; echoes; errors; no secret 
 from __future__ import annotations
 
 import json
-from html import escape
 from collections import defaultdict
 from datetime import timedelta
+from html import escape
 
 import pytest
 
 import imgx_kit as ik
 from imgx_kit.core.diagnose import CATALOGUE, Cause, Diagnosis, applies, detect_scheme
 
+from diagnose_scenarios import (
+    APPLY,
+    AT,
+    CV,
+    CV_CREDS,
+    IX_CREDS,
+    JIMENG,
+    S3,
+    S3_CREDS,
+    Scenario,
+    apply_req,
+    cv_req,
+    scenario_scheme,
+    scenarios,
+)
 from imgx_testing import CANARY_SECRET, CANARY_TOKEN
-from diagnose_scenarios import (AT, APPLY, COMMIT, CV, CV_CREDS, IX_CREDS, JIMENG, S3, S3_CREDS, Scenario,
-                                apply_req, cv_req, scenario_scheme, scenarios)
 
 SCENARIOS = scenarios()
 

@@ -59,7 +59,8 @@ def test_verifier_reproduces_the_committed_labels() -> None:
         if c["creds"] and c["creds"].get("expires_at"):
             server = server._replace(keys={k: v._replace(expired=True) for k, v in server.keys.items()})
         if "security-token=" in r.url and c["scheme"] == "OSS1":
-            server = server._replace(keys={c["creds"]["access_key"]: make.Key(c["creds"]["secret_key"], c["creds"]["session_token"])})
+            server = server._replace(keys={c["creds"]["access_key"]: make.Key(c["creds"]["secret_key"],
+                                                                              c["creds"]["session_token"])})
         from datetime import datetime
         v = verify(w, server._replace(now=datetime.fromisoformat(c["now"])))
         assert v.valid == (c["expected"] == "valid"), (c["id"], v.why)
@@ -80,7 +81,8 @@ def test_node_signers_reproduce_their_cases() -> None:
 
     import producers
     if not producers.node_available():      # .ci/run installs them; a fresh clone installs them here
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock"], cwd=CORPUS_DIR.parent / "node",
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-package-lock"],
+                       cwd=CORPUS_DIR.parent / "node",
                        check=True, timeout=600, capture_output=True)
     assert producers.node_available(), "npm install in tests/data/node did not install aws4 and @smithy/signature-v4"
     make = importlib.import_module("make_corpus")

@@ -10,6 +10,15 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
+
+import imgx_kit as ik
+from imgx_kit.core import declared
+from imgx_kit.core.diagnose import CATALOGUE
+from imgx_kit.core.diagnose.checks import CHECKS
+from imgx_kit.core.diagnose.oss_v1 import V1_HYPOTHESES
+from imgx_kit.core.diagnose.search import HYPOTHESES
+
 from diagnose_scenarios import (
     AT,
     CV,
@@ -20,15 +29,6 @@ from diagnose_scenarios import (
     cv_req,
     mangled,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-import imgx_kit as ik
-from imgx_kit.core import declared
-from imgx_kit.core.diagnose import CATALOGUE
-from imgx_kit.core.diagnose.checks import CHECKS
-from imgx_kit.core.diagnose.oss_v1 import V1_HYPOTHESES
-from imgx_kit.core.diagnose.search import HYPOTHESES
 
 PKG = Path(ik.__file__).parent / "core" / "diagnose"
 
@@ -125,7 +125,8 @@ def test_lookup_that_does_not_know_the_key_proves_invalid_access_key() -> None:
 def test_no_medium_secret_blame_without_a_secret_or_beside_another_cause() -> None:
     sent = CV.with_(region="cn-beijing").sign(cv_req(), CV_CREDS, at=AT).signed_request
     t = CV.sign(sent, CV_CREDS, at=AT)       # the server's own computation, echoed as S3/OSS do
-    echo = (f"<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>{escape(t.canonical_request)}</CanonicalRequest>"
+    echo = ("<Error><Code>SignatureDoesNotMatch</Code>"
+            f"<CanonicalRequest>{escape(t.canonical_request)}</CanonicalRequest>"
             f"<StringToSign>{t.string_to_sign}</StringToSign></Error>")
     for creds in (CV_CREDS, None):
         d = ik.diagnose(sent, creds, signer=CV, server_response=echo, now=AT)
@@ -141,7 +142,8 @@ _AUTH_TEXT = st.one_of(
     st.text(max_size=120),
     st.builds(lambda alg, cred, sh, sig: f"{alg} Credential={cred}, SignedHeaders={sh}, Signature={sig}",
               st.sampled_from(["AWS4-HMAC-SHA256", "HMAC-SHA256", "OSS4-HMAC-SHA256", "X"]),
-              st.text("abc/-_019", max_size=40), st.text("abc;-XZ", max_size=20), st.text("0123456789abcdef", max_size=64)),
+              st.text("abc/-_019", max_size=40), st.text("abc;-XZ", max_size=20),
+              st.text("0123456789abcdef", max_size=64)),
     st.builds(lambda ak, sig: f"OSS {ak}:{sig}", st.text("ABCabc0:", max_size=12), st.text("abc+/=", max_size=30)))
 _QUERY = st.lists(st.tuples(st.sampled_from(["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Expires", "X-Signature",
                                              "x-oss-signature", "x-oss-credential", "OSSAccessKeyId", "Signature",

@@ -11,10 +11,11 @@ import sys
 from html import escape
 
 import pytest
-from diagnose_scenarios import AT, CV, CV_CREDS, cv_req
 
 import imgx_kit as ik
 from imgx_kit.core.diagnose.diagnosis import token_diff
+
+from diagnose_scenarios import AT, CV, CV_CREDS, cv_req
 
 CHROMIUM = "/usr/bin/chromium"
 

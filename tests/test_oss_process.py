@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from imgx_kit.core.errors import ImgxError, ProcessSyntaxError
-from imgx_kit.core.oss_process import (ACTIONS, Action, Param, Process, SaveAs, b64url_decode,
-                                       b64url_encode, split_watermark_image)
+from imgx_kit.core.oss_process import (
+    ACTIONS,
+    Action,
+    Param,
+    Process,
+    SaveAs,
+    b64url_decode,
+    b64url_encode,
+    split_watermark_image,
+)
 
 
 def err(text: str, **kw) -> ProcessSyntaxError:

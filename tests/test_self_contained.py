@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from imgx_testing import ROOT, VECTORS
 
 # built from pieces so that this file does not match itself

@@ -7,7 +7,8 @@ import pytest
 
 import imgx_kit as ik
 import imgx_kit.core.canonical
-from imgx_testing import AWS_AK, AWS_AT, AWS_SK, AWS_TOKEN
+
+from imgx_testing import AWS_AK, AWS_AT, AWS_SK
 from vectors import classic_cases, parse_raw, read, v4_cases, v4_context
 
 SIGNER = ik.Signer(ik.AWS4, region="us-east-1", service="service")

@@ -10,6 +10,7 @@ import pytest
 
 import imgx_kit as ik
 from imgx_kit.core import oss_sign
+
 from imgx_testing import VECTORS
 
 DATA = json.loads((VECTORS / "aliyun-oss" / "oss-python-sdk-v2-signer-vectors.json").read_text())

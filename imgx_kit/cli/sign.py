@@ -76,8 +76,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--region", type=one_line)
     p.add_argument("--service", type=one_line)
     p.add_argument("--bucket", type=one_line, help="OSS bucket (the signed resource is /bucket/key)")
-    p.add_argument("--signed-headers", type=one_line, help="';'-separated lower-case names to sign (AWS4/VOLC; default: the "
-                                            "scheme's policy)")
+    p.add_argument("--signed-headers", type=one_line,
+                   help="';'-separated lower-case names to sign (AWS4/VOLC; default: the scheme's policy)")
     p.add_argument("--presign", type=int, metavar="EXPIRES", help="make a presigned URL valid for EXPIRES seconds")
     p.add_argument("--at", help="pin the signing time, ISO 8601 with zone, e.g. 2025-01-01T00:00:00Z")
     p.add_argument("--env", choices=["VOLC", "AWS", "OSS"], help="which environment variables hold the credentials")
@@ -109,7 +109,7 @@ def _headers(raw: list[str]) -> list[tuple[str, str]]:
         name, sep, value = h.partition(":")
         if not sep:
             raise UsageError(f"-H {h!r} is not 'Name: value'", hint="e.g. -H 'Content-Type: application/json'")
-        if any(ord(c) < 0x20 and c != "\t" or ord(c) == 0x7F for c in h):
+        if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in h):
             raise UsageError(f"-H {h!r} holds a control character", hint="a header is one line of text")
         out.append((name.strip(), value.strip()))
     return out

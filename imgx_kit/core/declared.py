@@ -67,7 +67,7 @@ class Declared:
         return f"{self.date}/{self.region}/{self.service}/{self.terminator}"
 
 
-def parse_authorization(value: str, scheme: Scheme | None = None) -> Declared | None:
+def parse_authorization(value: str) -> Declared | None:
     """Parse ``ALG Credential=AK/date/region/service/term, SignedHeaders=a;b, Signature=hex``
     (OSS4 writes ``AdditionalHeaders``, in any position). ``None`` when it does not have that shape."""
     if not value or " " not in value.strip():
@@ -88,7 +88,8 @@ def parse_authorization(value: str, scheme: Scheme | None = None) -> Declared | 
     listed = parts.get("SignedHeaders", parts.get("AdditionalHeaders", ""))
     date, region, service, terminator = bits[-4:]
     return Declared(alg, "/".join(bits[:-4]), date, region, service, terminator,
-                    tuple(n for n in listed.split(";") if n), sig, signed_raw=listed, scheme=_vote(alg, terminator) or "")
+                    tuple(n for n in listed.split(";") if n), sig, signed_raw=listed,
+                    scheme=_vote(alg, terminator) or "")
 
 
 def scheme_word(auth: str | None, query: str) -> str | None:
@@ -128,7 +129,7 @@ def read(req: HttpRequest, scheme: Scheme | None = None) -> Declared:
                                "header and no presigned query parameters (X-Amz-Signature, X-Signature, "
                                "x-oss-signature, Signature)",
                                hint="capture the request as it was sent, with its Authorization header or full URL")
-    return _presigned(req, q, sc)
+    return _presigned(q, sc)
 
 
 def _vote(alg: str, terminator: str, date_vote: str | None = None) -> str | None:
@@ -146,7 +147,8 @@ def _from_header(req: HttpRequest, a: str, scheme: Scheme | None) -> Declared:
         body = a[4:].strip()
         if ":" not in body:
             raise DeclarationError("InvalidAuthorization", f"the Authorization header {a[:40]!r} is not "
-                                   "'OSS AccessKeyId:Signature'", hint="OSS V1 writes 'OSS <AccessKeyId>:<base64 signature>'")
+                                   "'OSS AccessKeyId:Signature'",
+                                   hint="OSS V1 writes 'OSS <AccessKeyId>:<base64 signature>'")
         ak, _, sig = body.rpartition(":")
         return Declared("OSS", ak, signature=sig, timestamp=req.header("x-oss-date") or req.header("Date"),
                         scheme="OSS1", token=req.header("x-oss-security-token"))
@@ -160,7 +162,8 @@ def _from_header(req: HttpRequest, a: str, scheme: Scheme | None) -> Declared:
                                f"{want.auth_list_label}=…, Signature=…'",
                                hint="expected 'ALGORITHM Credential=AK/date/region/service/terminator, "
                                     "SignedHeaders=a;b, Signature=hex' (or 'OSS AK:signature' for OSS V1)")
-    name = scheme.name if scheme is not None else _vote(p.algorithm, p.terminator, _date_vote(k for k, _ in req.headers))
+    name = scheme.name if scheme is not None else _vote(p.algorithm, p.terminator,
+                                                        _date_vote(k for k, _ in req.headers))
     if name is None:
         raise DeclarationError("InvalidAuthorization", f"cannot tell the signing scheme of algorithm {p.algorithm!r} "
                                f"with scope terminator {p.terminator!r}",
@@ -171,7 +174,7 @@ def _from_header(req: HttpRequest, a: str, scheme: Scheme | None) -> Declared:
                     token=req.header(sc.token_header))
 
 
-def _presigned(req: HttpRequest, q: dict[str, str], sc: Scheme) -> Declared:
+def _presigned(q: dict[str, str], sc: Scheme) -> Declared:
     cred = q.get(sc.q_credential, "")
     bits = cred.split("/")
     if len(bits) < 5:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GatewayError", "GATEWAY_ERRORS"]
+__all__ = ["GATEWAY_ERRORS", "GatewayError"]
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,28 @@ import binascii
 import difflib
 import html
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from .errors import ProcessSyntaxError
 from .oss_names import valid_bucket_name
 from .text import LONE_SURROGATE
 
-__all__ = ["Process", "Action", "Param", "SaveAs", "ParamSpec", "ActionSpec", "ACTIONS",
-           "MAX_LENGTH", "FONTS", "b64url_encode", "b64url_decode", "split_watermark_image"]
+__all__ = [
+    "ACTIONS",
+    "FONTS",
+    "MAX_LENGTH",
+    "Action",
+    "ActionSpec",
+    "Param",
+    "ParamSpec",
+    "Process",
+    "SaveAs",
+    "b64url_decode",
+    "b64url_encode",
+    "split_watermark_image",
+]
 
 #: Maximum length of a process string in UTF-8 bytes. OSS publishes no number (EC 0017-00000288
 #: "x-oss-process too long"); 4096 is the emulator's guess (oss-process.md §1.5).
@@ -586,11 +599,10 @@ def _parse_action(text: str, start: int, end: int, *, strict: bool, nested: bool
                          ec=ps.ec, code="MissingArgument")
         vcol = col + (len(key) + 1 if key else 0)
         values[key] = _parse_value(spec, ps, val, text=text, col=vcol, nested=nested)
-    return _finish_action(spec, values, text=text, col=col0, strict=strict)
+    return _finish_action(spec, values, text=text, col=col0)
 
 
-def _finish_action(spec: ActionSpec, values: dict[str, Any], *, text: str, col: int,
-                   strict: bool) -> Action:
+def _finish_action(spec: ActionSpec, values: dict[str, Any], *, text: str, col: int) -> Action:
     name = spec.name
     if spec.bare and "" not in values:
         raise _error(f"{name} needs a value", text=text, column=col, action=name,
@@ -643,12 +655,12 @@ def _example(spec: ActionSpec) -> str:
 
 def _check_actions(actions: list[Action], text: str, cols: list[int]) -> None:
     """Rules across actions: info/average-hue alone, at most 3 image watermarks."""
-    for a, c in zip(actions, cols):
+    for a, c in zip(actions, cols, strict=True):
         if a.spec.alone and len(actions) > 1:
             raise _error(f"{a.name} cannot be combined with other actions", text=text, column=c,
                          action=a.name, allowed=f"image/{a.name} on its own",
                          hint=f"{a.name} always describes the source object; request it separately")
-    images = [(a, c) for a, c in zip(actions, cols) if a.name == "watermark" and "image" in a]
+    images = [(a, c) for a, c in zip(actions, cols, strict=True) if a.name == "watermark" and "image" in a]
     if len(images) > MAX_IMAGE_WATERMARKS:
         a, c = images[MAX_IMAGE_WATERMARKS]
         raise _error(f"more than {MAX_IMAGE_WATERMARKS} image watermarks", text=text, column=c,
@@ -735,7 +747,7 @@ def _parse_saveas(text: str, start: int) -> SaveAs:
     return SaveAs(vals["o"], vals.get("b"))
 
 
-def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> "Process":
+def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> Process:
     if not isinstance(text, str):
         raise ProcessSyntaxError(f"a process must be a str, not {type(text).__name__}",
                                  hint="pass text such as 'image/resize,w_100' or build a Process")
@@ -769,7 +781,7 @@ def _parse(text: str, *, strict: bool = True, max_length: int = MAX_LENGTH) -> "
             raise _error(f"the process contains {'a space' if ch == ' ' else repr(ch)}", text=text,
                          column=i + 1, allowed="no whitespace",
                          hint="remove it; a '+' in a URL also turns into a space")
-    main, bar, tail = text.partition("|")
+    main, bar, _tail = text.partition("|")
     save = _parse_saveas(text, len(main) + 1) if bar else None
     if main.startswith("style/"):
         name = main[len("style/"):]
@@ -802,8 +814,8 @@ class Process:
 
     # ---- parsing / text --------------------------------------------------------------------
     @classmethod
-    def parse(cls, text: "str | Process", *, strict: bool = True,
-              max_length: int = MAX_LENGTH) -> "Process":
+    def parse(cls, text: str | Process, *, strict: bool = True,
+              max_length: int = MAX_LENGTH) -> Process:
         """Validate ``text`` and return the :class:`Process`; raise :class:`ProcessSyntaxError`.
 
             >>> Process.parse("image/resize,w_100/rotate,90").actions[1].bare
@@ -850,7 +862,7 @@ class Process:
                                           "query parameter instead")
         return ("x-oss-process=" + self.text).encode("utf-8")
 
-    def without_saveas(self) -> "Process":
+    def without_saveas(self) -> Process:
         """The same process without its ``sys/saveas`` part."""
         return replace(self, save_as=None)
 
@@ -860,7 +872,7 @@ class Process:
 
     # ---- builder ---------------------------------------------------------------------------
     def _add(self, name: str, kwargs: Mapping[str, Any], bare: Any = None,
-             has_bare: bool = False) -> "Process":
+             has_bare: bool = False) -> Process:
         if self.style_name is not None:
             raise ProcessSyntaxError(f"cannot add {name} to style/{self.style_name}",
                                      action=name,
@@ -869,7 +881,7 @@ class Process:
         spec = ACTIONS[name]
         parts = [name]
         if has_bare:
-            parts.append(self._value_text(spec, spec.param_spec(""), bare, name))
+            parts.append(self._value_text(spec.param_spec(""), bare, name))
         for key, value in kwargs.items():
             if value is None:
                 continue
@@ -878,7 +890,7 @@ class Process:
                 # fall through to the parser, which names the key and suggests the closest one
                 parts.append(f"{key}_{value}")
                 continue
-            parts.append(f"{key}_{self._value_text(spec, ps, value, name, key)}")
+            parts.append(f"{key}_{self._value_text(ps, value, name, key)}")
         prefix = "image/" + "".join(a.text + "/" for a in self.actions)
         fragment = ",".join(parts)
         full = prefix + fragment
@@ -898,8 +910,7 @@ class Process:
         return out
 
     @staticmethod
-    def _value_text(spec: ActionSpec, ps: ParamSpec, value: Any, name: str,
-                    key: str = "") -> str:
+    def _value_text(ps: ParamSpec, value: Any, name: str, key: str = "") -> str:
         label = f"{name} parameter {key}_" if key else f"{name} value"
         if ps.kind in ("b64text", "b64font", "b64image"):
             if not isinstance(value, str):
@@ -921,7 +932,7 @@ class Process:
 
     def resize(self, *, w: int | None = None, h: int | None = None, m: str | None = None,
                l: int | None = None, s: int | None = None, limit: int | bool | None = None,  # noqa: E741
-               color: str | None = None, p: int | None = None) -> "Process":
+               color: str | None = None, p: int | None = None) -> Process:
         """``resize``: ``m`` lfit|mfit|fill|pad|fixed, ``w``/``h``/``l``/``s`` 1..16384, ``p`` 1..1000 %.
 
             >>> Process().resize(w=100, h=50, m="pad", color="ff0000").text
@@ -930,55 +941,55 @@ class Process:
         return self._add("resize", dict(m=m, w=w, h=h, l=l, s=s, limit=limit, color=color, p=p))
 
     def crop(self, *, w: int | None = None, h: int | None = None, x: int | None = None,
-             y: int | None = None, g: str | None = None) -> "Process":
+             y: int | None = None, g: str | None = None) -> Process:
         """``crop``: ``w``/``h`` size, ``x``/``y`` offsets added to the origin of gravity ``g``."""
         return self._add("crop", dict(w=w, h=h, x=x, y=y, g=g))
 
     def indexcrop(self, *, x: int | None = None, y: int | None = None,
-                  i: int | None = None) -> "Process":
+                  i: int | None = None) -> Process:
         """``indexcrop``: slices of width ``x`` (or height ``y``), keep slice ``i``."""
         return self._add("indexcrop", dict(x=x, y=y, i=i))
 
-    def circle(self, r: int) -> "Process":
+    def circle(self, r: int) -> Process:
         """``circle,r_<r>``: the centred circle, output (2r+1)²."""
         return self._add("circle", dict(r=r))
 
-    def rounded_corners(self, r: int) -> "Process":
+    def rounded_corners(self, r: int) -> Process:
         """``rounded-corners,r_<r>``."""
         return self._add("rounded-corners", dict(r=r))
 
-    def rotate(self, angle: int) -> "Process":
+    def rotate(self, angle: int) -> Process:
         """``rotate,<angle>`` clockwise, 0..360."""
         return self._add("rotate", {}, angle, True)
 
-    def auto_orient(self, on: int | bool = 1) -> "Process":
+    def auto_orient(self, on: int | bool = 1) -> Process:
         """``auto-orient,<0|1>``."""
         return self._add("auto-orient", {}, on, True)
 
-    def blur(self, r: int, s: int) -> "Process":
+    def blur(self, r: int, s: int) -> Process:
         """``blur,r_<radius>,s_<sigma>``, each 1..50."""
         return self._add("blur", dict(r=r, s=s))
 
-    def bright(self, value: int) -> "Process":
+    def bright(self, value: int) -> Process:
         """``bright,<-100..100>``."""
         return self._add("bright", {}, value, True)
 
-    def contrast(self, value: int) -> "Process":
+    def contrast(self, value: int) -> Process:
         """``contrast,<-100..100>``."""
         return self._add("contrast", {}, value, True)
 
-    def sharpen(self, value: int = 100) -> "Process":
+    def sharpen(self, value: int = 100) -> Process:
         """``sharpen,<50..399>``."""
         return self._add("sharpen", {}, value, True)
 
     def watermark(self, *, text: str | None = None, image: str | None = None,
-                  image_process: "Process | str | None" = None, type: str | None = None,  # noqa: A002
+                  image_process: Process | str | None = None, type: str | None = None,
                   color: str | None = None, size: int | None = None, shadow: int | None = None,
                   rotate: int | None = None, fill: int | bool | None = None,
                   padx: int | None = None, pady: int | None = None, order: int | None = None,
                   align: int | None = None, interval: int | None = None, t: int | None = None,
                   g: str | None = None, x: int | None = None, y: int | None = None,
-                  voffset: int | None = None) -> "Process":
+                  voffset: int | None = None) -> Process:
         """``watermark``: plain ``text`` and/or an ``image`` object key; base64 is done for you.
 
         ``image_process`` pre-processes the watermark image (resize incl. ``P_``, crop, indexcrop,
@@ -999,27 +1010,27 @@ class Process:
             rotate=rotate, fill=fill, padx=padx, pady=pady, order=order, align=align,
             interval=interval, t=t, g=g, x=x, y=y, voffset=voffset))
 
-    def format(self, fmt: str) -> "Process":
+    def format(self, fmt: str) -> Process:
         """``format,<jpg|png|webp|bmp|gif|tiff|heic|avif>``."""
         return self._add("format", {}, fmt, True)
 
-    def quality(self, q: int | None = None, *, Q: int | None = None) -> "Process":  # noqa: N803
+    def quality(self, q: int | None = None, *, Q: int | None = None) -> Process:
         """``quality,q_<1..100>`` (relative) and/or ``Q_<1..100>`` (absolute, wins)."""
         return self._add("quality", dict(q=q, Q=Q))
 
-    def interlace(self, on: int | bool = 1) -> "Process":
+    def interlace(self, on: int | bool = 1) -> Process:
         """``interlace,<0|1>``: progressive JPG."""
         return self._add("interlace", {}, on, True)
 
-    def info(self) -> "Process":
+    def info(self) -> Process:
         """``info``: JSON description of the source (must be the only action)."""
         return self._add("info", {})
 
-    def average_hue(self) -> "Process":
+    def average_hue(self) -> Process:
         """``average-hue``: the source's average colour as JSON (must be the only action)."""
         return self._add("average-hue", {})
 
-    def style(self, name: str) -> "Process":
+    def style(self, name: str) -> Process:
         """``style/<name>``: a style defined on the bucket.
 
             >>> Process().style("small").text
@@ -1030,7 +1041,7 @@ class Process:
                                      hint="use either style/<name> or image/<actions>")
         return _parse("style/" + str(name) + ("|" + self.save_as.text if self.save_as else ""))
 
-    def saveas(self, object: str, bucket: str | None = None) -> "Process":  # noqa: A002
+    def saveas(self, object: str, bucket: str | None = None) -> Process:
         """``|sys/saveas,o_…,b_…``: persist the result (POST only); base64 is done for you."""
         if not self.actions and self.style_name is None:
             raise ProcessSyntaxError("sys/saveas needs a process before it",

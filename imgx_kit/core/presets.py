@@ -9,7 +9,7 @@ from __future__ import annotations
 from .scheme import AWS4, VOLC
 from .signer import Signer
 
-__all__ = ["JIMENG_IMAGEX", "VOLC_CV", "IMAGEX_OPENAPI", "S3", "jimeng_imagex", "imagex_openapi", "s3", "ALL"]
+__all__ = ["ALL", "IMAGEX_OPENAPI", "JIMENG_IMAGEX", "S3", "VOLC_CV", "imagex_openapi", "jimeng_imagex", "s3"]
 
 #: The Jimeng/Dreamina web app's ImageX signing: AWS4, cn-north-1, imagex; signs only
 #: x-amz-date and x-amz-security-token, plus x-amz-content-sha256 when there is a body.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 
 from .errors import SchemeError
 
-__all__ = ["Scheme", "AWS4", "VOLC", "OSS4", "scheme_by_name", "SCHEMES"]
+__all__ = ["AWS4", "OSS4", "SCHEMES", "VOLC", "Scheme", "scheme_by_name"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ _ALIASES = {"AWS4-HMAC-SHA256": "AWS4", "SIGV4": "AWS4", "AWS": "AWS4", "HMAC-SH
             "VOLCENGINE": "VOLC", "OSS4-HMAC-SHA256": "OSS4", "OSS": "OSS4"}
 
 
-def scheme_by_name(name: "str | Scheme") -> Scheme:
+def scheme_by_name(name: str | Scheme) -> Scheme:
     """Look a scheme up by name or algorithm (case-insensitive)."""
     if isinstance(name, Scheme):
         return name

@@ -18,6 +18,7 @@ if TYPE_CHECKING:                      # what __getattr__ forwards, for type che
         DEMO_SESSIONID as DEMO_SESSIONID,
         DEMO_VOLC as DEMO_VOLC,
         Emulator as Emulator,
+        SERVICES as SERVICES,
         Endpoints as Endpoints,
         running as running,
     )

@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..core.credentials import Credentials
 from ..core.errors import EmulatorError
@@ -102,7 +102,8 @@ class Emulator:
                  token_ttl: int = 3600, session_ttl: int = 3600,
                  max_body_upload: int = 64 << 20, max_body_visual: int = 24 << 20,
                  max_body_imagex: int = 1 << 20, max_body_oss: int = 64 << 20,
-                 max_body_jimeng: int = 1 << 20, log_size: int = 10000, workers: int = 8, idle_timeout: float = 10.0) -> None:
+                 max_body_jimeng: int = 1 << 20, log_size: int = 10000, workers: int = 8,
+                 idle_timeout: float = 10.0, service_ports: Mapping[str, int] | None = None) -> None:
         if invalid_timestamp_status not in (400, 403):
             raise EmulatorError(f"invalid_timestamp_status={invalid_timestamp_status} is not 400 or 403",
                                 hint="the docs disagree between 400 and 403; pick one of them")
@@ -111,6 +112,15 @@ class Emulator:
                                 hint="see imgx_kit.emulator.inpaint.opencv_backend")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise EmulatorError(f"port {port!r} is not a TCP port number", hint="use 0 (a free port) or 1..65535")
+        service_ports = dict(service_ports or {})
+        for name, p in service_ports.items():
+            if name not in SERVICES:
+                raise EmulatorError(f"service_ports names {name!r}, which is not a service",
+                                    hint=f"one of {', '.join(SERVICES)}")
+            if isinstance(p, bool) or not isinstance(p, int) or not 0 <= p <= 65535:
+                raise EmulatorError(f"service_ports[{name!r}] = {p!r} is not a TCP port number",
+                                    hint="use 0 (a free port) or 1..65535")
+        self._want_service_ports = service_ports
         if not isinstance(workers, int) or not 1 <= workers <= 256:
             raise EmulatorError(f"workers={workers!r} is not 1..256", hint="the default is 8")
         object.__setattr__(self, "_rt", None)
@@ -195,7 +205,8 @@ class Emulator:
                        route=None if name == "main" else name)
 
         stack = ServerStack(app_for, self.host, self._want_port, ["main", *SERVICES], tls=ssl_ctx,
-                            workers=self.workers, on_error=self.errors.append, timeout=self.idle_timeout)
+                            workers=self.workers, on_error=self.errors.append, timeout=self.idle_timeout,
+                            ports=self._want_service_ports)
         try:
             stack.start()
         except EmulatorError:
@@ -244,6 +255,13 @@ class Emulator:
     def port(self) -> int:
         """The main port (``emu.url``)."""
         return self._need().address("main")[1]
+
+    @property
+    def service_ports(self) -> dict[str, int]:
+        """Each service's listening port; ``Emulator(port=emu.port, service_ports=emu.service_ports)``
+        restarts an emulator at the same endpoints (clients keep working across a restart)."""
+        srv = self._need()
+        return {name: srv.address(name)[1] for name in SERVICES}
 
     @property
     def url(self) -> str:

@@ -239,6 +239,17 @@ class _Server(cheroot_wsgi.Server):
         self._on_error = on_error
         self.gateway = _Gateway
 
+    @classmethod
+    def prepare_socket(cls, bind_addr: Any, family: Any, type: Any, proto: Any,  # noqa: A002
+                       *args: Any, **kwargs: Any) -> socket.socket:
+        """cheroot's, plus SO_REUSEADDR on free (port 0) listeners too: cheroot sets it only for
+        fixed ports, so connections a stopped emulator left in FIN-WAIT-2 would keep its service
+        ports from being bound again (``Emulator(port=…, service_ports=emu.service_ports)``)."""
+        sock: socket.socket = super().prepare_socket(bind_addr, family, type, proto, *args, **kwargs)
+        if hasattr(socket, "SO_REUSEADDR") and family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        return sock
+
     def process_conn(self, conn: Any) -> None:
         """A new connection waits in cheroot's selector until it sends something (an idle or
         silent client holds no worker); then, and for every later request, a worker serves it."""
@@ -266,12 +277,12 @@ class _Running:
 
 
 class ServerStack:
-    """Listeners ``names`` on ``host`` (``main`` on ``port``, the others on free ports), each a
-    cheroot server with ``workers`` threads serving ``app_for(name)``."""
+    """Listeners ``names`` on ``host`` (``main`` on ``port``, the others on ``ports[name]`` or free
+    ports), each a cheroot server with ``workers`` threads serving ``app_for(name)``."""
 
     def __init__(self, app_for: Callable[[str], WsgiApp], host: str, port: int, names: Iterable[str],
                  tls: ssl.SSLContext | None = None, workers: int = 8, on_error: Callable[[str], None] = print,
-                 timeout: float = IDLE_TIMEOUT) -> None:
+                 timeout: float = IDLE_TIMEOUT, ports: dict[str, int] | None = None) -> None:
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise EmulatorError(f"port {port!r} is not a TCP port number",
                                 hint="use 0 (a free port) or 1..65535")
@@ -280,6 +291,7 @@ class ServerStack:
         self.host, self.port, self.names = host, port, list(names)
         self._app_for, self._tls, self._workers, self._on_error = app_for, tls, workers, on_error
         self._timeout = timeout
+        self._ports = dict(ports or {})
         self._running: dict[str, _Running] = {}
         self._stopped: list[_Running] = []
 
@@ -292,7 +304,7 @@ class ServerStack:
             raise
 
     def _start_one(self, name: str) -> None:
-        port = self.port if name == "main" else 0
+        port = self.port if name == "main" else self._ports.get(name, 0)
         workers = self._workers if name == "main" else max(2, self._workers // 2)
         srv = _Server((self.host, port), self._app_for(name), numthreads=workers, max=workers,
                       timeout=self._timeout, shutdown_timeout=2, request_queue_size=64,

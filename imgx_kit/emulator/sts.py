@@ -64,7 +64,7 @@ def _adapt(ctx: Ctx) -> tuple[State, list[tuple[str, str]], str, datetime, Calla
     return ctx.emu.state, pairs, ctx.req.method, ctx.now, lambda code, msg: ctx.verdict(code, msg), hide
 
 
-def max_body(emu: Any) -> int:
+def max_body(_emu: Any) -> int:
     return 64 << 10
 
 
@@ -83,21 +83,21 @@ def _error(code: str, message: str, status: int) -> Response:
                                   "Message": message, "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}"})
 
 
-def fault_response(ctx: Ctx, fault: Fault) -> Response:
+def fault_response(_ctx: Ctx, fault: Fault) -> Response:
     if fault.throttle:
         return _error("Throttling", "Request was denied due to request throttling.", fault.status or 400)
     return _error("InternalError", "The request processing has failed due to some unknown error.", fault.status or 500)
 
 
-def internal_error(ctx: Ctx) -> Response:
+def internal_error(_ctx: Ctx) -> Response:
     return _error("InternalError", "The request processing has failed due to some unknown error.", 500)
 
 
-def bad_request(ctx: Ctx, why: str) -> Response:
+def bad_request(_ctx: Ctx, why: str) -> Response:
     return _error("InvalidParameter", f"The request is invalid: {why}.", 400)
 
 
-def too_large(ctx: Ctx) -> Response:
+def too_large(_ctx: Ctx) -> Response:
     return _error("InvalidParameter", "The request body is too large.", 400)
 
 

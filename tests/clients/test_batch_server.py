@@ -45,7 +45,7 @@ def test_retry_failed_after_a_restart_with_new_tokens():
     refreshes it, applies for new addresses and recovers every input."""
     fast = RetryPolicy(connect_max_time=1.0, sleep=lambda s: None)
     first = ik.emulator.Emulator(seed=0).start()
-    port = first.port
+    port, service_ports = first.port, first.service_ports
     ix = ik.ImageXClient.jimeng(sessionid=first.demo_sessionid, endpoints=first.endpoints, retry=fast)
     assert ix.upload(make_png(4, 4, seed=1)).uri                  # the token is cached now
     old = ix._token
@@ -53,7 +53,8 @@ def test_retry_failed_after_a_restart_with_new_tokens():
     srcs = [make_png(8, 8, seed=100 + i) for i in range(200)]
     batch = ix.upload_many(srcs, concurrency=8, progress=False)
     assert len(batch.failed) == 200                              # the server is down
-    second = ik.emulator.Emulator(seed=99, port=port).start()   # back, knowing none of the old tokens
+    # back at the same endpoints, knowing none of the old tokens
+    second = ik.emulator.Emulator(seed=99, port=port, service_ports=service_ports).start()
     try:
         assert second.state.lookup_sts(old.creds.access_key) is None
         again = batch.retry_failed()

@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 import oss2
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from imgx_kit.core.oss_sign import SUBRESOURCES
 from imgx_kit.core.request import HttpRequest
@@ -100,7 +99,8 @@ def test_postobject_parse_is_a_form_or_an_oss_error(fields, file, mangle) -> Non
     body += f"--{boundary}--\r\n".encode()
     if mangle:
         body = body[: len(body) // 2]
-    req = HttpRequest.build("POST", "http://127.0.0.1/b", [("Content-Type", f"multipart/form-data; boundary={boundary}")],
+    req = HttpRequest.build("POST", "http://127.0.0.1/b",
+                            [("Content-Type", f"multipart/form-data; boundary={boundary}")],
                             body)
     t0 = time.monotonic()
     try:

@@ -72,7 +72,8 @@ def test_text_watermark_changes_pixels(bucket, tmp_path) -> None:
     bucket.get_object_to_file("example.jpg", str(plain), process="image/format,png")
     bucket.get_object_to_file("example.jpg", str(marked),
                               process="image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ/format,png")
-    diff = np.asarray(Image.open(plain).convert("L"), dtype=int) - np.asarray(Image.open(marked).convert("L"), dtype=int)
+    diff = (np.asarray(Image.open(plain).convert("L"), dtype=int)
+            - np.asarray(Image.open(marked).convert("L"), dtype=int))
     assert (np.abs(diff) > 0).sum() > 500                       # the text (CJK glyphs included) was drawn
 
 
@@ -86,7 +87,7 @@ def test_text_watermark_changes_pixels(bucket, tmp_path) -> None:
 ])
 def test_process_object_saveas(bucket, emu, tmp_path, style, target, size) -> None:
     taget_bucket_name = "seed003-target"
-    process = f"{style}|sys/saveas,o_{oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(target)))},b_{oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(taget_bucket_name)))}"
+    process = f"{style}|sys/saveas,o_{oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(target)))},b_{oss2.compat.to_string(base64.urlsafe_b64encode(oss2.compat.to_bytes(taget_bucket_name)))}"  # noqa: E501  (seed 003's line, verbatim)
     result = bucket.process_object("example.jpg", process)
     assert result.status == 200 and result.object == target and result.bucket == taget_bucket_name
     c = emu.demo_oss_credentials

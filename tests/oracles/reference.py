@@ -17,7 +17,7 @@ def botocore_sign(method, url, headers, body, ak, sk, token, region, service, wh
     if s3 is None:
         s3 = service == "s3"
     if s3:
-        SigV4Auth, SigV4QueryAuth = S3SigV4Auth, S3SigV4QueryAuth  # noqa: N806
+        SigV4Auth, SigV4QueryAuth = S3SigV4Auth, S3SigV4QueryAuth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
@@ -51,15 +51,15 @@ def botocore_sign(method, url, headers, body, ak, sk, token, region, service, wh
 
 # ---- volcengine SDK -------------------------------------------------------------------------
 def volc_sign(method, path, query_pairs, headers, body, ak, sk, token, region, service, xdate, presign=False):
-    from volcengine.Credentials import Credentials
     from volcengine.auth.SignerV4 import SignerV4
     from volcengine.base.Request import Request
+    from volcengine.Credentials import Credentials
     from volcengine.util.Util import Util
 
     r = Request()
     r.method, r.path, r.body = method, path, body
     r.headers = OrderedDict(headers)
-    q: "OrderedDict[str, object]" = OrderedDict()
+    q: OrderedDict[str, object] = OrderedDict()
     for k, v in query_pairs:
         if k in q:
             prev = q[k]

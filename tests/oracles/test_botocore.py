@@ -5,13 +5,24 @@ import hashlib
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import imgx_kit as ik
+
 from .reference import botocore_sign
-from .strategies import (bodies, encode_query, header_names, header_values, hosts, methods, mixed_case,
-                         paths, query_pairs, times, tokens)
+from .strategies import (
+    bodies,
+    encode_query,
+    header_names,
+    header_values,
+    hosts,
+    methods,
+    mixed_case,
+    paths,
+    query_pairs,
+    times,
+    tokens,
+)
 
 pytestmark = pytest.mark.oracle
 SETTINGS = settings(max_examples=500, deadline=None, derandomize=True,

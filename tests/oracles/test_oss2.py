@@ -4,10 +4,10 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import imgx_kit as ik
+
 from .reference import oss2_sign_header, oss2_sign_url
 from .strategies import times
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import imgx_kit as ik
 from imgx_kit.core.signer import format_timestamp
+
 from .reference import volc_sign
 from .strategies import bodies, encode_query, header_values, methods, paths, query_pairs, times, tokens
 

@@ -28,8 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from .. import canonical as C
-from .. import oss_sign as O
+from .. import canonical as C, oss_sign as O
 from ..credentials import Credentials
 from ..declared import Declared
 from ..echo import ServerEcho, parse_echo
@@ -50,12 +49,18 @@ from ..trace import SigningTrace, TraceDiff
 from . import variants as _variants  # noqa: F401  (registers the hypothesis families)
 from .catalogue import CATALOGUE, CONF_RANK, KIND_RANK, Cause, CauseInfo, applies
 from .checks import run_checks
-from .context import Ctx, Expect, Findings, expectation, read_sent
-from .context import endpoint as _endpoint  # noqa: F401  (the Signature Lab's endpoint look-up)
+from .context import (
+    Ctx,
+    Expect,
+    Findings,
+    endpoint as _endpoint,  # noqa: F401  (the Signature Lab's endpoint look-up)
+    expectation,
+    read_sent,
+)
 from .diagnosis import Diagnosis
 from .echo_causes import echo_causes, echo_diff_cause
 from .oss_v1 import V1, v1_search
-from .search import DUMMY, Model, client_parts, search
+from .search import DUMMY, Hit, Model, client_parts, search
 
 __all__ = ["CATALOGUE", "Cause", "CauseInfo", "Diagnosis", "applies", "detect_scheme", "diagnose"]
 
@@ -118,7 +123,8 @@ def _check_args(sent: Any, creds: Any, budget_ms: Any, now: Any) -> datetime | N
         raise DiagnoseError(f"creds must be ik.Credentials, a lookup or None, not {type(creds).__name__}",
                             hint="ik.Credentials(access_key, secret_key, session_token=None)")
     if isinstance(budget_ms, bool) or not isinstance(budget_ms, (int, float)) or not budget_ms >= 0:
-        raise DiagnoseError(f"budget_ms must be a number of milliseconds ≥ 0, not {budget_ms!r}", hint="e.g. budget_ms=100")
+        raise DiagnoseError(f"budget_ms must be a number of milliseconds ≥ 0, not {budget_ms!r}",
+                            hint="e.g. budget_ms=100")
     try:
         return check_time(now, "now") if now is not None else None
     except ImgxError as e:
@@ -184,7 +190,7 @@ def _run_v4(f: Findings, sent: HttpRequest, s: Declared, exp: Expect, creds: Cre
     diff = None
     if echo is not None and echo.has_canonical:
         diff = declared.diff(echo)      # the client's computation, as the request declares it, against the server's
-        echo_diff_cause(f, diff, s, creds is not None)
+        echo_diff_cause(f, diff, s)
         f.checked.append(f"the request's own computation against the server's echo ({', '.join(diff.compared)})")
     if creds is None:
         f.not_checked += ["the signature itself (pass the credentials to re-sign)",
@@ -238,7 +244,7 @@ def _consistent(f: Findings, s: Declared, creds: Credentials, trace: SigningTrac
     return trace, diff, "valid" if valid else "mismatch"
 
 
-def _record_hits(f: Findings, hits: list) -> None:
+def _record_hits(f: Findings, hits: list[Hit]) -> None:
     seen: set[str] = set()
     for h in hits:
         if h.cid not in seen:          # one entry per cause; the first (simplest) evidence wins
@@ -267,18 +273,19 @@ def _unknown_key(f: Findings, s: Declared, creds: Credentials) -> None:
 
 
 # ---- OSS V1 -----------------------------------------------------------------------------------------------
-def _run_v1(f: Findings, sent: HttpRequest, s: Declared, exp: Expect, creds: Credentials | None,
+def _run_v1(f: Findings, sent: HttpRequest, s: Declared, _exp: Expect, creds: Credentials | None,
             echo: ServerEcho | None, bucket: str | None, deadline: float
             ) -> tuple[SigningTrace | None, TraceDiff | None, str]:
     tcreds = _trace_creds(creds, s) if creds is not None else DUMMY
     v = V1(sent, s, bucket, creds.session_token if creds is not None else None)
     sts, sig, extra = O.v1_string_to_sign(sent.method, v.headers, s.timestamp or "", v.res0, tcreds.secret_key)
-    trace = O.v1_trace(tcreds, s.timestamp or "", sts, sig, extra, None if s.presigned else f"OSS {tcreds.access_key}:{sig}",
+    trace = O.v1_trace(tcreds, s.timestamp or "", sts, sig, extra,
+                       None if s.presigned else f"OSS {tcreds.access_key}:{sig}",
                        sent, s.presigned, None)
     diff = None
     if echo is not None and echo.has_canonical:
         diff = trace.diff(echo)
-        echo_diff_cause(f, diff, s, creds is not None)
+        echo_diff_cause(f, diff, s)
     if creds is None:
         f.not_checked += ["the signature itself (pass the credentials to re-sign)"]
         return None, diff, "cannot-check"

@@ -69,7 +69,8 @@ def algorithm_and_terminator(ctx: Ctx) -> None:
         f.add("wrong-algorithm-string", f"the request uses algorithm {s.algorithm!r}; {exp.source} expects "
               f"{want.algorithm!r}", "high", "structure")
     elif want is None and exp.scheme == "OSS1":
-        f.add("wrong-algorithm-string", f"the request uses {s.algorithm!r}; {exp.source} expects OSS V1", "high", "structure")
+        f.add("wrong-algorithm-string", f"the request uses {s.algorithm!r}; {exp.source} expects OSS V1", "high",
+              "structure")
     if want is not None and s.terminator != want.terminator:
         f.add("wrong-scope-terminator", f"the credential scope ends in {s.terminator!r}, not {want.terminator!r}",
               "high", "structure")
@@ -107,7 +108,8 @@ def oss1_dates(ctx: Ctx) -> None:
         elif now is not None:
             left = s.expires - int(now.timestamp())
             if left < 0:
-                f.add("presigned-url-expired", f"Expires={s.expires} is {-left} s before {ctx.now_src}", "high", "expectation")
+                f.add("presigned-url-expired", f"Expires={s.expires} is {-left} s before {ctx.now_src}", "high",
+                      "expectation")
             f.checked.append("expiry")
         return
     try:
@@ -146,7 +148,8 @@ def v4_expiry(ctx: Ctx) -> None:
     if not s.presigned or s.expires is None or sc is None:
         return
     if not 1 <= s.expires <= 604800:
-        f.add("presigned-url-expired", f"{sc.q_expires}={s.expires} is outside 1…604800 s (7 days)", "high", "structure")
+        f.add("presigned-url-expired", f"{sc.q_expires}={s.expires} is outside 1…604800 s (7 days)", "high",
+              "structure")
     if ctx.ts_dt is not None and ctx.now is not None:
         late = (ctx.now - ctx.ts_dt).total_seconds() - s.expires      # no datetime arithmetic: no overflow
         if late > 0:
@@ -198,7 +201,8 @@ def session_token(ctx: Ctx) -> None:
         f.add("session-token-not-signed", f"{name} is sent but not listed in SignedHeaders "
               f"({s.signed_raw or '-'})", "high", "structure")
     if creds is not None and creds.expires_at is not None and ctx.now is not None and ctx.now > creds.expires_at:
-        f.add("expired-credentials", f"the credentials expired at {creds.expires_at.isoformat()}", "high", "expectation")
+        f.add("expired-credentials", f"the credentials expired at {creds.expires_at.isoformat()}", "high",
+              "expectation")
     f.checked.append("session token present and signed")
 
 
@@ -228,12 +232,13 @@ def signed_list_shape(ctx: Ctx) -> None:
 
 @check("signed-header-missing", schemes=("AWS4", "VOLC", "OSS4"))
 def listed_headers_present(ctx: Ctx) -> None:
-    if ctx.s.scheme == "OSS4" and ctx.s.presigned or not (_lists_headers(ctx) or ctx.s.scheme == "OSS4"):
+    if (ctx.s.scheme == "OSS4" and ctx.s.presigned) or not (_lists_headers(ctx) or ctx.s.scheme == "OSS4"):
         return
     label = "AdditionalHeaders" if ctx.s.scheme == "OSS4" else "SignedHeaders"
     for n in sorted(set(ctx.listed)):
         if n != "host" and not ctx.has(n):
-            ctx.f.add("signed-header-missing", f"{label} lists {n} but the request does not carry it", "high", "structure")
+            ctx.f.add("signed-header-missing", f"{label} lists {n} but the request does not carry it", "high",
+                      "structure")
 
 
 @check("duplicate-header", "non-ascii-header-value", "hop-by-hop-header-signed", schemes=("AWS4", "VOLC"))
@@ -245,7 +250,8 @@ def listed_header_values(ctx: Ctx) -> None:
         if len(vals) > 1:
             ctx.f.add("duplicate-header", f"{n} is sent {len(vals)} times", "medium", "advice")
         if any(not v.isascii() for v in vals):
-            ctx.f.add("non-ascii-header-value", f"the signed header {n} contains non-ASCII characters", "medium", "advice")
+            ctx.f.add("non-ascii-header-value", f"the signed header {n} contains non-ASCII characters", "medium",
+                      "advice")
     hop = [n for n in ctx.listed if n in HOP]
     if hop:
         ctx.f.add("hop-by-hop-header-signed", f"SignedHeaders includes {', '.join(hop)}, which proxies and "
@@ -271,7 +277,8 @@ def s3_signs_every_amz_header(ctx: Ctx) -> None:
     if not ctx.exp.s3 or ctx.s.presigned:
         return
     listed = set(ctx.listed)
-    unsigned = sorted(n for n in ctx.headers if n.startswith("x-amz-") and n not in listed and n != "x-amz-security-token")
+    unsigned = sorted(n for n in ctx.headers
+                      if n.startswith("x-amz-") and n not in listed and n != "x-amz-security-token")
     if unsigned:
         ctx.f.add("unsigned-header-present", f"S3 requires every x-amz-* header to be signed; unsigned: "
                   f"{', '.join(unsigned)}", "high", "structure")
@@ -289,7 +296,8 @@ def oss4_additional_shape(ctx: Ctx) -> None:
 def oss1_non_ascii(ctx: Ctx) -> None:
     for n, vals in ctx.headers.items():
         if (n.startswith("x-oss-") or n in ("content-type", "content-md5")) and any(not v.isascii() for v in vals):
-            ctx.f.add("non-ascii-header-value", f"the signed header {n} contains non-ASCII characters", "medium", "advice")
+            ctx.f.add("non-ascii-header-value", f"the signed header {n} contains non-ASCII characters", "medium",
+                      "advice")
 
 
 # ---- body hash ------------------------------------------------------------------------------------------
@@ -307,7 +315,8 @@ def content_hash(ctx: Ctx) -> None:
             f.add("unsigned-payload-not-allowed", f"{sc.content_sha_header} is UNSIGNED-PAYLOAD, which only "
                   "S3 accepts", "high", "expectation")
     elif s.scheme == "OSS4":
-        f.add("unsigned-payload-not-allowed", f"{sc.content_sha_header} must be UNSIGNED-PAYLOAD on OSS4", "high", "structure")
+        f.add("unsigned-payload-not-allowed", f"{sc.content_sha_header} must be UNSIGNED-PAYLOAD on OSS4", "high",
+              "structure")
     elif sha.lower() != (body_h := sha256_hex(ctx.sent.body)):
         f.add("body-hash-mismatch", f"{sc.content_sha_header} is {sha[:16]}… but the body sent "
               f"({len(ctx.sent.body)} bytes) hashes to {body_h[:16]}…", "high", "structure")

@@ -69,7 +69,8 @@ class Diagnosis:
         if self.server is not None:
             d["server"] = {"source": self.server.source, "code": self.server.code, "status": self.server.status,
                            "steps": dict(self.server)}
-        return json.loads(self._safe(json.dumps(d, ensure_ascii=False)))
+        out: dict[str, Any] = json.loads(self._safe(json.dumps(d, ensure_ascii=False)))
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -123,7 +124,8 @@ class Diagnosis:
             parts.append("<details><summary><b>What we compute</b> (with the scope the server expects)</summary>"
                          f"{self.expected._repr_html_()}</details>")
         if self.server is not None:
-            parts.append(f"<details><summary><b>What the server said</b></summary>{self.server._repr_html_()}</details>")
+            parts.append("<details><summary><b>What the server said</b></summary>"
+                         f"{self.server._repr_html_()}</details>")
         lists = "".join(f"<div>{label}: {e('; '.join(items))}</div>"
                         for label, items in (("checked", self.checked), ("not checked", self.not_checked)) if items)
         parts.append(f"<div style='color:#555'>{lists}</div></div>")
@@ -143,8 +145,10 @@ class Diagnosis:
         return (f"{head}: <code>{html.escape(self.diff.step or '')}</code>, line {n}</div>"
                 "<table style='table-layout:fixed;width:100%;border-collapse:collapse'>"
                 "<colgroup><col style='width:8em'><col></colgroup>"
-                f"<tr><th style='text-align:left'>ours</th><td style='text-align:left;{_WRAP}'><code>{a}</code></td></tr>"
-                f"<tr><th style='text-align:left'>{who}</th><td style='text-align:left;{_WRAP}'><code>{b}</code></td></tr>"
+                f"<tr><th style='text-align:left'>ours</th><td "
+                f"style='text-align:left;{_WRAP}'><code>{a}</code></td></tr>"
+                f"<tr><th style='text-align:left'>{who}</th><td "
+                f"style='text-align:left;{_WRAP}'><code>{b}</code></td></tr>"
                 f"</table><details><summary>every step</summary>{self.diff._repr_html_()}</details>")
 
 

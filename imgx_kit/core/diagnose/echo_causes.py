@@ -40,7 +40,7 @@ _STEP_CAUSE = {"canonical_uri": "path-not-encoded", "canonical_query": "query-no
                "payload_hash": "body-changed-after-signing"}
 
 
-def echo_diff_cause(f: Findings, diff: TraceDiff, s: Declared, has_secret: bool) -> None:
+def echo_diff_cause(f: Findings, diff: TraceDiff, s: Declared) -> None:
     if diff.same:
         if diff.compared:
             f.add("secret-key-mismatch", "the server's canonical request and string to sign equal ours, yet the "
@@ -54,14 +54,16 @@ def echo_diff_cause(f: Findings, diff: TraceDiff, s: Declared, has_secret: bool)
         n = line[0]
         step = {1: "method", 2: "canonical_uri", 3: "canonical_query"}.get(n, "canonical_headers")
         if "host:" in (line[1] + line[2]):
-            f.add("host-header-mismatch", f"the server's canonical request has another host line{where}", "high", "echo")
+            f.add("host-header-mismatch", f"the server's canonical request has another host line{where}", "high",
+                  "echo")
             return
     if step == "method":
         f.add("method-mismatch", f"the server's canonical request has another method{where}", "high", "echo")
     elif step == "canonical_headers" and line and "host:" in (line[1] + line[2]):
         f.add("host-header-mismatch", f"the server's canonical headers have another host line{where}", "high", "echo")
     elif step in _STEP_CAUSE:
-        f.add(_STEP_CAUSE[step], f"the first step that differs from the server's echo is {step}{where}", "medium", "echo")
+        f.add(_STEP_CAUSE[step], f"the first step that differs from the server's echo is {step}{where}", "medium",
+              "echo")
     elif step in ("string_to_sign", "credential_scope"):
         if line and line[0] == 2:
             f.add("date-header-changed-after-signing", f"the timestamps differ{where}", "medium", "echo")

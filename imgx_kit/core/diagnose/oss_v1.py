@@ -15,8 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from .. import canonical as C
-from .. import oss_sign as O
+from .. import canonical as C, oss_sign as O
 from ..declared import Declared
 from ..request import HttpRequest
 from .context import bucket_key
@@ -37,12 +36,13 @@ class V1:
         self.date = s.timestamp or ""
         self.res0 = O.v1_resource(self.b, self.k, self.pairs)
 
-    def run(self, secret: str, method: str | None = None, hdrs: list | None = None, res: str | None = None,
-            d: str | None = None) -> tuple[str, str, list]:
+    def run(self, secret: str, method: str | None = None, hdrs: list[tuple[str, str]] | None = None,
+            res: str | None = None, d: str | None = None) -> tuple[str, str, list[tuple[str, str]]]:
         return O.v1_string_to_sign(method or self.sent.method, self.headers if hdrs is None else hdrs,
                                    self.date if d is None else d, self.res0 if res is None else res, secret)
 
-    def res(self, key: str | None = None, pairs: list | None = None, bucket: str | None = None) -> str:
+    def res(self, key: str | None = None, pairs: list[tuple[str, str]] | None = None,
+            bucket: str | None = None) -> str:
         return O.v1_resource(self.b if bucket is None else bucket, self.k if key is None else key,
                              self.pairs if pairs is None else pairs)
 
@@ -53,23 +53,24 @@ class V1Variant(NamedTuple):
     kw: dict[str, Any]
 
 
-def _v1_secrets(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_secrets(_v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
     for cid, secret, ev in _secret_variants(sk, ak):
         yield V1Variant(cid, ev, {"secret": secret})
 
 
-def _v1_methods(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_methods(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     for meth in ("GET", "PUT", "POST", "HEAD", "DELETE"):
         if meth != v.sent.method:
             yield V1Variant("method-mismatch", f"the signature matches method {meth} (sent: {v.sent.method})",
                             {"method": meth})
 
 
-def _v1_resources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_resources(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     b, k = v.b, v.k
     yield V1Variant("oss-bucket-in-resource", "the signature matches the resource without the bucket",
                     {"res": O.v1_resource("", None, v.pairs).replace("/", f"/{k}", 1) if k else "/"})
-    yield V1Variant("oss-bucket-in-resource", "the signature matches the bucket written twice", {"res": v.res(f"{b}/{k}")})
+    yield V1Variant("oss-bucket-in-resource", "the signature matches the bucket written twice",
+                    {"res": v.res(f"{b}/{k}")})
     enc = quote(k, safe="/")
     if enc != k:
         yield V1Variant("oss-resource-key-encoded", "the signature matches the URL-encoded key in the resource (V1 "
@@ -82,10 +83,11 @@ def _v1_resources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
     for form in ("NFC", "NFD"):
         alt = unicodedata.normalize(form, k)
         if alt != k:
-            yield V1Variant("unicode-normalization", f"the signature matches the {form} form of the key", {"res": v.res(alt)})
+            yield V1Variant("unicode-normalization", f"the signature matches the {form} form of the key",
+                            {"res": v.res(alt)})
 
 
-def _v1_subresources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_subresources(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     for i, (kk, _val) in enumerate(v.pairs):
         rest = v.pairs[:i] + v.pairs[i + 1:]
         if kk == "security-token":
@@ -97,27 +99,30 @@ def _v1_subresources(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
                             "appended after signing or left out of the signed resource", {"res": v.res(pairs=rest)})
 
 
-def _v1_type_md5(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_type_md5(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     low = {kk.lower(): val for kk, val in v.headers}
     for name in ("content-type", "content-md5"):
         if name in low:
-            yield V1Variant("oss-content-md5-or-type-mismatch", f"the signature matches a request signed without {name}",
+            yield V1Variant("oss-content-md5-or-type-mismatch",
+                            f"the signature matches a request signed without {name}",
                             {"hdrs": [(kk, x) for kk, x in v.headers if kk.lower() != name]})
             if ";" in low[name]:
                 yield V1Variant("oss-content-md5-or-type-mismatch", f"the signature matches {name} without its "
                                 "parameters", {"hdrs": [(kk, x.split(";")[0].strip() if kk.lower() == name else x)
                                                         for kk, x in v.headers]})
     if "content-type" not in low:
-        for ct in ("application/octet-stream", "image/png", "image/jpeg", "application/x-www-form-urlencoded", "text/plain"):
+        for ct in ("application/octet-stream", "image/png", "image/jpeg", "application/x-www-form-urlencoded",
+                   "text/plain"):
             yield V1Variant("oss-content-md5-or-type-mismatch", f"the signature matches Content-Type {ct!r}, which was "
                             "not sent", {"hdrs": v.headers + [("Content-Type", ct)]})
 
 
-def _v1_oss_headers(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_oss_headers(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     hs = v.headers
     for kk, val in hs:
         if kk.lower().startswith("x-oss-") and ";" in val:
-            yield V1Variant("header-changed-after-signing", f"the signature matches {kk.lower()} without its parameters",
+            yield V1Variant("header-changed-after-signing",
+                            f"the signature matches {kk.lower()} without its parameters",
                             {"hdrs": [(a, val.split(";")[0].strip() if a == kk else bv) for a, bv in hs]})
     for i, (kk, _val) in enumerate(hs):          # every x-oss-* header is signed implicitly
         lk = kk.lower()
@@ -125,14 +130,15 @@ def _v1_oss_headers(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
             cid = "session-token-not-signed" if lk == "x-oss-security-token" else "unsigned-header-present"
             why = "the token was added after signing" if cid == "session-token-not-signed" else \
                 "OSS V1 signs every x-oss-* header, but this one was added after signing (or left out by the signer)"
-            yield V1Variant(cid, f"the signature matches the request without {lk}: {why}", {"hdrs": hs[:i] + hs[i + 1:]})
+            yield V1Variant(cid, f"the signature matches the request without {lk}: {why}",
+                            {"hdrs": hs[:i] + hs[i + 1:]})
     if v.token and "x-oss-security-token" not in {kk.lower() for kk, _ in hs} and not v.s.presigned:
         yield V1Variant("signed-header-missing", "the signature matches the request with x-oss-security-token set to "
                         "your session token: it was signed, then dropped before sending",
                         {"hdrs": hs + [("x-oss-security-token", v.token)]})
 
 
-def _v1_values(v: V1, sk: str, ak: str) -> Iterator[V1Variant]:
+def _v1_values(v: V1, _sk: str, _ak: str) -> Iterator[V1Variant]:
     hs = v.headers
     signed = [(i, kk.lower(), val) for i, (kk, val) in enumerate(hs)
               if kk.lower().startswith("x-oss-") or kk.lower() in ("content-type", "content-md5")]
@@ -186,6 +192,7 @@ def _v1_date_search(v: V1, sk: str, targets: set[str], deadline: float) -> tuple
             hdrs = [(a, d2 if a.lower() == "date" else bv) for a, bv in v.headers]
             sts, sig, _ = v.run(sk, hdrs=hdrs, d=d2)
             if sig in targets:
-                return [Hit("date-header-changed-after-signing", f"the signature matches Date {d2}; the request "
-                            f"carries {v.date} ({-sgn * delta:+d} s)", {"string_to_sign": sts, "signature": sig})], False
+                hit = Hit("date-header-changed-after-signing", f"the signature matches Date {d2}; the request "
+                          f"carries {v.date} ({-sgn * delta:+d} s)", {"string_to_sign": sts, "signature": sig})
+                return [hit], False
     return [], False

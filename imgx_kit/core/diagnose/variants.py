@@ -20,7 +20,7 @@ from .. import canonical as C
 from ..credentials import Credentials
 from ..errors import DiagnoseError
 from ..jsontext import loads_bounded
-from ..scheme import AWS4, OSS4, VOLC
+from ..scheme import AWS4, OSS4, VOLC, Scheme
 from ..signer import received_selection, sha256_hex
 from .context import HOP as _HOP
 from .search import Model, Variant, hypothesis
@@ -42,8 +42,9 @@ _TERMS = (("AWS4", "aws4_request"), ("", "request"), ("aliyun_v4", "aliyun_v4_re
 
 
 def _secret_variants(sk: str, ak: str) -> Iterator[tuple[str, str, str]]:
-    for v, what in ((sk + "\n", "a trailing newline"), (sk + "\r\n", "a trailing CR LF"), (sk + " ", "a trailing space"),
-                    (" " + sk, "a leading space"), (sk + "\t", "a trailing tab"), (f'"{sk}"', "surrounding double quotes"),
+    for v, what in ((sk + "\n", "a trailing newline"), (sk + "\r\n", "a trailing CR LF"),
+                    (sk + " ", "a trailing space"), (" " + sk, "a leading space"), (sk + "\t", "a trailing tab"),
+                    (f'"{sk}"', "surrounding double quotes"),
                     (f"'{sk}'", "surrounding single quotes"), (sk + "%", "a trailing % (zsh's no-newline mark)")):
         yield "secret-whitespace", v, f"the signature matches your secret key with {what} added"
     seen = {sk}
@@ -64,23 +65,29 @@ def _secret_variants(sk: str, ak: str) -> Iterator[tuple[str, str, str]]:
 def _oss_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
     b, k = m.bucket, m.key
     yield "oss-bucket-in-resource", C.uri_encode(f"/{k}", True), "the signature matches a resource without the bucket"
-    yield "oss-bucket-in-resource", C.uri_encode(f"/{b}/{b}/{k}", True), "the signature matches the bucket written twice"
-    yield "path-double-encoded", C.uri_encode(C.uri_encode(f"/{b}/{k}", True), True), "the signature matches the key encoded twice"
+    yield "oss-bucket-in-resource", C.uri_encode(f"/{b}/{b}/{k}", True), \
+        "the signature matches the bucket written twice"
+    yield "path-double-encoded", C.uri_encode(C.uri_encode(f"/{b}/{k}", True), True), \
+        "the signature matches the key encoded twice"
     yield "path-not-encoded", f"/{b}/{k}", "the signature matches the raw (unencoded) key"
     if "+" in k:
-        yield "plus-in-path", C.uri_encode(f"/{b}/{k.replace('+', ' ')}", True), "the signature matches '+' read as a space"
+        yield "plus-in-path", C.uri_encode(f"/{b}/{k.replace('+', ' ')}", True), \
+            "the signature matches '+' read as a space"
     if "//" in k:
-        yield "path-normalization", C.uri_encode(f"/{b}/{re.sub('/{2,}', '/', k)}", True), "the signature matches the key with '//' collapsed"
+        yield "path-normalization", C.uri_encode(f"/{b}/{re.sub('/{2,}', '/', k)}", True), \
+            "the signature matches the key with '//' collapsed"
     dots = C.remove_dot_segments(f"/{k}")[1:]
     if dots != k and dots != re.sub("/{2,}", "/", k):
-        yield "path-normalization", C.uri_encode(f"/{b}/{dots}", True), "the signature matches the key with dot segments and '//' normalised"
+        yield "path-normalization", C.uri_encode(f"/{b}/{dots}", True), \
+            "the signature matches the key with dot segments and '//' normalised"
     for alt, what in ((k.rstrip("/"), "without its trailing '/'"), (k + "/", "with a trailing '/'")):
         if alt and alt != k:
             yield "path-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the key {what}"
     for form in ("NFC", "NFD"):
         alt = unicodedata.normalize(form, k)
         if alt != k:
-            yield "unicode-normalization", C.uri_encode(f"/{b}/{alt}", True), f"the signature matches the {form} form of the key"
+            yield "unicode-normalization", C.uri_encode(f"/{b}/{alt}", True), \
+                f"the signature matches the {form} form of the key"
 
 
 def _aws_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
@@ -109,10 +116,12 @@ def _aws_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
         for form in ("NFC", "NFD"):
             alt = unicodedata.normalize(form, dec)
             if alt != dec:
-                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), f"the signature matches the {form} form of the path"
+                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), \
+                    f"the signature matches the {form} form of the path"
         try:
             moj = dec.encode("utf-8").decode("latin-1")
-            yield "unicode-normalization", C.uri_encode(moj, keep_slash=True), "the signature matches the path's UTF-8 bytes read as Latin-1"
+            yield "unicode-normalization", C.uri_encode(moj, keep_slash=True), \
+                "the signature matches the path's UTF-8 bytes read as Latin-1"
         except UnicodeError:
             pass
 
@@ -133,7 +142,8 @@ def _s3_uri_variants(m: Model, raw: str) -> Iterator[tuple[str, str, str]]:
             "encoded a second time" if cid == "path-double-encoded" else "dot segments and '//' normalised")
     normalised_once = C.s3_canonical_uri(C.remove_dot_segments(raw))
     if normalised_once != m.curi:
-        yield "path-normalization", normalised_once, "the signature matches the path with dot segments and '//' normalised"
+        yield "path-normalization", normalised_once, \
+            "the signature matches the path with dot segments and '//' normalised"
     double = C.uri_encode(m.curi, keep_slash=True)
     if double != m.curi and double != generic:
         yield "path-double-encoded", double, "the signature matches the path encoded twice"
@@ -170,21 +180,28 @@ def _query_variants(m: Model) -> Iterator[tuple[str, str, str]]:
         yield "query-not-sorted", "&".join(items), "the signature matches the query in its original (unsorted) order"
         yield "query-not-sorted", "&".join(sorted(items)), "the signature matches the query sorted as 'k=v' strings"
         other = replace(sc, query_sort="encoded" if sc.query_sort == "raw-key" else "raw-key")
-        yield "query-not-sorted", C.canonical_query(pairs, other), "the signature matches the query sorted by the decoded names"
+        yield "query-not-sorted", C.canonical_query(pairs, other), \
+            "the signature matches the query sorted by the decoded names"
         yield "query-not-sorted", "&".join(_enc_pairs(sorted(pairs, key=lambda kv: kv[0].lower()), enc, bare)), \
             "the signature matches the query sorted case-insensitively"
     if "%20" in m.cq:
         yield "space-encoded-as-plus", m.cq.replace("%20", "+"), "the signature matches spaces signed as '+'"
-    js = lambda t: quote(t, safe="-_.!~*'()")
+
+    def js(t: str) -> str:                      # JavaScript's encodeURIComponent
+        return quote(t, safe="-_.!~*'()")
+
     yield "query-encoding-mismatch", C.canonical_query(pairs, sc).replace("%21", "!").replace("%27", "'") \
-        .replace("%28", "(").replace("%29", ")").replace("%2A", "*"), "the signature matches !'()* left unencoded (encodeURIComponent)"
-    yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), "the signature matches JavaScript encodeURIComponent encoding"
+        .replace("%28", "(").replace("%29", ")").replace("%2A", "*"), \
+        "the signature matches !'()* left unencoded (encodeURIComponent)"
+    yield "query-encoding-mismatch", "&".join(sorted(_enc_pairs(pairs, js, bare))), \
+        "the signature matches JavaScript encodeURIComponent encoding"
     yield "query-encoding-mismatch", C.canonical_query(pairs, replace(sc, empty_value="equals" if bare else "bare")), \
         "the signature matches empty values written " + ("as 'k='" if bare else "as a bare 'k'")
     yield "query-encoding-mismatch", "&".join(sorted(f"{k}={v}" for k, v in pairs)), \
         "the signature matches names and values signed unencoded ('k=v' as decoded)"
     raw_pieces = [p for p in m.req.query.split("&") if p and C._dec(p.partition("=")[0]) not in m.s.auth_params]
-    yield "query-encoding-mismatch", "&".join(sorted(raw_pieces)), "the signature matches the raw query pieces, not re-encoded"
+    yield "query-encoding-mismatch", "&".join(sorted(raw_pieces)), \
+        "the signature matches the raw query pieces, not re-encoded"
     yield "query-encoding-mismatch", "&".join(sorted(quote(unquote(p), safe="=") for p in raw_pieces)), \
         "the signature matches a query encoded with different reserved characters"
     auth_names = {AWS4.q_algorithm, AWS4.q_credential, AWS4.q_date, AWS4.q_expires, AWS4.q_signed_headers,
@@ -221,13 +238,15 @@ _CT_DEFAULTS = ("application/x-www-form-urlencoded", "application/x-www-form-url
 
 
 
-def _value_variants(m: Model, name: str, vals: list[str]):
+def _value_variants(m: Model, name: str, vals: list[str]
+                    ) -> Iterator[tuple[str, list[str] | None, str, Scheme | None]]:
     """(cause, new values or None to drop, evidence, scheme override) for one signed header."""
     v = vals[-1]
     for alt, what in _changed_values(name, v):
         cid = "oss-content-md5-or-type-mismatch" if m.oss and name in ("content-type", "content-md5") \
             else "header-changed-after-signing"
-        yield cid, [alt], f"the signature matches {name} {what} (sent: {v!r}): the header was changed after signing", None
+        yield cid, [alt], f"the signature matches {name} {what} (sent: {v!r}): the header was changed after " \
+            "signing", None
     if name == "host":
         yield from _host_variants(m, v)
     if len(vals) > 1:
@@ -260,7 +279,7 @@ def _changed_values(name: str, v: str) -> list[tuple[str, str]]:
     return alts
 
 
-def _host_variants(m: Model, h: str):
+def _host_variants(m: Model, h: str) -> Iterator[tuple[str, list[str], str, Scheme | None]]:
     hostname = h.rsplit(":", 1)[0] if ":" in h and not h.endswith("]") else h
     port = m.req._split.port
     cands = [(hostname, "without its port"), (h.lower(), "lower-cased")]
@@ -275,19 +294,24 @@ def _host_variants(m: Model, h: str):
                 f"is {h!r}"), keep_port
 
 
-def _list_variants(m: Model, creds: Credentials):
+#: (cause, the selected headers, evidence, the scheme to canonicalise with, the SignedHeaders text written)
+_ListVariant = tuple[str, dict[str, list[str]], str, Scheme | None, str | None]
+
+
+def _list_variants(m: Model, creds: Credentials) -> Iterator[_ListVariant]:
     sc, sel, s = m.sc, m.selected, m.s
     if any(re.search(r"\s{2,}|^\s|\s$", x) for vals in sel.values() for x in vals):
         for mode in ("trimall", "raw", "strip"):
             if mode != sc.header_values:
-                yield "header-value-whitespace-not-trimmed", sel, (f"the signature matches header values canonicalised " \
-                    f"with '{mode}' (the scheme uses '{sc.header_values}')"), {"_scheme": replace(sc, header_values=mode)}
+                yield "header-value-whitespace-not-trimmed", sel, (f"the signature matches header values " \
+                    f"canonicalised with '{mode}' (the scheme uses '{sc.header_values}')"), \
+                    replace(sc, header_values=mode), None
     if s.signed_raw and not m.volc_presign:
         names = s.signed_raw.split(";")
         if any(n != n.lower() for n in names) or names != sorted(names):
             low_sel, _ = received_selection(sc, m.req, tuple(n.lower() for n in names if n))
             yield "case-of-signed-headers", low_sel, (f"the signature matches the header list written as declared " \
-                f"({s.signed_raw!r}) in the canonical request"), {"_listed": s.signed_raw}
+                f"({s.signed_raw!r}) in the canonical request"), None, s.signed_raw
     present = {k.lower() for k, _ in m.req.headers}
     for low in dict.fromkeys(n.lower() for n in s.signed_headers):
         if low != "host" and low not in present:
@@ -296,12 +320,12 @@ def _list_variants(m: Model, creds: Credentials):
                 vals.append((creds.session_token, "your session token"))
             for val, what in vals:
                 yield "signed-header-missing", {**sel, low: [val]}, (f"the signature matches {low} with {what}: it " \
-                    "was signed, then dropped before sending"), {}
+                    "was signed, then dropped before sending"), None, None
     if m.oss:
         for name in ("content-type", "content-md5"):
             if name in sel:
                 yield "oss-content-md5-or-type-mismatch", _with(sel, name, None), \
-                    f"the signature matches a request signed without {name}", {}
+                    f"the signature matches a request signed without {name}", None, None
 
 
 _HOP_VALUES = {"accept-encoding": ("gzip, deflate", "gzip, deflate, br", "gzip, deflate, br, zstd", "gzip",
@@ -313,11 +337,13 @@ _HOP_VALUES = {"accept-encoding": ("gzip, deflate", "gzip, deflate, br", "gzip, 
 
 def _non_ascii_variants(v: str) -> Iterator[tuple[str, str]]:
     """How a non-ASCII header value is commonly mangled between signing and sending."""
-    for alt, what in ((lambda: v.encode("utf-8").decode("latin-1"), "as its UTF-8 bytes read as Latin-1"),
-                      (lambda: v.encode("latin-1").decode("utf-8"), "as the UTF-8 text its Latin-1 bytes spell"),
-                      (lambda: quote(v, safe=" ;=/,"), "percent-encoded"),
-                      (lambda: v.encode("ascii", "ignore").decode(), "with its non-ASCII characters dropped"),
-                      (lambda: v.encode("ascii", "replace").decode(), "with its non-ASCII characters as '?'")):
+    manglers: tuple[tuple[Callable[[], str], str], ...] = (
+        (lambda: v.encode("utf-8").decode("latin-1"), "as its UTF-8 bytes read as Latin-1"),
+        (lambda: v.encode("latin-1").decode("utf-8"), "as the UTF-8 text its Latin-1 bytes spell"),
+        (lambda: quote(v, safe=" ;=/,"), "percent-encoded"),
+        (lambda: v.encode("ascii", "ignore").decode(), "with its non-ASCII characters dropped"),
+        (lambda: v.encode("ascii", "replace").decode(), "with its non-ASCII characters as '?'"))
+    for alt, what in manglers:
         try:
             yield alt(), what
         except UnicodeError:
@@ -327,7 +353,7 @@ def _non_ascii_variants(v: str) -> Iterator[tuple[str, str]]:
 
 
 
-def _body_variants(m: Model) -> Iterator[tuple[str, str, dict, str]]:
+def _body_variants(m: Model) -> Iterator[tuple[str, str, dict[str, list[str]], str]]:
     sc, req, sel = m.sc, m.req, m.selected
     if m.volc_presign:
         return
@@ -355,23 +381,25 @@ def _body_variants(m: Model) -> Iterator[tuple[str, str, dict, str]]:
         yield "body-changed-after-signing", h, new_sel, \
             f"the signature matches the body as {what} ({len(b)} bytes; {len(req.body)} were sent)"
     if m.payload != "UNSIGNED-PAYLOAD":
-        yield "unsigned-payload-not-allowed", "UNSIGNED-PAYLOAD", sel, "the signature matches UNSIGNED-PAYLOAD as the payload hash"
+        yield "unsigned-payload-not-allowed", "UNSIGNED-PAYLOAD", sel, \
+            "the signature matches UNSIGNED-PAYLOAD as the payload hash"
     elif sc is not OSS4:
         h = sha256_hex(req.body)
-        yield "unsigned-payload-not-allowed", h, sel, "the signature matches the body's SHA-256 instead of UNSIGNED-PAYLOAD"
+        yield "unsigned-payload-not-allowed", h, sel, \
+            "the signature matches the body's SHA-256 instead of UNSIGNED-PAYLOAD"
 
 
 
 
 # ---- the registered families ----------------------------------------------------------------------------------
 @hypothesis("secret-whitespace", "secret-special-chars-mangled", "access-key-secret-swapped")
-def secrets(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def secrets(_m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
     for cid, v, ev in _secret_variants(sk, creds.access_key):
         yield Variant(cid, ev, secret=v)
 
 
 @hypothesis("wrong-region")
-def regions(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def regions(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     for region in _REGIONS:
         if region != r:
@@ -380,7 +408,7 @@ def regions(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("wrong-service")
-def services(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def services(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     for service in sorted(set(_SERVICES) | {sv.lower(), sv.upper(), sv.capitalize()}):
         if service != sv:
@@ -389,7 +417,7 @@ def services(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("wrong-scope-terminator", "wrong-algorithm-string")
-def scheme_words(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def scheme_words(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     for p2, t2 in _TERMS + tuple((p, term) for p in ("AWS4", "", "aliyun_v4")):
         if (p2, t2) != (pfx, term):
@@ -402,7 +430,7 @@ def scheme_words(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("date-header-mismatch")
-def scope_date(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def scope_date(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     pfx, d, r, sv, term = m.key_args
     day = m.ts[:8]
     if day and day != d:
@@ -413,7 +441,7 @@ def scope_date(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 
 @hypothesis("method-mismatch")
-def methods(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def methods(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for meth in ("GET", "PUT", "POST", "HEAD", "DELETE", "PATCH"):
         if meth != m.req.method:
             yield Variant("method-mismatch", f"the signature matches method {meth} (the request was sent with "
@@ -422,7 +450,7 @@ def methods(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 @hypothesis("path-not-encoded", "path-double-encoded", "path-normalization", "plus-in-path", "unicode-normalization",
             "oss-bucket-in-resource")
-def paths(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def paths(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     gen = _oss_uri_variants(m) if m.oss else _s3_uri_variants(m, m.req.path) if m.s3 else _aws_uri_variants(m)
     for cid, curi, ev in gen:
         yield Variant(cid, ev, m.cr(curi=curi))
@@ -430,14 +458,14 @@ def paths(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 @hypothesis("query-not-sorted", "space-encoded-as-plus", "query-encoding-mismatch", "query-param-added-after-signing",
             "session-token-not-signed")
-def queries(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def queries(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for cid, cq, ev in _query_variants(m):
         yield Variant(cid, ev, m.cr(cq=cq))
 
 
 @hypothesis("header-changed-after-signing", "oss-content-md5-or-type-mismatch", "host-header-mismatch",
             "duplicate-header", "non-ascii-header-value", "hop-by-hop-header-signed", "session-token-not-signed")
-def header_values(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def header_values(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for name, vals in m.selected.items():
         for cid, alt_vals, ev, sc in _value_variants(m, name, vals):
             yield Variant(cid, ev, m.parts(sc, selected=_with(m.selected, name, alt_vals)).canonical_request)
@@ -445,14 +473,14 @@ def header_values(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
 
 @hypothesis("header-value-whitespace-not-trimmed", "case-of-signed-headers", "signed-header-missing",
             "oss-content-md5-or-type-mismatch")
-def header_lists(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
-    for cid, sel, ev, extra in _list_variants(m, creds):
-        yield Variant(cid, ev, m.parts(extra.get("_scheme"), selected=sel, **(
-            {"listed": extra["_listed"]} if "_listed" in extra else {})).canonical_request)
+def header_lists(m: Model, _sk: str, creds: Credentials) -> Iterator[Variant]:
+    for cid, sel, ev, sc, listed in _list_variants(m, creds):
+        yield Variant(cid, ev, m.parts(sc, selected=sel, **(
+            {"listed": listed} if listed is not None else {})).canonical_request)
 
 
 @hypothesis("body-changed-after-signing", "unsigned-payload-not-allowed")
-def bodies(m: Model, sk: str, creds: Credentials) -> Iterator[Variant]:
+def bodies(m: Model, _sk: str, _creds: Credentials) -> Iterator[Variant]:
     for cid, payload, sel, ev in _body_variants(m):
         cr = m.cr(payload=payload) if sel is m.selected else m.parts(payload=payload, selected=sel).canonical_request
         yield Variant(cid, ev, cr)

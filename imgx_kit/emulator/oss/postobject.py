@@ -138,7 +138,8 @@ def _expiration(policy: dict[str, Any], now: datetime) -> None:
     try:
         when = datetime.fromisoformat(exp.replace("Z", "+00:00"))
     except ValueError:
-        raise OssError("InvalidPolicyDocument", f"Invalid Policy: Invalid 'expiration' value: {exp[:40]!r}", 400) from None
+        raise OssError("InvalidPolicyDocument", f"Invalid Policy: Invalid 'expiration' value: {exp[:40]!r}",
+                       400) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     if now > when:
@@ -173,7 +174,8 @@ def _verify_signature(fields: dict[str, str], lookup: Callable[[str], Credential
         cred = fields.get("x-oss-credential", "")
         parts = cred.split("/")
         if len(parts) != 5 or parts[4] != "aliyun_v4_request" or parts[3] != "oss":
-            raise OssError("InvalidArgument", "x-oss-credential is <AccessKeyId>/<date>/<region>/oss/aliyun_v4_request.",
+            raise OssError("InvalidArgument",
+                           "x-oss-credential is <AccessKeyId>/<date>/<region>/oss/aliyun_v4_request.",
                            400, {"ArgumentName": "x-oss-credential"}, ec="0002-00000710")
         ak, date, cred_region = parts[0], parts[1], parts[2]
         if cred_region != region:
@@ -198,7 +200,8 @@ def _verify_signature(fields: dict[str, str], lookup: Callable[[str], Credential
     if v4 is not None:
         good = hmac.new(v4_signing_key(creds.secret_key, date, region), policy_b64.encode(), hashlib.sha256).hexdigest()
     else:
-        good = base64.b64encode(hmac.new(creds.secret_key.encode(), policy_b64.encode(), hashlib.sha1).digest()).decode()
+        good = base64.b64encode(hmac.new(creds.secret_key.encode(), policy_b64.encode(),
+                                         hashlib.sha1).digest()).decode()
     if not hmac.compare_digest(good.encode(), sig.encode()):
         raise OssError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature "
                        "you provided. Check your key and signing method.", 403, {"OSSAccessKeyId": ak[:64]})

@@ -35,8 +35,10 @@ from urllib.parse import quote, unquote, urlencode
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml import ElementTree as SafeET
+from defusedxml import (  # type: ignore[import-untyped]  # defusedxml ships no type information
+    DefusedXmlException,
+    ElementTree as SafeET,
+)
 from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response
 
@@ -52,8 +54,7 @@ from ..context import Ctx
 from ..envelopes import oss_error, oss_request_id, xml_response
 from ..faults import Fault
 from ..state import State, normalise_key, valid_bucket_name
-from . import backend as be
-from . import postobject
+from . import backend as be, postobject
 from .backend import OssError
 from .models import Bucket, OssObject
 
@@ -309,7 +310,7 @@ def _provided(c: Call) -> tuple[str, str]:
     return ak, c.q("Signature") or c.q("x-oss-signature") or ""
 
 
-def _anonymous_allowed(c: Call, bucket: Bucket | None, key: str | None, op: str) -> bool:
+def _anonymous_allowed(bucket: Bucket | None, key: str | None, op: str) -> bool:
     if bucket is None:
         return False
     obj = bucket.objects.get(key) if key is not None else None
@@ -322,7 +323,7 @@ def _anonymous_allowed(c: Call, bucket: Bucket | None, key: str | None, op: str)
 def _verified(c: Call, bucket: Bucket | None, key: str | None, op: str, name: str | None = None) -> Response | None:
     name = bucket.name if bucket is not None else name
     if not _signed(c):
-        if _anonymous_allowed(c, bucket, key, op):
+        if _anonymous_allowed(bucket, key, op):
             c.verdict(None, "anonymous, allowed by ACL", None, "anonymous")
             return None
         return _err(c, "AccessDenied", bucket=name, ec="0003-00000001")
@@ -808,8 +809,9 @@ def upload_part(c: Call, bucket: Bucket, key: str) -> Response:
     upload_id = c.q("uploadId") or ""
     if c.req.header("x-oss-copy-source") is None:
         part = be.upload_part(c.state, bucket, key, upload_id, number, c.req.body, c.now)
+        md5 = base64.b64encode(hashlib.md5(part.data).digest()).decode()
         return _ok(c, f"part {number}", headers={"ETag": part.etag, "x-oss-hash-crc64ecma": str(crc64(part.data)),
-                                                  "Content-MD5": base64.b64encode(hashlib.md5(part.data).digest()).decode()})
+                                                  "Content-MD5": md5})
     src_bucket, src_key = _copy_source(c)
     be.upload_of(c.state, bucket, key, upload_id)
     _, src = be.resolve(c.state, src_bucket, src_key)
