@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "InpaintResult": "imgx_kit.services.visual:InpaintResult",
     "CallRecord": "imgx_kit.services.calls:CallRecord",
     "RetryPolicy": "imgx_kit.services.retry:RetryPolicy",
+    "watch": "imgx_kit.services.watch:watch",
     "MaskPainter": "imgx_kit.widgets.painter:MaskPainter",
     "widgets": "imgx_kit.widgets:",
 }
@@ -80,3 +81,8 @@ if not TYPE_CHECKING:   # hidden from type checkers, so that a misspelt name is 
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext imgx_kit``: adds the ``%%imgx_watch`` cell magic (see :mod:`imgx_kit.widgets.magic`)."""
+    importlib.import_module("imgx_kit.widgets.magic").load_ipython_extension(ipython)

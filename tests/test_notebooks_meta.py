@@ -198,7 +198,7 @@ def _literal_secrets(code: str) -> set[str]:
     """String literals the code passes as secrets: Credentials(ak, SECRET, session_token=TOKEN),
     values of dict keys or variables named like secrets."""
     try:
-        tree = ast.parse(code)
+        tree = ast.parse("\n".join("" if ln.lstrip().startswith("%") else ln for ln in code.splitlines()))  # magics
     except SyntaxError:
         return set()
     out: set[str] = set()
