@@ -46,6 +46,8 @@ _LAZY: dict[str, str] = {
     "RetryPolicy": "imgx_kit.services.retry:RetryPolicy",
     "MaskPainter": "imgx_kit.widgets.painter:MaskPainter",
     "widgets": "imgx_kit.widgets:",
+    "set_language": "imgx_kit.core.i18n:set_language",
+    "get_language": "imgx_kit.core.i18n:get_language",
 }
 
 __all__ = ["HttpRequest", "Credentials", "__version__", *_error_names, *_LAZY]

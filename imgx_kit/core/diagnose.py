@@ -35,6 +35,7 @@ from . import canonical as C
 from .credentials import Credentials
 from .echo import ServerEcho, parse_echo
 from .errors import DiagnoseError, ImgxError
+from .i18n import tr, tr_html
 from .keys import sign_string
 from .oss_sign import V1_QUERY_AUTH
 from .redact import mask_access_key, redact_header_value, redact_text, redact_url, redact_headers, secret_values
@@ -324,7 +325,7 @@ class Diagnosis:
         if self.not_checked:
             lists += "<div>not checked: " + e("; ".join(self.not_checked)) + "</div>"
         parts.append(f"<div style='color:#555'>{lists}</div></div>")
-        return self._safe("".join(parts))
+        return tr_html(self._safe("".join(parts)))
 
 
 # ---- what the request declares ------------------------------------------------------------------
@@ -1421,8 +1422,9 @@ def diagnose(sent: HttpRequest, creds: Credentials | None = None, signer: Signer
               "low", "residual")
     causes = sorted(f.causes, key=lambda c: (_CONF_RANK[c.confidence], _KIND_RANK.get(c.kind, 5),
                                              f.causes.index(c)))
+    causes = [replace(c, title=tr(c.title), evidence=tr(c.evidence), fix=tr(c.fix)) for c in causes]  # i18n
     return Diagnosis(verdict, tuple(causes), expected, echo.masking(hidden) if echo is not None else None, diff,
-                     tuple(f.checked), tuple(f.not_checked),
+                     tuple(map(tr, f.checked)), tuple(map(tr, f.not_checked)),
                      s.scheme, s.presigned, sent, s.signature, exp.source,
                      (time.perf_counter() - t0) * 1000.0, hidden)
 
