@@ -290,3 +290,35 @@ def test_public_api_is_covered_by_the_notebooks():
     assert not uncovered, f"public names no notebook uses: {uncovered}"
     if not PENDING_NOTEBOOKS:
         assert not NOT_YET_COVERED, f"every tutorial exists but these names are still uncovered: {sorted(NOT_YET_COVERED)}"
+
+
+# ---- test markers: cell tags, never comments a learner reads (issue 18 §4) ------------------------
+#: every edition of the tutorials: notebooks/ and, once it exists, notebooks/zh/ (same rules for both)
+EDITIONS = [d for d in (NB_DIR, NB_DIR / "zh") if d.is_dir()]
+
+
+def _every_notebook() -> list[Path]:
+    return sorted(p for d in EDITIONS for p in d.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", _every_notebook(), ids=lambda p: p.relative_to(NB_DIR).as_posix())
+def test_test_markers_are_cell_tags_not_comments(path):
+    # nbval's own lists of markers and tags, not ours
+    from nbval.plugin import comment_markers, metadata_tags
+
+    marker = re.compile(r"(?m)^\s*#\s*(" + "|".join(map(re.escape, comment_markers)) + r")\b")
+    for i, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] == "code":
+            m = marker.search(_source(cell))
+            assert not m, f"cell {i}: '# {m.group(1)}' is read by learners: use the cell tag " \
+                          f"{m.group(1).lower().replace('_', '-')!r} instead"
+        tags = cell.get("metadata", {}).get("tags", [])
+        unknown = [t for t in tags if t.startswith(("nbval", "raises")) and t not in metadata_tags]
+        assert not unknown, f"cell {i}: nbval does not know the tags {unknown} (it knows {sorted(metadata_tags)})"
+
+
+def test_marker_check_catches_a_comment():
+    from nbval.plugin import comment_markers
+    assert "NBVAL_IGNORE_OUTPUT" in comment_markers
+    marker = re.compile(r"(?m)^\s*#\s*(" + "|".join(map(re.escape, comment_markers)) + r")\b")
+    assert marker.search("x = 1\n# NBVAL_IGNORE_OUTPUT\nbatch = f()") and not marker.search("# ignore output")

@@ -187,7 +187,7 @@ class MaskPainter(widgets.VBox):
         self.color_picker.observe(self._guarded(self._on_color), "value")
 
         b = self.buttons
-        wrap = {"flex_wrap": "wrap", "align_items": "center"}       # narrow output areas: the tools wrap
+        wrap = {"flex_flow": "row wrap", "align_items": "center"}   # narrow output areas: the tools wrap
         self.tool_toggle.layout.flex = "0 0 auto"                    # ... but each tool stays whole
         row1 = widgets.HBox([self.tool_toggle, self.size_slider, self.opacity_slider, self.color_picker],
                             layout=widgets.Layout(**wrap))

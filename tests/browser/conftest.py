@@ -110,6 +110,8 @@ def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = Fal
         (settings / "tracker.jupyterlab-settings").write_text(_NO_WINDOWING)
     for n in names:
         write_painter_notebook(root, n)
+    if kind == "voila":     # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+        shutil.copy(REPO_ROOT / "voila.json", root / "voila.json")
     port, token = _free_port(), secrets.token_hex(16)
     if kind == "lab":
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
@@ -117,6 +119,11 @@ def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = Fal
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
                "--ServerApp.open_browser=False"]
+    elif kind == "notebook7":
+        cmd = [sys.executable, "-m", "notebook", "--no-browser", "--allow-root",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               "--JupyterNotebookApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
     else:
         cmd = [sys.executable, "-m", "voila", str(root), "--no-browser", "--Voila.ip=127.0.0.1",
                f"--port={port}", f"--token={token}", "--show_tracebacks=True"]
@@ -140,6 +147,22 @@ def lab_server(tmp_path_factory):
 def tutorials_lab_server(tmp_path_factory):
     """JupyterLab on a copy of the repository's notebooks/ folder (notebooks/zh/ included when present)."""
     server = _start("lab", tmp_path_factory.mktemp("tutorials"), [], copy_notebooks=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tutorials_notebook7_server(tmp_path_factory):
+    """Jupyter Notebook 7 on a copy of the repository's notebooks/ folder."""
+    server = _start("notebook7", tmp_path_factory.mktemp("tutorials-nb7"), [], copy_notebooks=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tutorials_voila_server(tmp_path_factory):
+    """Voilà on a copy of the repository's notebooks/ folder (notebooks/zh/ included when present)."""
+    server = _start("voila", tmp_path_factory.mktemp("tutorials-voila"), [], copy_notebooks=True)
     yield server
     server.stop()
 
