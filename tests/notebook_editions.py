@@ -83,13 +83,16 @@ def build(english: dict[str, Any], chinese_markdown: dict[str, str], old: dict[s
 
 
 def save(nb: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(nb, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def sync() -> None:
     """Bring every Chinese notebook's code in step with the English one (markdown kept by cell id)."""
     for name in NOTEBOOKS:
         en, zh_path = load(EN / f"{name}.ipynb"), ZH / f"{name}.ipynb"
+        if not zh_path.exists():
+            print("no Chinese edition yet:", zh_path.relative_to(ROOT))
+            continue
         zh = load(zh_path)
         markdown = {c["id"]: source(c) for c in zh["cells"] if c["cell_type"] == "markdown"}
         save(build(en, markdown, zh), zh_path)
