@@ -72,7 +72,7 @@ def test_outputs_are_stored(pair):
 # ---- the prose ---------------------------------------------------------------------------------------------------
 # names that are English by nature: products, protocols, tools (written as their owners write them)
 ALLOWED = {
-    "AWS Signature Version 4 Test Suite", "Apache License", "Aliyun OSS", "AWS SigV4", "Signature Version", "Copy as cURL", "Amazon S3", "Volcengine SDK",
+    "AWS Signature Version 4 Test Suite", "Apache License", "AccessKey ID", "Aliyun OSS", "AWS SigV4", "Signature Version", "Copy as cURL", "Amazon S3", "Volcengine SDK",
     "JupyterLab", "Jupyter Notebook", "Signature Lab", "Binder", "Voilà", "Dreamina", "ImageX",
     "HMAC-SHA256", "HMAC-SHA1", "OSS V1", "OSS V4", "V1", "V4", "Chrome DevTools", "Google Chrome",
     "Shift", "Enter", "Application", "Cookies", "Network", "Save all as HAR", "Copy", "Copy as fetch",
