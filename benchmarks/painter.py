@@ -29,11 +29,32 @@ def wavy(n: int, w: float, h: float, phase: float = 0.0) -> list[tuple[float, fl
     return [(w * 0.05 + i * (w * 0.9 / n), h / 2 + h * 0.3 * np.sin(i / 40 + phase)) for i in range(n + 1)]
 
 
-def pointer_events(n: int = 1000) -> Callable[[], float]:
+class PilOverlayPainter(MaskPainter):
+    """The same painter with the overlay patch sent through ipycanvas's ``put_image_data`` (an RGBA
+    array PNG-encoded by PIL), as before issue 17: the row beside it shows what the 1-bit encoder saves
+    under the same machine load."""
+
+    def _draw_overlay_rect(self, rect: tuple[int, int, int, int], clear_all: bool = False) -> None:
+        x0, y0, x1, y1 = rect
+        cols, rows, cvalid, rvalid = self._sample
+        sub = self._model._mask[np.ix_(rows[y0:y1], cols[x0:x1])]
+        sub &= rvalid[y0:y1, None] & cvalid[None, x0:x1]
+        rgba = np.zeros((*sub.shape, 4), np.uint8)
+        rgba[sub] = (*self._color, round(255 * self.opacity_slider.value))
+        c = self.canvas[1]
+        if clear_all:
+            c.clear()
+        else:
+            c.clear_rect(x0, y0, x1 - x0, y1 - y0)
+        if sub.any():
+            c.put_image_data(rgba, x0, y0)
+
+
+def pointer_events(n: int = 1000, painter: type[MaskPainter] = MaskPainter) -> Callable[[], float]:
     img = np.zeros((2048, 2048, 3), np.uint8)
 
     def run() -> float:
-        p = MaskPainter(img, brush_size=30)
+        p = painter(img, brush_size=30)
         pts = [p.viewport.to_canvas(x, y) for x, y in wavy(n, 2048, 2048)]
         send = p.canvas[-1]._handle_frontend_event        # the entry point of a browser message
         t = time.perf_counter()
@@ -77,6 +98,7 @@ def main() -> None:
 
     rows: list[tuple[str, Callable[[], float], float | None]] = [
         ("1 000 pointer events (mouse_move), preview per event", pointer_events(), 0.150),
+        ("  the same, overlay PNG-encoded by PIL (before issue 17)", pointer_events(painter=PilOverlayPainter), None),
         ("paint(): one stroke of 1 000 segments + preview", paint_call(), None),
         (f"mask_png() 4096×4096, {100 * painted.coverage:.0f} % masked", timed(painted.to_png), 0.100),
         ("mask_png() 4096×4096, random noise (zlib's worst case)", timed(noise.to_png), None),
