@@ -71,19 +71,22 @@ def build(english: dict[str, Any], chinese_markdown: dict[str, str], old: dict[s
         if c["cell_type"] == "markdown":
             c["source"] = chinese_markdown[c["id"]]
         elif c["id"] in old_code and source(old_code[c["id"]]) == source(c):
-            c["outputs"] = old_code[c["id"]].get("outputs", [])
-            c["execution_count"] = old_code[c["id"]].get("execution_count")
+            mine = old_code[c["id"]]
+            c["outputs"], c["execution_count"] = mine.get("outputs", []), mine.get("execution_count")
+            c["metadata"].pop("execution", None)       # when the Chinese edition ran, not the English one
+            if "execution" in mine.get("metadata", {}):
+                c["metadata"]["execution"] = mine["metadata"]["execution"]
         cells.append(c)
     nb = copy.deepcopy(english)
     nb["cells"] = cells
-    title = (old or {}).get("metadata", {}).get("title")
-    if title:
-        nb["metadata"]["title"] = title
+    if old:                                  # its own title and stored widget state
+        nb["metadata"] = {**nb["metadata"], **{k: v for k, v in old["metadata"].items() if k in ("title", "widgets")}}
     return nb
 
 
 def save(nb: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(nb, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    import nbformat                          # writes exactly as Jupyter and nbconvert do (small diffs)
+    path.write_text(nbformat.writes(nbformat.from_dict(nb)) + "\n", encoding="utf-8")
 
 
 def sync() -> None:
