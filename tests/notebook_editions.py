@@ -32,7 +32,8 @@ Cell = dict[str, Any]
 
 
 def load(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    nb: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return nb
 
 
 def source(cell: Cell) -> str:
@@ -85,8 +86,8 @@ def build(english: dict[str, Any], chinese_markdown: dict[str, str], old: dict[s
 
 
 def save(nb: dict[str, Any], path: Path) -> None:
-    import nbformat                          # writes exactly as Jupyter and nbconvert do (small diffs)
-    path.write_text(nbformat.writes(nbformat.from_dict(nb)) + "\n", encoding="utf-8")
+    import nbformat  # writes exactly as Jupyter and nbconvert do (small diffs)
+    path.write_text(nbformat.writes(nbformat.from_dict(nb)) + "\n", encoding="utf-8")  # type: ignore[no-untyped-call]
 
 
 def sync() -> None:

@@ -10,9 +10,8 @@ import json
 import re
 from importlib import resources
 
-import pytest
-
 import notebook_editions as E
+import pytest
 
 PRESENT = [n for n in E.NOTEBOOKS if (E.ZH / f"{n}.ipynb").exists()]
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -77,9 +76,9 @@ ALLOWED = {
     "HMAC-SHA256", "HMAC-SHA1", "OSS V1", "OSS V4", "V1", "V4", "Chrome DevTools", "Google Chrome",
     "Shift", "Enter", "Application", "Cookies", "Network", "Save all as HAR", "Copy", "Copy as fetch",
     "Content-Type", "Content-MD5", "Lumino", "NumPy", "Pillow", "ipycanvas", "ipywidgets",
-    "alibabacloud-oss-v2", "oss2", "botocore", "requests", "aws4", "Dreamina", "AWS", "OSS",
+    "alibabacloud-oss-v2", "oss2", "botocore", "requests", "aws4", "AWS", "OSS",
 }
-_CODE = re.compile(r"```.*?```|`[^`]*`|<code>.*?</code>|<kbd>.*?</kbd>|<[^>]+>|\]\([^)]*\)|https?://\S+", re.S)
+_CODE = re.compile(r"```.*?```|`[^`]*`|<code>.*?</code>|<kbd>.*?</kbd>|<[^>]+>|\]\([^)]*\)|https?://\S+", re.DOTALL)
 _RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*(?:[ \t]+[A-Za-z][A-Za-z0-9'’.-]*)+")
 
 
@@ -108,7 +107,7 @@ def test_no_english_prose_in_the_chinese_edition(pair):
 
 
 def test_every_markdown_cell_is_chinese(pair):
-    name, en, zh = pair
+    name, _, zh = pair
     for c in zh["cells"]:
         if c["cell_type"] == "markdown" and E.source(c).strip() not in ("---", ""):
             assert HAN.search(E.source(c)), f"{name}: markdown cell {c['id']} has no Chinese"
