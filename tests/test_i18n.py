@@ -204,3 +204,19 @@ def test_glossary_terms_are_the_vendors_and_avoided_terms_are_not_used():
         for bad in g["avoid"]:
             hits = [t for t in texts if bad in t.replace(g["zh"], "")]
             assert not hits, (bad, hits[:2])
+
+
+def test_templates_fill_their_slots_and_joined_hints_are_translated_clause_by_clause():
+    with i18n.language("zh"):
+        assert i18n.tr("the timestamp is -1200 s from now (the window is ±900 s)") == \
+            "时间戳与当前时间相差 -1200 秒（允许范围为 ±900 秒）"
+        assert i18n.tr("did you mean 'rotate'; allowed: an integer 0..360") == "是不是想写 'rotate'；允许的取值：0 到 360 之间的整数"
+        # a '; ' inside a quoted value does not split the text
+        sent = ("the signature matches content-type without its parameters (sent: 'application/json; charset=utf-8'): "
+                "the header was changed after signing (exact: HMAC match)")
+        assert "'application/json; charset=utf-8'" in i18n.tr(sent) and HAN.search(i18n.tr(sent))
+        assert i18n.tr("no translation for this one") == "no translation for this one"
+        try:
+            ik.oss.Process.parse("image/rotate,400")
+        except ik.ProcessSyntaxError as e:
+            assert "允许的取值：0 到 360 之间的整数" in str(e)

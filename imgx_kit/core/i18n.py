@@ -193,7 +193,13 @@ def tr(text: str) -> str:
     lead, core, trail = _split_space(text)
     if not core:
         return text
-    found = _lookup(core, cat)
+    found = cat.messages.get(core)
+    if found is None and "; " in core:           # hints joined with '; ' (e.g. "did you mean …; allowed: …")
+        done = [_lookup(c, cat) for c in core.split("; ")]
+        if all(d is not None for d in done):
+            found = "；".join(d for d in done if d is not None)
+    if found is None:
+        found = _lookup(core, cat)
     if found is None:
         parts = _SENTENCE.split(core)
         if len(parts) == 1:
