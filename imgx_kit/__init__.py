@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "widgets": "imgx_kit.widgets:",
     "set_language": "imgx_kit.core.i18n:set_language",
     "get_language": "imgx_kit.core.i18n:get_language",
+    "tr": "imgx_kit.core.i18n:tr",
 }
 
 __all__ = ["HttpRequest", "Credentials", "__version__", *_error_names, *_LAZY]

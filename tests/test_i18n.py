@@ -40,7 +40,7 @@ def _wrong_region_diagnosis() -> ik.Diagnosis:
 
 
 def test_english_is_the_default_and_nothing_changes_in_english():
-    assert ik.get_language() == "en"
+    assert ik.get_language() == "en" and ik.tr is i18n.tr and ik.set_language is i18n.set_language
     text = _EXPLAIN["signed_headers"]
     assert i18n.tr(text) is text
     markup = "<div>ours <code>ours</code></div>"
@@ -217,6 +217,8 @@ def test_templates_fill_their_slots_and_joined_hints_are_translated_clause_by_cl
                 "the header was changed after signing (exact: HMAC match)")
         assert "'application/json; charset=utf-8'" in i18n.tr(sent) and HAN.search(i18n.tr(sent))
         assert i18n.tr("no translation for this one") == "no translation for this one"
+        assert i18n.tr("Done: 3 pixels repainted, 9 masked (1 call, request id r-1).") == \
+            "完成：重绘了 3 个像素，蒙版共 9 个像素（1 次调用，请求 ID r-1）。"
         try:
             ik.oss.Process.parse("image/rotate,400")
         except ik.ProcessSyntaxError as e:
