@@ -257,3 +257,21 @@ def test_every_view_the_tutorials_show_has_no_english_words_left_in_chinese():
                                          version=version, region="cn-hangzhou", at=AT))
         left = {type(v).__name__: n for v in views if (n := _english_text_nodes(v._repr_html_()))}
     assert not left, left
+
+
+def test_every_catalogue_message_is_still_said_by_the_code():
+    """A message the code no longer says is a stale translation: the English it keys on must exist (as a string
+    literal of imgx_kit, or of the Voilà app's code), apart from the few texts the code composes."""
+    import ast
+    said: list[str] = []
+    for path in (ROOT / "imgx_kit").rglob("*.py"):
+        said += [n.value for n in ast.walk(ast.parse(path.read_text("utf-8")))
+                 if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    app = json.loads((ROOT / "notebooks" / "app_inpaint.ipynb").read_text("utf-8"))
+    said += ["".join(c["source"]) for c in app["cells"] if c["cell_type"] == "code"]
+    blob = "\n".join(said)
+    composed = {"· Authorization header", "· presigned URL", "MISMATCH", "VALID", "CANNOT-CHECK",   # f-strings, .upper()
+                "self-consistency: the client signed exactly what was sent, as it declares",
+                "choose one of en, zh (or 'auto' to follow the locale)"}
+    stale = [k for k in _raw()["messages"] if k not in composed and k not in blob]
+    assert not stale, stale
