@@ -275,3 +275,19 @@ def test_every_catalogue_message_is_still_said_by_the_code():
                 "choose one of en, zh (or 'auto' to follow the locale)"}
     stale = [k for k in _raw()["messages"] if k not in composed and k not in blob]
     assert not stale, stale
+
+
+def test_signature_lab_fields_and_fault_buttons_in_chinese():
+    from imgx_kit.widgets.lab import SignatureLab
+    with i18n.language("zh"):
+        lab = SignatureLab()
+        html_view = lab.w_trace.value
+    assert lab.w_region.description == "地域" and lab.w_method.description == "方法"
+    def widgets_of(w):
+        yield w
+        for c in getattr(w, "children", ()):
+            yield from widgets_of(c)
+    labels = {w.description for w in widgets_of(lab) if type(w).__name__ == "Button"}
+    assert "密钥末尾加换行" in labels and "secret + newline" not in labels
+    assert "已签名的头" in html_view
+    assert SignatureLab().w_region.description == "region"

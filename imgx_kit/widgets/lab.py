@@ -28,6 +28,7 @@ import ipywidgets as widgets
 from ..core.credentials import Credentials
 from ..core.diagnose import Diagnosis, diagnose
 from ..core.errors import ImgxError
+from ..core.i18n import tr
 from ..core.redact import redact_header_value, redact_url
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
@@ -134,31 +135,31 @@ class SignatureLab(widgets.VBox):
         at = at or _request_time(request, signer) or _DEFAULT_AT
         lay = widgets.Layout(width="100%")
         self.w_method = widgets.Combobox(value=request.method, options=["GET", "POST", "PUT", "DELETE", "HEAD"],
-                                         description="method")
+                                         description=tr("method"))
         # the fields show secrets the request carries (a cookie, a query token) masked; reading the
         # fields back maps an untouched masked text to what it stands for
         url_shown, lines = redact_url(request.url), _header_lines(request, signer)
         self._unmask = {url_shown: request.url, **{shown: line for shown, line in lines if shown != line}}
         self.w_url = widgets.Text(value=url_shown, description="URL", layout=lay)
-        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description="headers",
+        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description=tr("headers"),
                                           layout=widgets.Layout(width="100%", height="90px"))
-        self.w_body = widgets.Textarea(value=_body_text(request.body), description="body",
+        self.w_body = widgets.Textarea(value=_body_text(request.body), description=tr("body"),
                                        layout=widgets.Layout(width="100%", height="60px"))
-        self.w_ak = widgets.Text(value=credentials.access_key, description="access key")
-        self.w_sk = widgets.Password(value=credentials.secret_key, description="secret key")
-        self.w_token = widgets.Password(value=credentials.session_token or "", description="token")
-        self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), description="time")
-        self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name, description="scheme")
-        self.w_region = widgets.Text(value=signer.region, description="region")
-        self.w_service = widgets.Text(value=signer.service, description="service")
+        self.w_ak = widgets.Text(value=credentials.access_key, description=tr("access key"))
+        self.w_sk = widgets.Password(value=credentials.secret_key, description=tr("secret key"))
+        self.w_token = widgets.Password(value=credentials.session_token or "", description=tr("token"))
+        self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), description=tr("time"))
+        self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name, description=tr("scheme"))
+        self.w_region = widgets.Text(value=signer.region, description=tr("region"))
+        self.w_service = widgets.Text(value=signer.service, description=tr("service"))
         self.w_policy = widgets.Text(value="default" if signer.signed_headers is None else ";".join(signer.signed_headers),
-                                     description="policy")
+                                     description=tr("policy"))
         self.w_error = widgets.HTML()
         self.w_trace = widgets.HTML()
         self.w_diag = widgets.HTML()
         buttons = []
         for f in FAULTS:
-            b = widgets.Button(description=f.label, tooltip=f"apply {f.id} and diagnose",
+            b = widgets.Button(description=tr(f.label), tooltip=tr(f"apply {f.id} and diagnose"),
                                layout=widgets.Layout(width="auto"))
             b.on_click(lambda _b, fid=f.id: self.break_it(fid))
             buttons.append(b)
