@@ -291,3 +291,15 @@ def test_signature_lab_fields_and_fault_buttons_in_chinese():
     assert "密钥末尾加换行" in labels and "secret + newline" not in labels
     assert "已签名的头" in html_view
     assert SignatureLab().w_region.description == "region"
+
+
+def test_call_timeline_and_records_in_chinese():
+    with ik.emulator.running(seed=0) as emu:
+        up = ik.ImageXClient.jimeng(sessionid=emu.demo_sessionid, endpoints=emu.endpoints).upload(
+            ROOT / "notebooks" / "images" / "logo.png")
+        english = up.calls._repr_html_()
+        with i18n.language("zh"):
+            chinese = up.calls._repr_html_()
+    assert "each call in full" in english and not HAN.search(english)
+    assert "每次调用的完整内容" in chinese and "时间线：4 次调用" in chinese and "签名过程" in chinese
+    assert not _english_text_nodes(chinese), _english_text_nodes(chinese)[:3]
