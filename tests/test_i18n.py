@@ -303,3 +303,14 @@ def test_call_timeline_and_records_in_chinese():
     assert "each call in full" in english and not HAN.search(english)
     assert "每次调用的完整内容" in chinese and "时间线：4 次调用" in chinese and "签名过程" in chinese
     assert not _english_text_nodes(chinese), _english_text_nodes(chinese)[:3]
+
+
+def test_oss_process_view_explains_every_parameter_in_chinese():
+    from imgx_kit.core.oss_process import ACTIONS
+    meanings = [m for a in ACTIONS.values() for m in [a.meaning, *(p.meaning for p in a.params)]]
+    process = ik.oss.Process().resize(w=100, l=50).format("png").quality(q=80).format("webp")
+    with i18n.language("zh"):
+        assert [m for m in meanings if i18n.tr(m) == m] == []
+        view = process._repr_html_()
+    assert "目标宽度，像素" in view and "同类设置以最后一个为准" in view and not _english_text_nodes(view)
+    assert "target width, px" in process._repr_html_()
