@@ -314,3 +314,14 @@ def test_oss_process_view_explains_every_parameter_in_chinese():
         view = process._repr_html_()
     assert "目标宽度，像素" in view and "同类设置以最后一个为准" in view and not _english_text_nodes(view)
     assert "target width, px" in process._repr_html_()
+
+
+def test_translation_work_is_bounded_for_hostile_text():
+    import time
+    hostile = "the signature matches " + " is " * 30000 + " but the body sent (" * 2000
+    with i18n.language("zh"):
+        start = time.perf_counter()
+        out = i18n.tr(hostile)
+        i18n.tr_html("<div>" + hostile + "</div>")
+        elapsed = time.perf_counter() - start
+    assert out == hostile and elapsed < 1.0

@@ -158,6 +158,7 @@ def catalogue(lang: str = "zh") -> Catalogue:
                      dict(raw["terms"]), tuple(raw["glossary"]))
 
 
+_TEMPLATE_LIMIT = 4000                     # characters: longer texts are shown as they are, never matched
 _SENTENCE = re.compile(r"(?<=[.:;)])\s+(?=[A-Z(])")
 
 
@@ -165,6 +166,8 @@ def _lookup(text: str, cat: Catalogue, depth: int = 0) -> str | None:
     hit = cat.messages.get(text)
     if hit is not None:
         return hit
+    if len(text) > _TEMPLATE_LIMIT:          # bounded work: templates backtrack over their slots
+        return None
     for tpl in cat.templates:
         m = tpl.pattern.match(text)
         if m is not None:
