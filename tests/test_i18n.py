@@ -250,7 +250,9 @@ def test_every_view_the_tutorials_show_has_no_english_words_left_in_chinese():
     with i18n.language("zh"):
         views = [a, a.diff(b), a.diff(a), _wrong_region_diagnosis(),
                  ik.Signer(ik.AWS4, region="us-east-1", service="s3").sign(_request(), CREDS, at=AT),
-                 ik.Signer(ik.AWS4, region="us-east-1", service="s3").presign(_request(), CREDS, expires=60, at=AT)]
+                 ik.Signer(ik.AWS4, region="us-east-1", service="s3").presign(_request(), CREDS, expires=60, at=AT),
+                 ik.presets.VOLC_CV.presign(_request(), CREDS, expires=60, at=AT),
+                 ik.presets.VOLC_CV.sign(_request().with_header("X-Content-Sha256", "e3b0"), CREDS, at=AT)]
         for version in (1, 4):
             views.append(ik.oss.sign(oss_req, CREDS, bucket, key, version=version, region="cn-hangzhou", at=AT))
             views.append(ik.oss.sign_url(bucket, key, "https://oss-cn-hangzhou.aliyuncs.com", CREDS, expires=60,
