@@ -34,6 +34,7 @@ from requests.adapters import HTTPAdapter
 from ..core.echo import ServerEcho, parse_echo
 from ..core.errors import ImageInputError, ImgxError, ServiceError
 from ..core.html_layout import CELL, NAME, TABLE, TH, code, plural, table
+from ..core.i18n import tr_html
 from ..core.jsontext import loads_bounded
 from ..core.redact import (
     SECRET_JSON_KEYS,
@@ -219,7 +220,7 @@ class CallRecord:
         if self.trace is not None:
             trace = f"<details><summary>signing trace</summary>{self.trace._repr_html_()}</details>"
         again = f" · attempt {self.attempt}" if self.attempt > 1 else ""
-        return (f"<div class='imgx-call' style='border-left:4px solid {colour};padding-left:6px;margin:4px 0;"
+        return tr_html(f"<div class='imgx-call' style='border-left:4px solid {colour};padding-left:6px;margin:4px 0;"
                 f"max-width:100%'><b>{html.escape(self.label or '')}</b> "
                 f"{code(html.escape(self.method + ' ' + self.url))}"
                 f" → <b style='color:{colour}'>{html.escape(self.outcome)}</b>{again} · "
@@ -256,7 +257,7 @@ def calls_html(records: Sequence[CallRecord]) -> str:
     """A timeline: one bar per call, placed at its start time and as long as it took."""
     recs = list(records)
     if not recs:
-        return "<div><i>no calls</i></div>"
+        return tr_html("<div><i>no calls</i></div>")
     t0 = min(r.started for r in recs)
     t1 = max(r.started + r.elapsed for r in recs)
     span = max(t1 - t0, 1e-6)
@@ -280,7 +281,7 @@ def calls_html(records: Sequence[CallRecord]) -> str:
     th_num = TH + ";text-align:right"
     retries = sum(1 for r in recs if r.attempt > 1)
     title = plural(len(recs), "call") + (f", {plural(retries, 'retry', 'retries')}" if retries else "")
-    return (f"<div class='imgx-calls' style='max-width:100%'><table style='{TABLE}'><thead><tr>"
+    return tr_html(f"<div class='imgx-calls' style='max-width:100%'><table style='{TABLE}'><thead><tr>"
             f"<th style='{th_num}'>#</th><th style='{TH}'>call</th><th style='{TH}'>retry</th>"
             f"<th style='{TH}'>outcome</th><th style='{th_num}'>time</th>"
             f"<th style='{TH}'>timeline: {title} in {span * 1000:.0f} ms</th></tr></thead>"

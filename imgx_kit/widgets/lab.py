@@ -29,6 +29,7 @@ import ipywidgets as widgets
 from ..core.credentials import Credentials
 from ..core.diagnose import Diagnosis, diagnose
 from ..core.errors import ImgxError
+from ..core.i18n import tr
 from ..core.redact import redact_header_value, redact_url, scrub
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
@@ -142,42 +143,42 @@ class SignatureLab(widgets.VBox):
         at = at or _request_time(request, signer) or _DEFAULT_AT
         lay = widgets.Layout(width="100%")
         self.w_method = widgets.Combobox(value=request.method, options=["GET", "POST", "PUT", "DELETE", "HEAD"],
-                                         description="method")
+                                         description=tr("method"))
         # the fields show secrets the request carries (a cookie, a query token) masked; reading the
         # fields back maps an untouched masked text to what it stands for
         url_shown, lines = redact_url(request.url), _header_lines(request, signer)
         self._unmask = {url_shown: request.url, **{shown: line for shown, line in lines if shown != line}}
         self.w_url = widgets.Text(value=url_shown, description="URL", layout=lay)
-        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description="headers",
+        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description=tr("headers"),
                                           layout=widgets.Layout(width="100%", height="90px"))
         body_text = _body_text(request.body)
         body_shown = scrub(body_text)                   # secret JSON fields of the body, masked
         if body_shown != body_text:
             self._unmask[body_shown] = body_text
-        self.w_body = widgets.Textarea(value=body_shown, description="body",
+        self.w_body = widgets.Textarea(value=body_shown, description=tr("body"),
                                        layout=widgets.Layout(width="100%", height="60px"))
-        self.w_ak = widgets.Text(value=credentials.access_key, description="access key")
+        self.w_ak = widgets.Text(value=credentials.access_key, description=tr("access key"))
         # the secret and the token stay in the kernel: widget state is synced to the browser and
         # saved in the notebook file, so the fields hold nothing; a typed value is taken into the
         # kernel and the field emptied again (a single space typed in the token field removes it)
         self._secret_key, self._token = credentials.secret_key, credentials.session_token or ""
-        self.w_sk = widgets.Password(value="", description="secret key")
-        self.w_token = widgets.Password(value="", description="token")
+        self.w_sk = widgets.Password(value="", description=tr("secret key"))
+        self.w_token = widgets.Password(value="", description=tr("token"))
         self._show_kept()
         self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                   description="time")
+                                   description=tr("time"))
         self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name,
-                                         description="scheme")
-        self.w_region = widgets.Text(value=signer.region, description="region")
-        self.w_service = widgets.Text(value=signer.service, description="service")
+                                         description=tr("scheme"))
+        self.w_region = widgets.Text(value=signer.region, description=tr("region"))
+        self.w_service = widgets.Text(value=signer.service, description=tr("service"))
         policy = "default" if signer.signed_headers is None else ";".join(signer.signed_headers)
-        self.w_policy = widgets.Text(value=policy, description="policy")
+        self.w_policy = widgets.Text(value=policy, description=tr("policy"))
         self.w_error = widgets.HTML()
         self.w_trace = widgets.HTML()
         self.w_diag = widgets.HTML()
         buttons = []
         for f in FAULTS:
-            b = widgets.Button(description=f.label, tooltip=f"apply {f.id} and diagnose",
+            b = widgets.Button(description=tr(f.label), tooltip=tr(f"apply {f.id} and diagnose"),
                                layout=widgets.Layout(width="auto"))
             b.on_click(lambda _b, fid=f.id: self.break_it(fid))
             buttons.append(b)
