@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from .services.imagex import BatchResult as BatchResult, ImageXClient as ImageXClient, UploadResult as UploadResult
     from .services.retry import RetryPolicy as RetryPolicy
     from .services.visual import InpaintResult as InpaintResult, VisualClient as VisualClient
+    from .services.watch import watch as watch
     from .widgets.painter import MaskPainter as MaskPainter
 
 __all__ = ["HttpRequest", "Credentials", "__version__", *_error_names, *_LAZY]
