@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def interleaved(contenders: dict[str, Callable[[int], object]], n: int, rounds: int = 15) -> dict[str, float]:

@@ -125,8 +125,9 @@ def bench_server(seconds: float, threads: int, rounds: int, per_thread: int = 40
         for rnd in range(rounds):
             for name in (("cheroot", "werkzeug") if rnd % 2 == 0 else ("werkzeug", "cheroot")):
                 port = imagex_port if name == "cheroot" else wz.port
+                here = base.replace(f":{imagex_port}/", f":{port}/")
                 signed = [[signer.sign(ik.HttpRequest.build(
-                    "GET", f"{base.replace(f':{imagex_port}/', f':{port}/')}&FileSize={1000 + i}&s={name}{rnd}t{t}n{i}"),
+                    "GET", f"{here}&FileSize={1000 + i}&s={name}{rnd}t{t}n{i}"),
                     creds).signed_request for i in range(per_thread)] for t in range(threads)]
                 n, t, fail = _hammer(signed, seconds)
                 rates[name].append(n / t)

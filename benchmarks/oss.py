@@ -9,8 +9,9 @@ import argparse
 from datetime import datetime, timezone
 from unittest import mock
 
-import imgx_kit as ik
 from _timing import interleaved
+
+import imgx_kit as ik
 
 AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
 AK, SK = "LTAI5tEXAMPLEAK", "EXAMPLESECRET"

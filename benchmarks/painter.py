@@ -113,7 +113,8 @@ def main() -> None:
     print(f"{'benchmark':58} {'median':>9} {'min':>9} {'max':>9} {'goal':>9}  met")
     for name, _, goal in rows:
         ts = times[name]
-        g, ok = ("", "") if goal is None else (f"≤{goal * 1000:.0f} ms", "yes" if statistics.median(ts) <= goal else "NO")
+        g, ok = ("", "") if goal is None else (f"≤{goal * 1000:.0f} ms",
+                                               "yes" if statistics.median(ts) <= goal else "NO")
         print(f"{name:58} {statistics.median(ts) * 1e3:6.1f} ms {min(ts) * 1e3:6.1f} ms {max(ts) * 1e3:6.1f} ms"
               f" {g:>9}  {ok}")
 

@@ -17,7 +17,7 @@ of the latency bound (calls ÷ concurrency × RTT: with that many calls in fligh
 takes this long) and the same row's time at 0 ms (the CPU-bound time: waiting and CPU overlap, so
 the slower one bounds the run); and how close the row is to it (time ÷ limit, 1.00 = at the limit).
 
-Rounds are interleaved (every row once per round, so a slow moment of the machine hits all rows
+Rounds are interleaved (every row at every latency once per round, so a slow moment of the machine hits all rows
 alike); the table shows medians. Goals are printed beside the figures; the script always exits 0.
 
     $ python benchmarks/upload.py                       # 0 and 30 ms, 3 rounds
@@ -36,6 +36,7 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
@@ -50,7 +51,9 @@ from imgx_kit.core import presets
 def _serve(conn, options: dict) -> None:
     from imgx_kit.emulator.api import Emulator
     emu = Emulator(**options).start()
-    conn.send({"url": emu.url, "sessionid": emu.demo_sessionid})
+    volc = emu.demo_volc_credentials
+    conn.send({"url": emu.url, "sessionid": emu.demo_sessionid, "service_id": emu.demo_service_id,
+               "volc": (volc.access_key, volc.secret_key)})
     while True:                                   # commands: ("latency", seconds) | "stop"
         msg = conn.recv()
         if msg == "stop":
@@ -75,13 +78,16 @@ class EmulatorProcess:
 
     where = "child process"
 
+    def __init__(self, **options: Any) -> None:
+        self.options = options            # Emulator(...) options, e.g. max_body_upload=...
+
     def __enter__(self) -> EmulatorProcess:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, {}), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, self.options), daemon=True)
         self.proc.start()
-        info = self.conn.recv()
-        self.endpoints, self.sessionid = _endpoints(info["url"]), info["sessionid"]
+        self.info: dict[str, Any] = self.conn.recv()       # url, sessionid, service_id, volc key pair
+        self.endpoints, self.sessionid = _endpoints(self.info["url"]), self.info["sessionid"]
         return self
 
     def latency(self, seconds: float) -> None:
@@ -178,7 +184,8 @@ def run_seed_style(emu, paths: list[Path]) -> tuple[float, int, int]:
         q = urlencode([("Action", "ApplyImageUpload"), ("Version", "2018-08-01"), ("ServiceId", sid),
                        ("FileSize", str(len(data))), ("s", "abc")])
         t = signer.sign(ik.HttpRequest.build("GET", f"{endpoints['imagex']}/?{q}"), creds)
-        ua = requests.get(t.signed_request.url, headers=dict(t.signed_request.headers)).json()["Result"]["UploadAddress"]
+        answer = requests.get(t.signed_request.url, headers=dict(t.signed_request.headers)).json()
+        ua = answer["Result"]["UploadAddress"]
         info = ua["StoreInfos"][0]
         up = requests.post(f"{endpoints['upload']}/upload/v1/{info['StoreUri']}", data=data,
                            headers={"Authorization": info["Auth"], "Content-CRC32": f"{zlib.crc32(data):08x}"})
@@ -218,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         times: dict[tuple[str, float], list[float]] = {}
         calls: dict[tuple[str, float], tuple[int, int]] = {}
-        for lat in lats:
-            child.latency(lat / 1000)
-            here.latency(lat / 1000)
-            for r in range(args.rounds):
+        for r in range(args.rounds):              # every latency inside every round: a load change
+            for lat in lats:                       # between rounds hits the 0 ms and 30 ms columns alike
+                child.latency(lat / 1000)
+                here.latency(lat / 1000)
                 for name, fn in rows.items():
                     if name.startswith("seed") and r >= args.seed_rounds:
                         continue
@@ -262,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  in-process / child-process emulator at 0 ms: {here0 / m0:.2f} x          (goal <= 1.1 x)")
         seed_top = med.get(("seed-style client, sequential", top))
         if seed_top:
-            print(f"  upload_many vs seed-style client at {top:g} ms: {seed_top / med[(f'upload_many, concurrency {c}', top)]:.1f} x faster")
+            faster = seed_top / med[(f"upload_many, concurrency {c}", top)]
+            print(f"  upload_many vs seed-style client at {top:g} ms: {faster:.1f} x faster")
         print("\n(the emulator's server stack decides much of the 0 ms column: re-measure after it changes)")
     return 0
 

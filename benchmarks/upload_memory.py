@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from upload import EmulatorProcess  # noqa: E402
+from upload import EmulatorProcess
 
 
 def write_big_png(path: Path, mib: int) -> None:
@@ -34,7 +34,7 @@ def write_big_png(path: Path, mib: int) -> None:
         chunk(f, b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
         comp = zlib.compressobj(0)
         row = b"\x00" + rng_row
-        for y in range(height):
+        for _y in range(height):
             out = comp.compress(row)
             if out:
                 chunk(f, b"IDAT", out)
@@ -43,7 +43,7 @@ def write_big_png(path: Path, mib: int) -> None:
 
 
 def _child(conn, path: str, flavour: str, endpoints: dict, info: dict, chunk_size: int) -> None:
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     import imgx_kit as ik
     proc = psutil.Process()
@@ -91,7 +91,7 @@ class _RssPeak:
         self.proc = psutil.Process(pid)
         self.growth = 0
 
-    def __enter__(self) -> "_RssPeak":
+    def __enter__(self) -> _RssPeak:
         self.base = self.peak = self.proc.memory_info().rss
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._sample, daemon=True)
@@ -128,6 +128,7 @@ def main(argv=None) -> int:
         for flavour in args.flavour:
             parent, child = ctx.Pipe()
             p = ctx.Process(target=_child, args=(child, str(path), flavour, emu.endpoints, emu.info, args.chunk_size))
+            assert emu.proc.pid is not None
             with _RssPeak(emu.proc.pid) as server:
                 p.start()
                 r = parent.recv()

@@ -47,6 +47,9 @@ _LAZY: dict[str, str] = {
     "watch": "imgx_kit.services.watch:watch",
     "MaskPainter": "imgx_kit.widgets.painter:MaskPainter",
     "widgets": "imgx_kit.widgets:",
+    "set_language": "imgx_kit.core.i18n:set_language",
+    "get_language": "imgx_kit.core.i18n:get_language",
+    "tr": "imgx_kit.core.i18n:tr",
 }
 
 # The same names for type checkers and editors (never executed): mypy and pyright see real types, not Any.

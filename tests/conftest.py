@@ -12,3 +12,12 @@ def canaries():
 
 # notebooks under tests/ are fixtures of the browser tests, not tutorials for nbval
 collect_ignore_glob = ["browser/*.ipynb", "browser/**/*.ipynb", "data/**"]
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """ik.set_language is process-wide: every test starts in English and leaves English behind."""
+    from imgx_kit.core import i18n
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")

@@ -20,8 +20,17 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import imgx_kit as ik
 from imgx_kit.core import capture
-from imgx_kit.core.capture import (CaptureError, from_curl, from_har, from_prepared, from_raw_http,
-                                   parse_curl, parse_har, parse_raw_http, to_curl)
+from imgx_kit.core.capture import (
+    CaptureError,
+    from_curl,
+    from_har,
+    from_prepared,
+    from_raw_http,
+    parse_curl,
+    parse_har,
+    parse_raw_http,
+    to_curl,
+)
 
 DATA = Path(__file__).parent / "data" / "captures"
 SHA = "05ded8cad0e601a14cbdf3829a2eb410b4f23e383130db6fefdf73f983398058"
@@ -575,7 +584,8 @@ def _har(**request):
 
 @pytest.mark.parametrize("har, kw, match", [
     ({"log": {"entries": [{"request": []}]}}, {}, r"HAR entry 0 has no request with a method and url"),
-    ({"log": {"entries": [{"request": []}, {"request": [], "response": [1]}]}}, {}, r"2 entries; say which one:\n  \[0\] \? \?"),
+    ({"log": {"entries": [{"request": []}, {"request": [], "response": [1]}]}}, {},
+     r"2 entries; say which one:\n  \[0\] \? \?"),
     (_har(headers=1), {}, r"HAR entry 0: request.headers is int 1, not a list of \{name, value\} objects"),
     (_har(headers=["X-A: 1"]), {}, r"request.headers\[0\] is not a \{name, value\} object: 'X-A: 1'"),
     (_har(headers=[{"name": "x", "value": None}]), {}, r"request.headers\[0\].value is NoneType None, not a string"),
@@ -586,7 +596,8 @@ def _har(**request):
     (_har(method="POST", postData="abc"), {}, r"HAR entry 0: postData is str 'abc', not an object"),
     (_har(method="POST", postData=5), {}, r"postData is int 5, not an object"),
     (_har(method="POST", postData={"mimeType": "text/plain", "text": 5}), {}, r"postData.text is int 5, not a string"),
-    (_har(method="POST", postData={"mimeType": "x", "text": "a", "encoding": "gzip"}), {}, r"postData.encoding 'gzip' is not 'base64'"),
+    (_har(method="POST", postData={"mimeType": "x", "text": "a", "encoding": "gzip"}), {},
+     r"postData.encoding 'gzip' is not 'base64'"),
     (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded", "params": 5}), {},
      r"postData.params is int 5, not a list"),
     (_har(method="POST", postData={"mimeType": "application/x-www-form-urlencoded", "params": ["a"]}), {},
@@ -626,7 +637,7 @@ def test_from_prepared():
     assert r.url == "https://h/?q=a+b" and r.header("user-agent").startswith("python-requests/")
     j = from_prepared(requests.Request("PUT", "https://h/", json={"a": "é"}))
     assert j.body == b'{"a": "\\u00e9"}' and j.header("content-type") == "application/json"
-    with pytest.raises(CaptureError, match="takes a requests.PreparedRequest"):
+    with pytest.raises(CaptureError, match=r"takes a requests\.PreparedRequest"):
         from_prepared("GET https://h/")
     with pytest.raises(CaptureError, match="stream"):
         from_prepared(requests.Request("POST", "https://h/", data=iter([b"a"])).prepare())

@@ -270,7 +270,7 @@ _FF_TAIL = [("Connection", "keep-alive"), _FF_COOKIE, ("Sec-Fetch-Dest", "empty"
             ("Sec-Fetch-Site", "same-origin"), ("Priority", "u=4")]
 _FF_ORIGIN = [("Origin", "http://127.0.0.1:47117")]
 FF_POST_BODY = ('{"SessionKey":"eyJmYWtlIjoic2Vzc2lvbiJ9","SuccessOids":["tos-cn-i-imgxdemo01/fake0001"],'
-                '"note":"去掉猫 \\"quoted\\" it\'s a+b=c"}').encode("utf-8")
+                '"note":"去掉猫 \\"quoted\\" it\'s a+b=c"}').encode()
 FF_PRESIGNED_TARGET = (
     "/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId=imgxdemo01&FileSize=256"
     "&X-Amz-Algorithm=AWS4-HMAC-SHA256"

@@ -98,7 +98,9 @@ def test_every_error_is_exported_at_the_top_level():
 
 def test_fast_url_split_agrees_with_urlsplit():
     from urllib.parse import urlsplit
+
     from hypothesis import given, settings, strategies as st
+
     from imgx_kit.core.request import _check_url
 
     parts = st.text("abcXYZ019-._~!$&'()*+,;=:@/%?#é \t\r\n\x00", max_size=12)
@@ -126,7 +128,9 @@ def test_fast_url_split_agrees_with_urlsplit():
 
 def test_uri_encode_equals_quote():
     from urllib.parse import quote
+
     from hypothesis import given, settings, strategies as st
+
     from imgx_kit.core.canonical import uri_encode
 
     ascii_text = st.text(st.characters(max_codepoint=127), max_size=40)   # the str.replace path
@@ -149,6 +153,7 @@ def test_host_is_the_host_header_value():
 
 def test_canonical_query_fast_path_equals_the_general_path():
     from hypothesis import given, settings, strategies as st
+
     from imgx_kit.core import canonical as C
 
     piece = st.text("ab-_.~=Z0", max_size=5)

@@ -10,8 +10,15 @@ import pytest
 from PIL import Image
 
 from imgx_kit.core.errors import ImgxError, PainterError
-from imgx_kit.services.masks import (MaskModel, PainterImage, Viewport, capsule, export_mask,
-                                     load_painter_image, mask_from_any)
+from imgx_kit.services.masks import (
+    MaskModel,
+    PainterImage,
+    Viewport,
+    capsule,
+    export_mask,
+    load_painter_image,
+    mask_from_any,
+)
 
 
 def expected_capsules(w, h, points, r):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -180,8 +180,9 @@ def test_every_linked_notebook_exists():
 
 def test_pending_list_is_current():
     written = sorted(n for n in PENDING_NOTEBOOKS if (NB_DIR / n).exists())
-    assert not written, f"{written} exist now: remove them from PENDING_NOTEBOOKS (and their names from NOT_YET_COVERED)"
-    assert PENDING_NOTEBOOKS <= set(TUTORIALS)
+    assert not written, (f"{written} exist now: remove them from PENDING_NOTEBOOKS "
+                         "(and their names from NOT_YET_COVERED)")
+    assert set(TUTORIALS) >= PENDING_NOTEBOOKS
     assert all((NB_DIR / n).exists() for n in TUTORIALS if n not in PENDING_NOTEBOOKS)
 
 
@@ -210,7 +211,7 @@ def _literal_secrets(code: str) -> set[str]:
             out.update(v for v in map(const, node.args[1:3]) if v)
             out.update(v for k in node.keywords if k.arg in ("secret_key", "session_token") and (v := const(k.value)))
         elif isinstance(node, ast.Dict):
-            for k, v in zip(node.keys, node.values):
+            for k, v in zip(node.keys, node.values, strict=True):
                 if k is not None and (ks := const(k)) and _SECRET_NAME.search(ks) and (vs := const(v)):
                     out.add(vs)
         elif isinstance(node, ast.Assign) and (vs := const(node.value)):
@@ -243,7 +244,8 @@ def test_stored_outputs_contain_no_secret(path):
 
 
 def test_secret_scan_catches_a_leak():
-    code = 'c = ik.Credentials("AK", "sEcReTvalue123456", session_token="STS2tokenvalue99")\nenv = {"OSS_ACCESS_KEY_SECRET": "another-secret-1"}'
+    code = ('c = ik.Credentials("AK", "sEcReTvalue123456", session_token="STS2tokenvalue99")\n'
+            'env = {"OSS_ACCESS_KEY_SECRET": "another-secret-1"}')
     assert _literal_secrets(code) == {"sEcReTvalue123456", "STS2tokenvalue99", "another-secret-1"}
     assert _LABELLED.search("X-Amz-Security-Token: STS2abcdefghijklmnop")
     assert not _LABELLED.search("X-Amz-Security-Token: STS2…(40 chars)")
@@ -284,13 +286,14 @@ def test_notebook_is_executed_and_offline(path):
 def test_public_api_is_covered_by_the_notebooks():
     code = "\n".join(_source(c) for nb in _present() for c in _load(nb)["cells"] if c["cell_type"] == "code")
     missing = {name for name, pattern in PUBLIC_API.items() if not re.search(pattern, code)}
-    assert NOT_YET_COVERED <= set(PUBLIC_API)
+    assert set(PUBLIC_API) >= NOT_YET_COVERED
     newly = sorted(NOT_YET_COVERED - missing)
     assert not newly, f"now used by a notebook, remove from NOT_YET_COVERED: {newly}"
     uncovered = sorted(missing - NOT_YET_COVERED)
     assert not uncovered, f"public names no notebook uses: {uncovered}"
     if not PENDING_NOTEBOOKS:
-        assert not NOT_YET_COVERED, f"every tutorial exists but these names are still uncovered: {sorted(NOT_YET_COVERED)}"
+        assert not NOT_YET_COVERED, (f"every tutorial exists but these names are still uncovered: "
+                                     f"{sorted(NOT_YET_COVERED)}")
 
 
 # ---- test markers: cell tags, never comments a learner reads (issue 18 §4) ------------------------

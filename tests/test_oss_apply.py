@@ -8,8 +8,7 @@ import zlib
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from PIL import Image
 
 from imgx_kit.core.errors import ImageInputError, ImgxError, ProcessSyntaxError
@@ -391,7 +390,7 @@ def test_a_callers_pil_image_keeps_its_current_frame():
 
 # ---- HEIC (the optional heic extra, installed with the test extra) ----------------------------
 def test_a_heic_source_is_read_and_stays_heic():
-    import pillow_heif                   # part of the test extra
+    import pillow_heif  # part of the test extra
     pillow_heif.register_heif_opener()
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, "HEIF", quality=90)

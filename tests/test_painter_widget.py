@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -13,13 +14,12 @@ from imgx_kit.core.errors import PainterError
 from imgx_kit.widgets.painter import MaskPainter
 
 
-
 def expected_capsules(w, h, points, r):
     """Brute-force reference: pixel centres within r of the polyline through ``points``."""
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64) + 0.5
     out = np.zeros((h, w), bool)
     pts = list(points) if len(points) > 1 else list(points) * 2
-    for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+    for (ax, ay), (bx, by) in itertools.pairwise(pts):
         dx, dy = bx - ax, by - ay
         l2 = dx * dx + dy * dy
         t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / l2, 0, 1) if l2 else 0.0
@@ -147,7 +147,9 @@ def test_toolbar_buttons(image):
 
 def test_keyboard_shortcuts(image):
     p = MaskPainter(image, brush_size=20, display_size=400)
-    key = lambda k, shift=False, ctrl=False: send(p, "key_down", key=k, shift_key=shift, ctrl_key=ctrl, meta_key=False)
+    def key(k, shift=False, ctrl=False):
+        send(p, "key_down", key=k, shift_key=shift, ctrl_key=ctrl, meta_key=False)
+
     key("e")
     assert p.tool == "eraser"
     key("b")

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 import imgx_kit as ik
+
 from imgx_testing import VECTORS
 
 AT_2025 = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -27,18 +27,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from imgx_testing import CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 from robust_cases import LIMIT, leaks, outcome
 
 import imgx_kit as ik
 from imgx_kit.services.images import load_image, load_mask
 from imgx_kit.services.masks import MaskModel, Viewport, binary_mask, mask_from_any
+
+from imgx_testing import CANARY_SECRET, CANARY_SESSIONID, CANARY_TOKEN
 
 PASSWORD = "CANARYurlPASSWORD77"
 CANARIES = [CANARY_SECRET, CANARY_TOKEN, CANARY_SESSIONID, PASSWORD]
@@ -140,7 +140,7 @@ def _views(value: Any, raw: bool) -> tuple[str, str | None]:
         for attr in ("message", "hint"):
             if isinstance(getattr(value, attr, None), str):
                 out.append(getattr(value, attr))
-    except Exception as e:               # noqa: BLE001
+    except Exception as e:
         return f"{type(e).__name__}: {e}", "view-untyped"
     return "\n".join(out), None
 
@@ -326,7 +326,8 @@ _curl_text = st.one_of(text, st.builds(lambda u, h, d, f: f"curl {u!r} {h} {d} {
                                        st.sampled_from(["", f"--data-raw '{SECRET_BODY}'", "-d @/dev/zero", "--data"]),
                                        st.sampled_from(["", "-L", "--compressed", "$'\\u12'", "-X", "'", "$'"])))
 _raw_text = st.one_of(text, st.builds(lambda m, t, h, b: f"{m} {t} HTTP/1.1\r\nHost: h\r\n{h}\r\n\r\n{b}",
-                                      st.sampled_from(["GET", "POST", "", "G\x00T"]), st.sampled_from(["/", "/?a=1", "", "x"]),
+                                      st.sampled_from(["GET", "POST", "", "G\x00T"]),
+                                      st.sampled_from(["/", "/?a=1", "", "x"]),
                                       st.sampled_from(["", "Content-Length: 5", "Content-Length: -1", "A:\x01",
                                                        f"X-Security-Token: {CANARY_TOKEN}"]),
                                       st.sampled_from(["", "hello", SECRET_BODY])))
@@ -349,9 +350,11 @@ ENTRY_POINTS: dict[str, tuple[st.SearchStrategy, Callable[[Any], Any], int, bool
     "HttpRequest.build": (st.tuples(st.one_of(text, st.sampled_from(["GET", "post", "PUT"])), urls, headers, bodies),
                           _build, 600, False),
     "Signer(...).sign": (st.tuples(st.sampled_from([ik.AWS4, ik.VOLC, "AWS4", "nope", 5]),
-                                   st.one_of(st.sampled_from(["cn-north-1", "us\r\nX: 1", "\ud800", ""]), text, anything),
+                                   st.one_of(st.sampled_from(["cn-north-1", "us\r\nX: 1", "\ud800", ""]), text,
+                                             anything),
                                    st.one_of(st.sampled_from(["imagex", "cv", "s\x00"]), text),
-                                   st.one_of(st.none(), st.just(["host", "x-amz-date"]), st.just("host;a\x01"), anything),
+                                   st.one_of(st.none(), st.just(["host", "x-amz-date"]), st.just("host;a\x01"),
+                                             anything),
                                    st.sampled_from([None, True, False, "if-body", "x"]),
                                    st.sampled_from(["GET", "POST"]), urls, headers, bodies,
                                    st.one_of(st.just(AT), st.none(), anything,
@@ -370,12 +373,14 @@ ENTRY_POINTS: dict[str, tuple[st.SearchStrategy, Callable[[Any], Any], int, bool
                                                                "style/x", "image/watermark,text_\ud800"])),
                                     st.booleans(), st.one_of(st.just(4096), anything)),
                           _process, 500, False),
-    "diagnose": (st.tuples(urls, bodies, st.one_of(st.none(), text, anything, st.just("[" * 100000),
-                                                   st.just('{"ResponseMetadata": {"Error": {"Code": "SignatureDoesNotMatch"}}}'),
-                                                   st.just("<Error><Code>SignatureDoesNotMatch</Code></Error>")),
+    "diagnose": (st.tuples(urls, bodies, st.one_of(
+                               st.none(), text, anything, st.just("[" * 100000),
+                               st.just('{"ResponseMetadata": {"Error": {"Code": "SignatureDoesNotMatch"}}}'),
+                               st.just("<Error><Code>SignatureDoesNotMatch</Code></Error>")),
                            st.one_of(st.just(CREDS), st.none(), anything)),
                  _diagnose, 250, False),
-    "MaskModel stroke/to_png": (st.tuples(st.one_of(st.integers(1, 40), anything), st.one_of(st.integers(1, 40), anything),
+    "MaskModel stroke/to_png": (st.tuples(st.one_of(st.integers(1, 40), anything),
+                                          st.one_of(st.integers(1, 40), anything),
                                           _points, st.one_of(st.floats(0.1, 50), number, anything), st.booleans(),
                                           st.one_of(st.integers(-5, 5), number, anything),
                                           st.one_of(st.floats(0, 5), number, anything)),
@@ -397,7 +402,8 @@ ENTRY_POINTS: dict[str, tuple[st.SearchStrategy, Callable[[Any], Any], int, bool
                             st.one_of(_images, st.just(PNG))),
                   _oss_apply, 300, False),
     "MaskPainter(...)": (st.tuples(st.one_of(st.just(np.zeros((10, 12, 3), np.uint8)), st.just(PNG), _images),
-                                   st.one_of(st.floats(1, 100), number, anything), st.one_of(st.floats(0, 1), number, anything),
+                                   st.one_of(st.floats(1, 100), number, anything),
+                                   st.one_of(st.floats(0, 1), number, anything),
                                    st.one_of(st.integers(16, 600), number, anything),
                                    st.one_of(st.none(), st.sampled_from(["300px", "100%", "x"]), anything)),
                          _painter_ctor, 120, False),
@@ -412,8 +418,10 @@ ENTRY_POINTS: dict[str, tuple[st.SearchStrategy, Callable[[Any], Any], int, bool
     "VisualClient.inpaint (emulator)": (st.tuples(st.one_of(st.just(np.full((8, 8, 3), 90, np.uint8)), _images),
                                                   st.one_of(st.just(np.ones((8, 8), bool)),
                                                             st.just(np.full((8, 8), 200, np.uint8)), _masks),
-                                                  st.one_of(st.integers(-5, 5), anything), st.one_of(st.integers(1, 50), anything),
-                                                  st.one_of(st.floats(0.1, 1), anything), st.one_of(st.floats(1, 20), anything)),
+                                                  st.one_of(st.integers(-5, 5), anything),
+                                                  st.one_of(st.integers(1, 50), anything),
+                                                  st.one_of(st.floats(0.1, 1), anything),
+                                                  st.one_of(st.floats(1, 20), anything)),
                                         _visual, 120, False),
 }
 # valid arguments, drawn about two times in three, so results (and their views) are checked too
@@ -424,11 +432,13 @@ _vquery = st.lists(st.sampled_from(["a=1", "b=%20x", f"X-Amz-Security-Token={CAN
                    max_size=4).map("&".join)
 valid_urls = st.builds(lambda s, h, p, q: f"{s}://{h}/{p}" + (f"?{q}" if q else ""),
                        st.sampled_from(["https", "http"]),
-                       st.sampled_from(["h", "visual.volcengineapi.com", "127.0.0.1:8080", "[::1]:9000", f"u:{PASSWORD}@h"]),
+                       st.sampled_from(["h", "visual.volcengineapi.com", "127.0.0.1:8080", "[::1]:9000",
+                                        f"u:{PASSWORD}@h"]),
                        _vpath, _vquery)
 # secrets travel in the headers that carry them (by name); other headers carry plain values
 valid_headers = st.lists(st.one_of(
-    st.tuples(st.sampled_from(["Content-Type", "X-A", "Accept"]), st.sampled_from(["application/json", "a\tb", "x y", "é"])),
+    st.tuples(st.sampled_from(["Content-Type", "X-A", "Accept"]),
+              st.sampled_from(["application/json", "a\tb", "x y", "é"])),
     st.tuples(st.sampled_from(["Cookie", "cookie"]), st.just(f"a=1; sessionid={CANARY_SESSIONID}")),
     st.tuples(st.sampled_from(["X-Security-Token", "x-amz-security-token"]), st.just(CANARY_TOKEN))), max_size=4)
 valid_bodies = st.one_of(st.just(b""), st.just(SECRET_BODY), st.binary(max_size=30), st.text(max_size=30))
@@ -445,7 +455,8 @@ VALID: dict[str, st.SearchStrategy] = {
         st.tuples(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e, blacklist_characters=","), min_size=1,
                           max_size=20), st.just(CANARY_SECRET), st.sampled_from([None, CANARY_TOKEN]), st.none()),
         st.tuples(st.just("VOLC"), st.none(), st.none(),
-                  st.just({"VOLC_ACCESSKEY": "AKLTok", "VOLC_SECRETKEY": CANARY_SECRET, "VOLC_SESSION_TOKEN": CANARY_TOKEN}))),
+                  st.just({"VOLC_ACCESSKEY": "AKLTok", "VOLC_SECRETKEY": CANARY_SECRET,
+                           "VOLC_SESSION_TOKEN": CANARY_TOKEN}))),
     "capture.parse_*": st.one_of(
         st.tuples(st.sampled_from(["curl", "from_curl"]), st.builds(
             lambda a: ik.capture.to_curl(ik.HttpRequest.build(*a)),
@@ -489,7 +500,8 @@ VALID: dict[str, st.SearchStrategy] = {
         st.tuples(st.just("oss"), st.sampled_from(["bucket-a", "my-bucket"]),
                   st.just("https://oss-cn-hangzhou.aliyuncs.com"), st.none())),
     "VisualClient.inpaint (emulator)": st.tuples(st.just(np.full((8, 8, 3), 90, np.uint8)),
-                                                 st.sampled_from([np.ones((8, 8), bool), np.full((8, 8), 200, np.uint8)]),
+                                                 st.sampled_from([np.ones((8, 8), bool),
+                                                                  np.full((8, 8), 200, np.uint8)]),
                                                  st.integers(0, 5), st.integers(1, 50), st.floats(0.1, 1),
                                                  st.floats(1, 20)),
 }

@@ -63,7 +63,8 @@ def test_chromium_jpeg_masks_are_accepted_everywhere_and_match_the_png(name, emu
     im = Image.open(io.BytesIO(data))
     assert im.format == "JPEG" and im.mode == "RGB"
     truth = _png_truth()
-    for got in (binary_mask(Image.open(io.BytesIO(data))), mask_from_any(data, (400, 300)), load_mask(data, (400, 300))):
+    for got in (binary_mask(Image.open(io.BytesIO(data))), mask_from_any(data, (400, 300)),
+                load_mask(data, (400, 300))):
         assert got.shape == truth.shape
         assert np.count_nonzero(got != truth) <= 0.001 * truth.size        # only anti-aliased rim pixels differ
     m = MaskModel(400, 300)

@@ -9,10 +9,11 @@ import subprocess
 import sys
 
 import pytest
-from imgx_testing import CANARY_SECRET, CANARY_TOKEN, ROOT
 from robust_cases import leaks
 
 import imgx_kit as ik
+
+from imgx_testing import CANARY_SECRET, CANARY_TOKEN, ROOT
 
 PASSWORD = "CANARYpassWORD4242xyz"
 CANARIES = [CANARY_SECRET, CANARY_TOKEN, PASSWORD]
@@ -157,8 +158,7 @@ def emu_root():
 def test_percent_encoded_forms_agree_with_urllib():
     from urllib.parse import quote, quote_plus
 
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
+    from hypothesis import given, settings, strategies as st
 
     from imgx_kit.core.redact import _NOT_UNRESERVED, _NOT_UNRESERVED_OR_SLASH, _pct
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import imgx_kit as ik
 
@@ -52,7 +51,8 @@ TAMPERS = {
     "signed header": (lambda r: r.with_header("X-Custom", "w"), "SignatureDoesNotMatch"),
     "body": (lambda r: r.with_body(b'{"SessionKey":"abd"}'), "SignatureDoesNotMatch"),
     "signature": (lambda r: r.with_header("Authorization", r.header("Authorization")[:-1] +
-                                          ("0" if r.header("Authorization")[-1] != "0" else "1")), "SignatureDoesNotMatch"),
+                                          ("0" if r.header("Authorization")[-1] != "0" else "1")),
+                  "SignatureDoesNotMatch"),
 }
 
 
@@ -69,7 +69,7 @@ def test_each_tampering_is_rejected_with_an_expected_trace(name, field):
 
 def _swap_scope(r, index, value):
     auth = r.header("Authorization")
-    alg, rest = auth.split(" ", 1)
+    _alg, rest = auth.split(" ", 1)
     cred = rest.split("Credential=")[1].split(",")[0]
     bits = cred.split("/")
     bits[index] = value
@@ -112,7 +112,8 @@ def test_presign_expiry_and_tampering(name):
     assert s.verify(p, LOOKUP, now=AT + timedelta(seconds=300)).ok
     expired = s.verify(p, LOOKUP, now=AT + timedelta(seconds=301))
     # AWS: RequestExpired; the Volcengine gateways answer an expired X-Expires with InvalidTimestamp
-    assert (expired.code, expired.status) == (("RequestExpired", 403) if name == "aws4-default" else ("InvalidTimestamp", 400))
+    assert (expired.code, expired.status) == (("RequestExpired", 403) if name == "aws4-default"
+                                              else ("InvalidTimestamp", 400))
     assert s.verify(_replace_query(p, "ServiceId=x", "ServiceId=z"), LOOKUP, now=AT).code == "SignatureDoesNotMatch"
     assert s.verify(p.with_method("DELETE"), LOOKUP, now=AT).code == "SignatureDoesNotMatch"
 
@@ -152,7 +153,8 @@ def test_expired_session_credentials():
 
 
 @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(list(SIGNERS)), st.binary(max_size=32), st.integers(0, 10_000), st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12))
+@given(st.sampled_from(list(SIGNERS)), st.binary(max_size=32), st.integers(0, 10_000),
+       st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12))
 def test_roundtrip_any_body_any_time(name, body, offset, value):
     s = SIGNERS[name]
     req = _req(body).with_header("X-Custom", " ".join(value.split()) or "x")
@@ -177,7 +179,8 @@ def test_absurd_expiry_and_dates_are_answered_not_crashed(name, expires_key, dat
     p = s.presign(_req(b""), CREDS, expires=300, at=AT).signed_request
     huge = _replace_query(p, f"{expires_key}=300", f"{expires_key}=99999999999999")
     v = s.verify(huge, LOOKUP, now=AT)
-    assert not v.ok and v.code == ("AuthorizationQueryParametersError" if name == "aws4-default" else "InvalidParameter")
+    assert not v.ok and v.code == ("AuthorizationQueryParametersError" if name == "aws4-default"
+                                   else "InvalidParameter")
     assert v.status == 400 and "604800" in v.message
     far = _replace_query(p, f"{date_key}=20250101T120000Z", f"{date_key}=99991231T235959Z")
     assert s.verify(far, LOOKUP, now=AT).code in ("InvalidTimestamp", "SignatureDoesNotMatch")
@@ -203,7 +206,8 @@ def test_oss4_header_signatures_must_say_unsigned_payload():
     req = ik.HttpRequest.build("PUT", "https://oss-cn-hangzhou.aliyuncs.com/bkt/k.txt", body=b"x")
     t = ik.oss.sign(req, c, "bkt", "k.txt", version=4, region="cn-hangzhou", at=AT)
     assert ik.oss.verify(t.signed_request, {c.access_key: c}, "bkt", "k.txt", region="cn-hangzhou", now=AT).ok
-    hashed = t.signed_request.with_header("x-oss-content-sha256", "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")
+    hashed = t.signed_request.with_header("x-oss-content-sha256",
+                                          "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")
     v = ik.oss.verify(hashed, {c.access_key: c}, "bkt", "k.txt", region="cn-hangzhou", now=AT)
     assert (v.code, v.status) == ("InvalidArgument", 400) and "UNSIGNED-PAYLOAD" in v.message
     v = ik.oss.verify(t.signed_request.without_header("x-oss-content-sha256"), {c.access_key: c}, "bkt", "k.txt",

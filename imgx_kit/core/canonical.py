@@ -13,15 +13,25 @@ canonical text that goes into the canonical request::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from operator import itemgetter, methodcaller
-from typing import Iterable, Sequence
 from urllib.parse import quote, unquote, unquote_plus, unquote_to_bytes
 
 from .scheme import Scheme
 
-__all__ = ["uri_encode", "canonical_uri", "s3_canonical_uri", "remove_dot_segments", "parse_query", "canonical_query",
-           "canonical_query_raw",
-           "select_headers", "canonical_headers", "header_value", "BOTOCORE_UNSIGNED_HEADERS"]
+__all__ = [
+    "BOTOCORE_UNSIGNED_HEADERS",
+    "canonical_headers",
+    "canonical_query",
+    "canonical_query_raw",
+    "canonical_uri",
+    "header_value",
+    "parse_query",
+    "remove_dot_segments",
+    "s3_canonical_uri",
+    "select_headers",
+    "uri_encode",
+]
 
 # headers botocore's SigV4Auth never signs (botocore.auth.SIGNED_HEADERS_BLACKLIST)
 BOTOCORE_UNSIGNED_HEADERS = frozenset({
@@ -30,9 +40,19 @@ BOTOCORE_UNSIGNED_HEADERS = frozenset({
     "x-amzn-trace-id", "authorization",
 })
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*").fullmatch
-# pieces of unreserved characters with at most one '=' each: nothing to decode or encode
-_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?(?:&[A-Za-z0-9\-_.~]*(?:=[A-Za-z0-9\-_.~]*)?)*").fullmatch
 _UNRESERVED_SLASH = re.compile(r"[A-Za-z0-9\-_.~/]*").fullmatch
+# an escape that canonical encoding writes back unchanged: upper-case hex of a byte that is not
+# unreserved (an escaped letter, digit or -_.~ would be decoded and written plain)
+_KEPT_ESCAPE = r"%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F])"
+_CANON_PART = r"(?:[A-Za-z0-9\-_.~]++|" + _KEPT_ESCAPE + r")*+"      # possessive: no backtracking
+# a query already in canonical encoding: decoding and encoding again gives the same text, provided
+# its escapes spell valid UTF-8 (checked separately: unquote would write U+FFFD for bad bytes)
+_CANON_QUERY = re.compile(f"{_CANON_PART}(?:={_CANON_PART})?+(?:&{_CANON_PART}(?:={_CANON_PART})?+)*+").fullmatch
+# in a path '/' is kept plain, so an escaped '/' (%2F) is decoded and written as '/': not kept
+_HIGH_ESCAPE = re.compile(r"%[89A-Fa-f]").search
+_ESCAPED_KEY = re.compile(r"(?:^|&)[^=&]*%").search          # a %-escape in some key
+_PATH_ESCAPE = _KEPT_ESCAPE.replace("2[0-9A-CF]", "2[0-9A-C]")
+_CANON_PATH = re.compile(r"(?:[A-Za-z0-9\-_.~/]++|" + _PATH_ESCAPE + r")*+").fullmatch
 
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
@@ -86,7 +106,20 @@ def canonical_uri(raw_path: str, scheme: Scheme, normalize: bool = True) -> str:
         return uri_encode(path, keep_slash=True)
     # volc: quote(path) of the decoded path, as the Volcengine SDK;
     # oss: the path-style resource /bucket/key, decoded then encoded keeping '/'
+    if _CANON_PATH(path) and _utf8_escapes(path):
+        return path                                   # decoding and encoding again gives it back
     return uri_encode(unquote(path), keep_slash=True)
+
+
+def _utf8_escapes(text: str) -> bool:
+    """Whether the %-escapes of ``text`` (already known well-formed) decode as strict UTF-8."""
+    if "%" not in text or not _HIGH_ESCAPE(text):
+        return True                                   # ASCII escapes only
+    try:
+        unquote_to_bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def s3_canonical_uri(raw_path: str) -> str:
@@ -132,30 +165,61 @@ _first = itemgetter(0)
 
 def canonical_query_raw(raw_query: str, scheme: Scheme) -> str:
     """``canonical_query(parse_query(raw_query), scheme)``, with a fast path for the common query
-    made only of unreserved characters (nothing to decode or encode: sort the pieces as they are)."""
+    already in canonical encoding — unreserved characters and upper-case escapes of the other
+    bytes, as every SDK writes it (nothing to decode or encode: sort the pieces as they are).
+
+        >>> from imgx_kit.core.scheme import AWS4
+        >>> q = "b=x%20y&a=%E4%B8%AD&a=1"
+        >>> canonical_query_raw(q, AWS4) == canonical_query(parse_query(q), AWS4) == "a=%E4%B8%AD&a=1&b=x%20y"
+        True
+    """
     if not raw_query:
         return ""
-    if _PLAIN_QUERY(raw_query):
-        pieces = raw_query.split("&")
-        if "" in pieces:
-            pieces = [p for p in pieces if p]
-        if scheme.query_sort == "raw-key":
-            pieces.sort(key=_key_of)                  # stable: repeated keys keep their order
-        else:
-            pieces.sort(key=_split_pair)              # by (key, value), as the decoded pairs sort
-        if scheme.empty_value == "bare":
-            return "&".join(p[:-1] if p.endswith("=") and p.count("=") == 1 else p for p in pieces)
-        if raw_query.count("=") == len(pieces):         # every piece has its one '='
-            return "&".join(pieces)
-        return "&".join(p if "=" in p else p + "=" for p in pieces)
+    pieces = canonical_pieces(raw_query)
+    if pieces is not None:
+        return join_canonical(pieces, scheme, "%" in raw_query and _ESCAPED_KEY(raw_query) is not None)
     return canonical_query(parse_query(raw_query), scheme)
 
 
+def canonical_pieces(raw_query: str) -> list[str] | None:
+    """The ``k=v`` pieces of a raw query that is in canonical encoding already (decoding and
+    encoding again would give each piece back), empty pieces dropped; ``None`` otherwise."""
+    if _CANON_QUERY(raw_query) and _utf8_escapes(raw_query):
+        pieces = raw_query.split("&")
+        return [p for p in pieces if p] if "" in pieces else pieces
+    return None
+
+
+def join_canonical(pieces: list[str], scheme: Scheme, escaped: bool = True) -> str:
+    """Sort and join canonical pieces (from :func:`canonical_pieces`) as ``scheme`` does;
+    ``escaped=False`` says no key holds a %-escape (the sort key needs no decoding)."""
+    if scheme.query_sort == "raw-key":
+        # by the decoded key, stable (repeated keys keep their order)
+        pieces.sort(key=_decoded_key if escaped else _key_of)
+    else:
+        pieces.sort(key=_split_pair)                  # by (key, value), as the encoded pairs sort
+    text = "&".join(pieces)
+    with_equals = text.count("=")                     # a canonical piece has at most one '='
+    if scheme.empty_value == "bare":
+        if not text.count("=&") and not text.endswith("="):
+            return text
+        return "&".join(p[:-1] if p.endswith("=") else p for p in pieces)
+    if with_equals == len(pieces):                    # every piece has its '='
+        return text
+    return "&".join(p if "=" in p else p + "=" for p in pieces)
+
+
 _split_pair = methodcaller("partition", "=")
+_has_equals = methodcaller("__contains__", "=")
 
 
 def _key_of(piece: str) -> str:
     return piece.partition("=")[0]
+
+
+def _decoded_key(piece: str) -> str:
+    key = piece.partition("=")[0]
+    return unquote(key) if "%" in key else key
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]], scheme: Scheme,
@@ -220,21 +284,23 @@ def select_headers(headers: Sequence[tuple[str, str]], scheme: Scheme,
 def canonical_headers(selected: dict[str, list[str]], scheme: Scheme) -> tuple[str, str]:
     """(canonical header block with a trailing newline per header, signed header list)."""
     names = sorted(selected)
-    join = scheme.duplicates == "join"
     mode = scheme.header_values
-    lines = []
-    for n in names:
-        vals = selected[n]
-        if len(vals) == 1 and mode != "strip":        # the common cases, inlined
-            v = " ".join(vals[0].split()) if mode == "trimall" else vals[0]
-        elif join:
-            v = ",".join(header_value(x, scheme) for x in vals)
-        else:
-            v = header_value(vals[-1], scheme)
-        if n == "host" and ":" in v and scheme.header_policy == "volc-sdk":
-            v = _strip_default_port(v)
-        lines.append(f"{n}:{v}\n")
-    return "".join(lines), ";".join(names)
+    join = scheme.duplicates == "join"
+    if mode == "trimall" and not join:
+        vals = [" ".join(selected[n][-1].split()) for n in names]
+    elif mode == "trimall":          # AWS4: whitespace runs become one space, repeated values joined
+        vals = [" ".join(v[0].split()) if len(v) == 1 else ",".join([" ".join(x.split()) for x in v])
+                for v in map(selected.__getitem__, names)]
+    elif mode == "raw":              # VOLC (the last value) and OSS4 (values joined), as sent
+        vals = ([",".join(v) for v in map(selected.__getitem__, names)] if join else
+                [selected[n][-1] for n in names])
+    else:
+        vals = [",".join([header_value(x, scheme) for x in v]) if join else header_value(v[-1], scheme)
+                for v in map(selected.__getitem__, names)]
+    if scheme.header_policy == "volc-sdk" and "host" in selected:
+        i = names.index("host")
+        vals[i] = _strip_default_port(vals[i])
+    return "".join([f"{n}:{v}\n" for n, v in zip(names, vals, strict=True)]), ";".join(names)
 
 
 def _strip_default_port(host: str) -> str:

@@ -16,7 +16,7 @@ from .errors import CredentialsError
 from .redact import mask_access_key
 from .text import lone_surrogate
 
-__all__ = ["Credentials", "ENV_PREFIXES"]
+__all__ = ["ENV_PREFIXES", "Credentials"]
 
 # prefix -> (access key variable, secret variable, token variable(s))
 ENV_PREFIXES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -76,7 +76,7 @@ class Credentials:
                                        hint="use an aware UTC datetime")
 
     @classmethod
-    def from_env(cls, prefix: str = "VOLC", environ: Mapping[str, Any] | None = None) -> "Credentials":
+    def from_env(cls, prefix: str = "VOLC", environ: Mapping[str, Any] | None = None) -> Credentials:
         """Read the conventional variables: ``VOLC`` (VOLC_ACCESSKEY, VOLC_SECRETKEY,
         VOLC_SESSION_TOKEN), ``OSS`` (OSS_ACCESS_KEY_ID, …), ``AWS`` (AWS_ACCESS_KEY_ID, …)."""
         env = os.environ if environ is None else environ

@@ -20,18 +20,18 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .errors import DiagnoseError
 from .html_layout import code, table
 from .jsontext import loads_bounded
 from .redact import redact_text, scrub
 
-__all__ = ["ServerEcho", "parse_echo", "ECHO_STEPS"]
+__all__ = ["ECHO_STEPS", "ServerEcho", "parse_echo"]
 
 #: the steps an echo can carry, in pipeline order (names of :class:`~imgx_kit.core.trace.SigningTrace`)
 ECHO_STEPS = ("canonical_uri", "canonical_query", "canonical_headers", "signed_headers", "payload_hash",
@@ -93,7 +93,7 @@ class ServerEcho(Mapping[str, Any]):
     def redacted(self, secrets: tuple[str, ...] = ()) -> str:
         return redact_text(repr(self), secrets)
 
-    def masking(self, secrets: Iterable[str | None]) -> "ServerEcho":
+    def masking(self, secrets: Iterable[str | None]) -> ServerEcho:
         """The same answer, with views that also mask ``secrets`` (the values stay raw, so
         ``trace.diff(echo)`` still compares like with like)."""
         return replace(self, hidden=self.hidden + tuple(s for s in secrets if s))

@@ -51,6 +51,13 @@ class ImgxError(Exception):
         self.hint = hint = _printable(scrub(hint)) if hint else hint
         super().__init__(message if not hint else f"{message} — {hint}")
 
+    def __str__(self) -> str:
+        if not self.hint or self.args != (f"{self.message} — {self.hint}",):
+            return super().__str__()
+        # the hint in the language set by ik.set_language (English by default)
+        from .i18n import tr
+        return f"{self.message} — {tr(self.hint)}"
+
 
 def _printable(text: str) -> str:
     """Quoted input may hold lone surrogates, which ``print(e)`` cannot encode: show them escaped."""

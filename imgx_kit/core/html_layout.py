@@ -23,7 +23,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
-__all__ = ["CELL", "CODE", "NAME", "PRE", "TABLE", "TH", "code", "plural", "table", "value_with_note", "value_with_note_head"]
+__all__ = ["CELL", "CODE", "NAME", "PRE", "TABLE", "TH", "code", "plural", "table", "value_with_note",
+           "value_with_note_head"]
 
 TABLE = "border-collapse:collapse;width:100%;max-width:100%;table-layout:auto;margin:0"
 TH = "text-align:left;vertical-align:bottom;padding:2px 10px 2px 0;border-bottom:1px solid #ccc"

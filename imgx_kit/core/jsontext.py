@@ -10,7 +10,7 @@ turns every parse failure into the caller's typed error::
     >>> loads_bounded("[" * 100000)
     Traceback (most recent call last):
     ...
-    imgx_kit.core.errors.ImgxError: the JSON text is nested deeper than 200 levels — real API answers and HAR files are a few levels deep; pass the complete, unaltered text
+    imgx_kit.core.errors.ImgxError: the JSON text is nested deeper than 200 levels — ...; pass the complete, ...
 """
 from __future__ import annotations
 

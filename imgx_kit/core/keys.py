@@ -17,17 +17,17 @@ import hashlib
 import hmac
 from binascii import b2a_base64
 
-__all__ = ["derive_keys", "sign_string", "hmac_sha1_base64"]
+__all__ = ["derive_keys", "hmac_sha1_base64", "sign_string"]
 
 _new = hmac.new
 _sha256 = hashlib.sha256
 
 Keys = tuple[bytes, bytes, bytes, bytes]
 # (prefix, secret, date, region, service, terminator) -> (the four keys, HMAC keyed with kSigning)
-_CACHE: dict[tuple[str, ...], tuple[Keys, "hmac.HMAC"]] = {}
+_CACHE: dict[tuple[str, ...], tuple[Keys, hmac.HMAC]] = {}
 
 
-def _derive(args: tuple[str, ...]) -> tuple[Keys, "hmac.HMAC"]:
+def _derive(args: tuple[str, ...]) -> tuple[Keys, hmac.HMAC]:
     prefix, secret, date, region, service, terminator = args
     k_date = _new((prefix + secret).encode("utf-8"), date.encode("utf-8"), _sha256).digest()
     k_region = _new(k_date, region.encode("utf-8"), _sha256).digest()
@@ -56,7 +56,7 @@ def sign_string(args: tuple[str, str, str, str, str, str], text: str) -> tuple[K
 
 
 # OSS V1 signs with the secret itself: keep an HMAC-SHA1 keyed with each secret
-_SHA1_KEYED: dict[str, "hmac.HMAC"] = {}
+_SHA1_KEYED: dict[str, hmac.HMAC] = {}
 
 
 def hmac_sha1_base64(secret: str, text: str) -> str:

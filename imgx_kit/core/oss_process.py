@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import ProcessSyntaxError
+from .i18n import tr_html
 from .oss_names import valid_bucket_name
 from .text import LONE_SURROGATE
 
@@ -1112,7 +1113,7 @@ class Process:
             f"<td><code>{esc(v)}</code></td><td>{esc(m)}</td></tr>"
             for n, a, k, v, m in self.describe())
         notes = "".join(f"<li>{esc(x)}</li>" for x in self.notes())
-        return head + body + "</tbody></table>" + (f"<ul>{notes}</ul>" if notes else "")
+        return tr_html(head + body + "</tbody></table>" + (f"<ul>{notes}</ul>" if notes else ""))
 
     @staticmethod
     def spec_table() -> list[tuple[str, str, str, str]]:

@@ -13,10 +13,11 @@ header and signed-URL forms, and verification for the emulator. Both yield a Sig
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
-from typing import Iterable
+from operator import methodcaller
 from urllib.parse import urlsplit
 
 from . import canonical as C
@@ -24,30 +25,30 @@ from .credentials import Credentials
 from .errors import SigningError
 from .keys import hmac_sha1_base64
 from .oss_names import BUCKET_NAME
-from .text import lone_surrogate
 from .request import HttpRequest
 from .scheme import OSS4
-from .signer import (Lookup, Signer, Verification, _check_args, _check_expires, compute_signature, _lookup,
-                     build_trace, _without, check_time, format_authorization, format_timestamp)
+from .signer import (
+    Lookup,
+    Signer,
+    Verification,
+    _check_args,
+    _check_expires,
+    _lookup,
+    _without,
+    build_trace,
+    check_time,
+    compute_signature,
+    format_authorization,
+    format_timestamp,
+)
+from .text import lone_surrogate
 from .trace import SigningTrace
 
-__all__ = ["sign", "sign_url", "verify", "check_key", "check_version", "object_url", "http_date", "SUBRESOURCES", "OSS_ERRORS"]
+__all__ = ["OSS_ERRORS", "SUBRESOURCES", "check_key", "check_version", "http_date", "object_url", "sign", "sign_url", "verify"]
 
 # oss2 2.19's V1 sub-resource list (oss2.auth.ProviderAuth._subresource_key_set): only these query
 # parameters enter the V1 canonicalized resource. x-oss-process is one of them in oss2.
-SUBRESOURCES = frozenset("""
-response-content-type response-content-language response-cache-control logging response-content-encoding
-acl uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires
-response-content-disposition cors lifecycle restore qos referer stat bucketInfo append position
-security-token live comp status vod startTime endTime x-oss-process symlink callback callback-var tagging
-encryption versions versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch
-x-oss-request-payer sequential inventory inventoryId continuation-token worm wormId wormExtend replication
-replicationLocation replicationProgress transferAcceleration cname metaQuery x-oss-ac-source-ip
-x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-ac-forward-allow resourceGroup style styleName
-x-oss-async-process regionList x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig
-redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint
-accessPointPolicy publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester resourcePoolInfo
-resourcePool resourcePoolBuckets""".split())
+SUBRESOURCES = frozenset(["response-content-type", "response-content-language", "response-cache-control", "logging", "response-content-encoding", "acl", "uploadId", "uploads", "partNumber", "group", "link", "delete", "website", "location", "objectInfo", "objectMeta", "response-expires", "response-content-disposition", "cors", "lifecycle", "restore", "qos", "referer", "stat", "bucketInfo", "append", "position", "security-token", "live", "comp", "status", "vod", "startTime", "endTime", "x-oss-process", "symlink", "callback", "callback-var", "tagging", "encryption", "versions", "versioning", "versionId", "policy", "requestPayment", "x-oss-traffic-limit", "qosInfo", "asyncFetch", "x-oss-request-payer", "sequential", "inventory", "inventoryId", "continuation-token", "worm", "wormId", "wormExtend", "replication", "replicationLocation", "replicationProgress", "transferAcceleration", "cname", "metaQuery", "x-oss-ac-source-ip", "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id", "x-oss-ac-forward-allow", "resourceGroup", "style", "styleName", "x-oss-async-process", "regionList", "x-oss-write-get-object-response", "bucketArchiveDirectRead", "httpsConfig", "redundancyTransition", "x-oss-target-redundancy-type", "x-oss-redundancy-transition-taskid", "accessPoint", "accessPointPolicy", "publicAccessBlock", "x-oss-access-point-name", "requesterQosInfo", "qosRequester", "resourcePoolInfo", "resourcePool", "resourcePoolBuckets"])
 
 # OSS answers with its own codes (all HTTP 403 but InvalidArgument)
 OSS_ERRORS = {"SignatureDoesNotMatch": 403, "InvalidAccessKeyId": 403, "AccessDenied": 403,
@@ -68,9 +69,21 @@ _V1_NOTES_HEADER = (("canonicalized_resource", _V1_NOTE),
 V1_QUERY_AUTH = ("OSSAccessKeyId", "Expires", "Signature")
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def http_date(at: datetime) -> str:
-    """RFC 1123 date in GMT, locale-independent (``Mon, 01 Jan 2024 00:00:00 GMT``)."""
-    return formatdate(at.timestamp(), usegmt=True)
+    """RFC 1123 date in GMT, locale-independent, as ``email.utils.formatdate(ts, usegmt=True)``
+    writes it (oss2's ``utils.http_date``), formatted directly from a UTC datetime.
+
+    >>> http_date(datetime(2024, 1, 1, 8, 5, 9, 999, tzinfo=timezone.utc))
+    'Mon, 01 Jan 2024 08:05:09 GMT'
+    """
+    if at.tzinfo is not timezone.utc:
+        return formatdate(at.timestamp(), usegmt=True)
+    return (f"{_WEEKDAYS[at.weekday()]}, {at.day:02d} {_MONTHS[at.month]} {at.year:04d} "
+            f"{at.hour:02d}:{at.minute:02d}:{at.second:02d} GMT")
 
 
 def object_url(endpoint: str, bucket: str, key: str, slash_safe: bool = False) -> str:
@@ -130,12 +143,13 @@ def check_key(bucket: str, key: str | None, required: bool = True) -> None:
         return
     if not isinstance(key, str) or not key.strip():
         raise SigningError(f"object key {key!r} is empty", hint="name the object, e.g. 'photos/cat.jpg'")
-    if lone_surrogate(key) is not None:
+    ascii_key = key.isascii()                     # (ASCII has no surrogates, and one byte per character)
+    if not ascii_key and lone_surrogate(key) is not None:
         raise SigningError("object key contains a lone surrogate (broken Unicode)",
                            hint="decode the name it came from with the right encoding")
     if key.startswith(("/", "\\")):
         raise SigningError(f"object key {key!r} starts with '/' or '\\'", hint="OSS keys never start with a slash: drop it")
-    if len(key.encode("utf-8")) > 1023:
+    if (len(key) if ascii_key else len(key.encode("utf-8"))) > 1023:
         raise SigningError("object key is longer than 1023 bytes", hint="OSS keys are at most 1023 bytes of UTF-8")
 
 
@@ -150,6 +164,8 @@ def check_version(version: int, region: str | None) -> None:
 
 # ---- V1 ---------------------------------------------------------------------------------------
 def v1_resource(bucket: str, key: str | None, pairs: Iterable[tuple[str, str]]) -> str:
+    if not pairs and bucket:
+        return f"/{bucket}/{key or ''}"
     subs = sorted(((k, v) for k, v in pairs if k in SUBRESOURCES), key=lambda kv: kv[0])
     sub = "&".join(f"{k}={v}" if v else k for k, v in subs)
     base = f"/{bucket}/{key or ''}" if bucket else "/"
@@ -190,6 +206,66 @@ def v1_trace(creds: Credentials, date: str, sts: str, sig: str, extra: list[tupl
                         notes, tuple(extra), creds.secrets())
 
 
+def _sign_v1(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, now: datetime) -> SigningTrace:
+    """The V1 Authorization header, as oss2's ``Auth._sign_request``: one pass over the headers
+    (what ``v1_string_to_sign`` reads from them), and only sub-resource query values decoded."""
+    date = http_date(now)
+    headers: list[tuple[str, str]] = []
+    oss: dict[str, str] = {}
+    md5 = ctype = oss_date = None
+    for k, v in req.headers:
+        lk = k.lower()
+        if lk == "authorization" or lk == "date" or lk == "x-oss-security-token":
+            continue                                  # signing replaces these
+        headers.append((k, v))
+        if lk.startswith("x-oss-"):
+            oss[lk] = v                               # the last value wins, as oss2's dict
+            if lk == "x-oss-date" and oss_date is None:
+                oss_date = v
+        elif lk == "content-md5":
+            md5 = v if md5 is None else md5
+        elif lk == "content-type":
+            ctype = v if ctype is None else ctype
+    if creds.session_token:
+        headers.append(("x-oss-security-token", creds.session_token))
+        oss["x-oss-security-token"] = creds.session_token
+    headers.append(("date", date))
+    signed_date = oss_date if oss_date is not None else date     # x-oss-date wins when present
+    oss_headers = "".join(f"{k}:{oss[k]}\n" for k in sorted(oss)) if oss else ""
+    resource = v1_resource(bucket, key, _subresource_pairs(req.query))
+    md5, ctype = md5 or "", ctype or ""
+    sts = f"{req.method}\n{md5}\n{ctype}\n{signed_date}\n{oss_headers}{resource}"
+    sig = hmac_sha1_base64(creds.secret_key, sts)
+    extra = [("verb", req.method), ("content_md5", md5), ("content_type", ctype), ("date", signed_date),
+             ("canonicalized_oss_headers", oss_headers), ("canonicalized_resource", resource)]
+    auth = f"OSS {creds.access_key}:{sig}"
+    signed = _signed(req, tuple(headers) + (("authorization", auth),))
+    return v1_trace(creds, signed_date, sts, sig, extra, auth, signed, False, None)
+
+
+def _subresource_pairs(raw_query: str) -> list[tuple[str, str]]:
+    """The decoded (key, value) pairs of ``raw_query`` whose key is a V1 sub-resource, in order
+    (``parse_query`` filtered, without decoding the values it would drop)."""
+    out = []
+    if raw_query:
+        for k, _, v in map(_partition_eq, raw_query.split("&")):
+            if k in SUBRESOURCES:                 # a name of the list is its own decoded form
+                out.append((k, C._dec(v)))
+            elif ("%" in k or "+" in k) and C._dec(k) in SUBRESOURCES:
+                out.append((C._dec(k), C._dec(v)))
+    return out
+
+
+_partition_eq = methodcaller("partition", "=")
+
+
+def _signed(req: HttpRequest, headers: tuple[tuple[str, str], ...]) -> HttpRequest:
+    """The signed request: ``req`` (validated) with the headers the signer wrote, URL parse shared."""
+    signed = HttpRequest._trusted(req.method, req.url, headers, req.body)
+    signed.__dict__["_split"] = req._split
+    return signed
+
+
 # ---- public API -------------------------------------------------------------------------------
 def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, version: int = 4,
          region: str | None = None, at: datetime | None = None,
@@ -199,17 +275,8 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
     check_version(version, region)
     check_key(bucket, key, required=False)
     now = check_time(at)
-    pairs = C.parse_query(req.query)
     if version == 1:
-        headers = _without(req.headers, ("authorization", "date", "x-oss-security-token"))
-        if creds.session_token:
-            headers.append(("x-oss-security-token", creds.session_token))
-        headers.append(("date", http_date(now)))
-        date = next((v for k, v in headers if k.lower() == "x-oss-date"), http_date(now))
-        sts, sig, extra = v1_string_to_sign(req.method, headers, date, v1_resource(bucket, key, pairs), creds.secret_key)
-        auth = f"OSS {creds.access_key}:{sig}"
-        signed = HttpRequest(req.method, req.url, tuple(headers) + (("authorization", auth),), req.body)
-        trace = v1_trace(creds, date, sts, sig, extra, auth, signed, False, None)
+        trace = _sign_v1(req, creds, bucket, key, now)
         return trace if not reveal else _revealed(trace)
     ts = format_timestamp(now)
     assert region is not None                    # check_version refused V4 without a region
@@ -224,13 +291,14 @@ def sign(req: HttpRequest, creds: Credentials, bucket: str, key: str | None, ver
         raise SigningError(f"additional_headers lists {', '.join(missing)} but the request has no such header",
                            hint="add the header to the request or leave it out of additional_headers")
     selected = C.select_headers(headers, OSS4, None)
-    selected.update(C.select_headers(headers, OSS4, set(extra_names)))
+    if extra_names:
+        selected.update(C.select_headers(headers, OSS4, set(extra_names)))
     curi = C.uri_encode(f"/{bucket}/{key or ''}" if bucket else "/", keep_slash=True)
-    cq = C.canonical_query(pairs, OSS4)
+    cq = C.canonical_query_raw(req.query, OSS4)      # = canonical_query(parse_query(query), OSS4)
     t = compute_signature(OSS4, req.method, curi, cq, selected, "UNSIGNED-PAYLOAD", creds, ts, region, "oss",
                  listed=";".join(extra_names))
     auth = format_authorization(OSS4, creds.access_key, t)
-    signed = HttpRequest(req.method, req.url, tuple(headers) + (("authorization", auth),), req.body)
+    signed = _signed(req, tuple(headers) + (("authorization", auth),))
     return build_trace(OSS4, creds, _signer(region), ts, t, auth, signed, reveal=reveal)
 
 
@@ -354,6 +422,7 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
                         "Check your key and signing method.", t, 403)
 
 
+@lru_cache(maxsize=64)
 def _signer(region: str | None) -> Signer:
     return Signer(OSS4, region or "-", "oss")
 

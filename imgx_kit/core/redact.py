@@ -50,7 +50,8 @@ SECRET_JSON_KEYS = frozenset({
     "sessionid", "auth", "password", "xamzsecuritytoken", "xsecuritytoken", "xosssecuritytoken",
 })
 _SIGNED_AUTH_PREFIXES = ("AWS4-HMAC-SHA256 ", "HMAC-SHA256 ", "OSS4-HMAC-SHA256 ", "OSS ", "OSS2 ")
-_COOKIE_SECRET = re.compile(r"(?i)\b(sessionid|sessionid_ss|sid_tt|sid_guard|uid_tt|uid_tt_ss|passport_csrf_token|sid_ucp_v1|ssid_ucp_v1)=([^;\s]*)")
+_COOKIE_SECRET = re.compile(r"(?i)\b(sessionid|sessionid_ss|sid_tt|sid_guard|uid_tt|uid_tt_ss|passport_csrf_token"
+                            r"|sid_ucp_v1|ssid_ucp_v1)=([^;\s]*)")
 
 
 def mask(value: str | None, keep: int = 4) -> str:

@@ -21,15 +21,17 @@ import hashlib
 import hmac
 import html
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping, NamedTuple, Union
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from operator import methodcaller
+from typing import Any, NamedTuple, Union
+from urllib.parse import SplitResult, unquote
 
 from . import canonical as C
 from .credentials import Credentials
-from .declared import DeclarationError, Declared, parse_authorization
-from .declared import read as read_declared
+from .declared import DeclarationError, Declared, parse_authorization, read as read_declared
 from .errors import CredentialsError, SigningError
 from .gateway import GATEWAY_ERRORS
 from .keys import sign_string
@@ -37,9 +39,23 @@ from .request import HttpRequest, control_character
 from .scheme import AWS4, OSS4, VOLC, Scheme, scheme_by_name
 from .trace import SigningTrace
 
-__all__ = ["Signer", "Verification", "Lookup", "format_timestamp", "parse_timestamp",
-           "parse_authorization", "ParsedAuth", "format_authorization", "compute_signature", "build_trace",
-           "received_selection", "Computation", "EMPTY_SHA256", "sha256_hex", "check_time"]
+__all__ = [
+    "EMPTY_SHA256",
+    "Computation",
+    "Lookup",
+    "ParsedAuth",
+    "Signer",
+    "Verification",
+    "build_trace",
+    "check_time",
+    "compute_signature",
+    "format_authorization",
+    "format_timestamp",
+    "parse_authorization",
+    "parse_timestamp",
+    "received_selection",
+    "sha256_hex",
+]
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
@@ -80,7 +96,8 @@ def parse_timestamp(text: str) -> datetime | None:
     if not m:
         return None
     try:
-        return datetime(*map(int, m.groups()), tzinfo=timezone.utc)  # type: ignore[misc]
+        y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+        return datetime(y, mo, d, h, mi, sec, tzinfo=timezone.utc)
     except ValueError:
         return None
 
@@ -188,7 +205,7 @@ class Signer:
         nm = f"{self.name}: " if self.name else ""
         return f"Signer({nm}{self.scheme.name}, region={self.region!r}, service={self.service!r}, signed_headers={pol})"
 
-    def with_(self, **changes) -> "Signer":
+    def with_(self, **changes: Any) -> Signer:
         """A copy with some fields changed (``signer.with_(region="us-east-1")``); a new service or
         scheme re-derives ``s3`` unless it is given."""
         if ("service" in changes or "scheme" in changes) and "s3" not in changes:
@@ -208,6 +225,10 @@ class Signer:
         headers: list[tuple[str, str]] = []
         has_host = has_ct = False
         supplied = None
+        # the scheme's default selection (C.select_headers) is made in the same pass
+        policy = sc.header_policy if self.signed_headers is None else None
+        boto, volc = policy == "botocore", policy == "volc-sdk"
+        sel: dict[str, list[str]] = {}
         for k, v in req.headers:                      # one pass: drop what signing replaces, note the rest
             lk = k.lower()
             if lk == "authorization" or lk == date_l or lk == token_l:
@@ -219,6 +240,15 @@ class Signer:
             elif lk == "content-type":
                 has_ct = True       # any spelling: never add a second Content-Type
             headers.append((k, v))
+            if boto:
+                if lk not in C.BOTOCORE_UNSIGNED_HEADERS:
+                    if lk in sel:
+                        sel[lk].append(v)
+                    else:
+                        sel[lk] = [v]
+            elif volc and (k in _VOLC_SDK_NAMES or k.startswith("X-")):
+                sel[lk] = [v]                         # case-sensitive names, the last value wins
+        n_sent = len(headers)
         notes: list[tuple[str, str]] = []
         if sc.header_policy == "volc-sdk" and self.signed_headers is None:
             if not has_host:
@@ -241,12 +271,20 @@ class Signer:
         payload_hash = supplied if supplied is not None else (body_hash or self._payload_hash(req.body))
         if supplied is not None:
             notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, as the reference clients do."))
-        if self.signed_headers is None:
-            selected = C.select_headers(headers, sc)
-            if sc.header_policy == "botocore" and "host" not in selected:
+        if boto or volc:
+            selected = sel
+            for name, values in C.select_headers(headers[n_sent:], sc).items():   # what signing added
+                if boto and name in selected:
+                    selected[name] += values
+                else:
+                    selected[name] = values
+            if boto and "host" not in selected:
                 selected["host"] = [req.host]
+        elif self.signed_headers is None:
+            selected = C.select_headers(headers, sc)
         else:
             names = self._names_to_sign(headers, creds, added_sha=body_hash is not None or supplied is not None)
+            assert names is not None                  # signed_headers is a list here
             selected = self._select_listed(headers, names, req)
         cq = C.canonical_query_raw(req.query, sc)
         path = req.path
@@ -260,8 +298,6 @@ class Signer:
 
     def _sign_oss4(self, req: HttpRequest, creds: Credentials, at: datetime | None, reveal: bool) -> SigningTrace:
         """A path-style OSS4 request (``/bucket/key``) signed by ``ik.oss.sign`` (oss2's AuthV4)."""
-        from urllib.parse import unquote
-
         from .oss_sign import sign as oss_sign
         _check_oss_resource(req)
         bucket, _, key = req.path[1:].partition("/")
@@ -283,7 +319,9 @@ class Signer:
         if sc is VOLC:
             return self._presign_volc(req, creds, expires, ts, scope, reveal)
         auth_keys = sc.query_auth_keys
-        raw_q = "&".join(p for p in req.query.split("&") if p and C._dec(p.partition("=")[0]) not in auth_keys)
+        raw_q = req.query
+        if raw_q:       # drop the authentication parameters a URL already carries (by decoded name)
+            raw_q = "&".join(p for p in raw_q.split("&") if p and C._dec(p.partition("=")[0]) not in auth_keys)
         headers = _without(req.headers, ("authorization",))
         names = None if self.signed_headers is None else set(self.signed_headers) | {"host"}
         selected = C.select_headers(headers, sc, names)
@@ -294,17 +332,18 @@ class Signer:
                   (sc.q_date, ts), (sc.q_expires, str(expires)), (sc.q_signed_headers, signed_list)]
         if creds.session_token:
             params.append((sc.q_token, creds.session_token))
-        added = "&".join(f"{k}={C.uri_encode(v)}" for k, v in params)
-        query = f"{raw_q}&{added}" if raw_q else added
-        pairs = C.parse_query(query)
-        cq = C.canonical_query(pairs, sc)
+        added = [f"{k}={_encoded(v)}" for k, v in params]
+        query = "&".join([raw_q, *added] if raw_q else added)
+        # the added pieces are in canonical encoding: only the URL's own part may need decoding and
+        # encoding again (this is canonical_query(parse_query(query)))
+        user = C.canonical_pieces(raw_q) if raw_q else []
+        cq = C.join_canonical(user + added, sc) if user is not None else C.canonical_query_raw(query, sc)
         curi = self._curi(req.path)
         supplied = _get(headers, sc.content_sha_header.lower())
         payload_hash = supplied if supplied is not None else \
             "UNSIGNED-PAYLOAD" if self.s3 else self._payload_hash(req.body)
         t = compute_signature(sc, req.method, curi, cq, selected, payload_hash, creds, ts, self.region, self.service)
-        url = _with_query(req.url, f"{query}&{sc.q_signature}={t.signature}")
-        signed = HttpRequest(req.method, url, tuple(headers), req.body)
+        signed = _with_signed_query(req, f"{query}&{sc.q_signature}={t.signature}", tuple(headers))
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True, expires=expires)
 
     def _presign_volc(self, req: HttpRequest, creds: Credentials, expires: int, ts: str, scope: str,
@@ -313,20 +352,50 @@ class Signer:
         # X-SignedQueries lists every key (itself included, the token not), headers are not signed,
         # the body is not signed, and the canonical request carries one extra blank line.
         sc = VOLC
-        pairs = [(k, v) for k, v in C.parse_query(req.query) if k not in sc.query_auth_keys]
-        pairs.append(("X-Expires", str(expires)))
-        pairs += [("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", f"{creds.access_key}/{scope}"),
-                  ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", "")]
-        keys = sorted({k for k, _ in pairs} | {"X-SignedQueries"})
-        pairs.append(("X-SignedQueries", ";".join(keys)))
+        # The SDK writes its parameters into the request's query dict: a name the URL already has
+        # keeps its place (dict assignment), a new one goes last. A stale signature or token is dropped.
+        # The work is done on encoded pairs: uri_encode is the canonical form (unique, so a name of
+        # unreserved characters compares as itself), and urlencode's quote_plus form differs from
+        # it only in writing a space (%20, which nothing else encodes to) as '+'.
+        enc_cred = _encoded(f"{creds.access_key}/{scope}")
+        fixed = [("X-Expires", str(expires)), ("X-Date", ts), ("X-NotSignBody", ""), ("X-Credential", enc_cred),
+                 ("X-Algorithm", sc.algorithm), ("X-SignedHeaders", ""), ("X-SignedQueries", "")]
+        raw = req.query
+        pieces = C.canonical_pieces(raw) if raw else []
+        if pieces is not None:                          # already canonical: split, nothing to re-encode
+            user = [(k, v) for k, _, v in map(_partition_eq, pieces)]
+        else:
+            user = [(C.uri_encode(k), C.uri_encode(v)) for k, v in C.parse_query(raw)]
+        place: dict[str, int] = {}
+        enc: list[tuple[str, str]] = []
+        for k, v in user:
+            if k == "X-Signature" or k == "X-Security-Token":
+                continue
+            if k in sc.query_auth_keys:
+                if k in place:
+                    continue                            # a dict holds one value per name
+                place[k] = len(enc)
+            enc.append((k, v))
+        for kv in fixed:
+            if kv[0] in place:
+                enc[place[kv[0]]] = kv
+            else:
+                place[kv[0]] = len(enc)
+                enc.append(kv)
+        names = [_decoded(k) for k, _ in enc]
+        enc[place["X-SignedQueries"]] = ("X-SignedQueries", C.uri_encode(";".join(sorted(set(names)))))
         if creds.session_token:
-            pairs.append(("X-Security-Token", creds.session_token))
-        cq = C.canonical_query(pairs, sc)
+            enc.append(("X-Security-Token", _encoded(creds.session_token)))
+            names.append("X-Security-Token")
+        order = sorted(range(len(enc)), key=names.__getitem__)   # by the decoded name, stable
+        cq = "&".join([f"{enc[i][0]}={enc[i][1]}" for i in order])
         curi = C.canonical_uri(req.path, sc)
         t = compute_signature(sc, req.method, curi, cq, {}, EMPTY_SHA256, creds, ts, self.region, self.service,
                      header_block="\n")
-        url = _with_query(req.url, urlencode(pairs + [("X-Signature", t.signature)]))
-        signed = HttpRequest(req.method, url, tuple(_without(req.headers, ("authorization",))), req.body)
+        query = "&".join(f"{k}={v}" for k, v in enc) + f"&X-Signature={t.signature}"
+        if "%20" in query:
+            query = query.replace("%20", "+")
+        signed = _with_signed_query(req, query, _without(req.headers, ("authorization",)))
         notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
                  ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True,
@@ -578,7 +647,8 @@ def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> 
 
 def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: Computation, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
-           expires: int | None = None, notes: list | tuple = ()) -> SigningTrace:
+           expires: int | None = None,
+           notes: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> SigningTrace:
     return SigningTrace.of(
         sc.name, sc.algorithm, creds.access_key, t.region, t.service, ts, t.canonical_uri,
         t.canonical_query, t.canonical_headers, t.signed_headers, t.payload_hash,
@@ -660,6 +730,30 @@ def _query_value(req: HttpRequest, key: str) -> str | None:
     return None
 
 
-def _with_query(url: str, query: str) -> str:
-    sp = urlsplit(url)
-    return urlunsplit((sp.scheme, sp.netloc, sp.path, query, sp.fragment))
+_partition_eq = methodcaller("partition", "=")
+_new_split = tuple.__new__          # SplitResult from its five parts, without namedtuple's _make
+
+
+@lru_cache(maxsize=256)
+def _encoded(text: str) -> str:
+    """``uri_encode`` of a value that repeats on every presign of one key (credential, token)."""
+    return C.uri_encode(text)
+_VOLC_SDK_NAMES = frozenset({"Content-Type", "Content-Md5", "Host"})
+
+
+def _decoded(name: str) -> str:
+    return unquote(name) if "%" in name else name
+
+
+def _with_signed_query(req: HttpRequest, query: str, headers: Iterable[tuple[str, str]]) -> HttpRequest:
+    """``req`` (validated) with its query replaced by ``query`` (percent-encoded by the signer):
+    the URL written as ``urlunsplit`` writes it, its parse known."""
+    sp = req._split
+    path = sp.path
+    if sp.netloc and path and path[:1] != "/":
+        path = "/" + path
+    url = f"{sp.scheme}://{sp.netloc}{path}?{query}" + (f"#{sp.fragment}" if sp.fragment else "")
+    signed = HttpRequest._trusted(req.method, url, tuple(headers), req.body)
+    signed.__dict__["_split"] = _new_split(SplitResult, (sp.scheme, sp.netloc, path, query, sp.fragment))
+    return signed
+

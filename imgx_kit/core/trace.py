@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 from .errors import SigningError
 from .html_layout import code, plural, table, value_with_note, value_with_note_head
+from .i18n import term, tr_html
 from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url, secret_values
 from .request import HttpRequest
 
@@ -222,12 +223,13 @@ class SigningTrace:
                 val = self._canonical_request_table()
             else:
                 val = code(show_whitespace(s.value))
-            rows.append([f"<b>{html.escape(s.name)}</b>", value_with_note(val, html.escape(s.explanation))])
+            label = f"<br><span style='color:#555'>{html.escape(t)}</span>" if (t := term(s.name)) else ""  # i18n
+            rows.append([f"<b>{html.escape(s.name)}</b>{label}", value_with_note(val, html.escape(s.explanation))])
         head = (f"<div><b>{html.escape(self.scheme_name)}</b> {html.escape(self.algorithm)} · "
                 f"access key <code>{html.escape(mask_access_key(self.access_key))}</code> · "
                 f"{'presigned URL' if self.presigned else 'Authorization header'}</div>")
         steps = table(None, rows, head_html=["step", value_with_note_head("value", "what it is")])
-        return f"<div class='imgx-trace' style='max-width:100%'>{head}{steps}</div>"
+        return tr_html(f"<div class='imgx-trace' style='max-width:100%'>{head}{steps}</div>")
 
     def canonical_request_lines(self) -> list[tuple[str, str]]:
         """(label, line) for each line of the canonical request."""
@@ -310,8 +312,8 @@ class TraceDiff:
 
     def _repr_html_(self) -> str:
         if self.same:
-            return (f"<div>✔ identical over {plural(len(self.compared), 'step')}: "
-                    f"{html.escape(', '.join(self.compared))}</div>")
+            return tr_html(f"<div>✔ identical over {plural(len(self.compared), 'step')}: "
+                           f"{html.escape(', '.join(self.compared))}</div>")
         ours, theirs = [], []
         for tag, a, b in self.opcodes:
             if tag == "equal":
@@ -328,7 +330,7 @@ class TraceDiff:
             line = table(None, [["first differing line", f"<b>{n}</b>"], ["ours", code(show_whitespace(a))],
                                 ["theirs", code(show_whitespace(b))]])
         differing = html.escape(", ".join(self.differing))
-        return (f"<div class='imgx-diff' style='max-width:100%'><div>✘ first differing step: "
+        return tr_html(f"<div class='imgx-diff' style='max-width:100%'><div>✘ first differing step: "
                 f"<b>{html.escape(self.step or '')}</b> (differing: {differing})</div>{line}"
                 + table(["", "the whole step, differences marked"],
                         [["ours", code("".join(ours))], ["theirs", code("".join(theirs))]]) + "</div>")

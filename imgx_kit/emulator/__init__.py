@@ -17,8 +17,8 @@ if TYPE_CHECKING:                      # what __getattr__ forwards, for type che
         DEMO_SERVICE_ID as DEMO_SERVICE_ID,
         DEMO_SESSIONID as DEMO_SESSIONID,
         DEMO_VOLC as DEMO_VOLC,
-        Emulator as Emulator,
         SERVICES as SERVICES,
+        Emulator as Emulator,
         Endpoints as Endpoints,
         running as running,
     )

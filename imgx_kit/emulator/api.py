@@ -28,10 +28,11 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from ..core.credentials import Credentials
 from ..core.errors import EmulatorError
@@ -46,8 +47,17 @@ from .state import State
 from .throttle import TokenBucket
 from .wsgi import App
 
-__all__ = ["running", "Emulator", "Endpoints", "DEMO_SESSIONID", "DEMO_VOLC", "DEMO_OSS",
-           "DEMO_BUCKET", "DEMO_SERVICE_ID", "SERVICES"]
+__all__ = [
+    "DEMO_BUCKET",
+    "DEMO_OSS",
+    "DEMO_SERVICE_ID",
+    "DEMO_SESSIONID",
+    "DEMO_VOLC",
+    "SERVICES",
+    "Emulator",
+    "Endpoints",
+    "running",
+]
 
 DEMO_SESSIONID = "imgxdemo0sessionid0000000000demo"
 DEMO_VOLC = ("AKLT-imgx-kit-DEMO-access-key", "ZGVtby1zZWNyZXQtb2YtdGhlLWltZ3gta2l0LWVtdWxhdG9y")
@@ -137,7 +147,8 @@ class Emulator:
                            strict_file_size=bool(strict_file_size), token_ttl=token_ttl,
                            session_ttl=session_ttl, max_body_upload=max_body_upload,
                            max_body_visual=max_body_visual, max_body_imagex=max_body_imagex,
-                           max_body_oss=max_body_oss, max_body_jimeng=max_body_jimeng, visual_qps=visual_qps, state=state, seed=seed,
+                           max_body_oss=max_body_oss, max_body_jimeng=max_body_jimeng, visual_qps=visual_qps,
+                           state=state, seed=seed,
                            backend=backend or opencv_backend,
                            visual_bucket=TokenBucket(visual_qps) if visual_qps else None)
         self.log = RequestLog(log_size)
@@ -187,7 +198,7 @@ class Emulator:
         return self._rt
 
     # ---- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Bind the ports and serve in background threads. A port in use, a bad port or host
         raise :class:`EmulatorError` (nothing is left listening)."""
         if self._server is not None:
@@ -235,7 +246,7 @@ class Emulator:
         srv = self._server or self.__dict__.get("_stopped")
         return srv.threads() if srv is not None else []
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -355,7 +366,8 @@ class Emulator:
         if e is not None:
             lines += [f"  main    {self.url}  (routes by Host name and path; {self.url}/__imgx__/endpoints)"]
             lines += [f"  jimeng  {e.jimeng}", f"  imagex  {e.imagex}", f"  upload  {e.upload}",
-                      f"  visual  {e.visual}", f"  oss     {e.oss}  (bucket {self.demo_bucket}, region {self.oss_region})"]
+                      f"  visual  {e.visual}",
+                      f"  oss     {e.oss}  (bucket {self.demo_bucket}, region {self.oss_region})"]
             if e.sts:
                 lines.append(f"  sts     {e.sts}")
         if self.ca_bundle:

@@ -9,21 +9,25 @@ copy), and answer failures with the §6.1 envelope — plus the teaching echo on
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Iterable, Callable
 
 from werkzeug.wrappers import Response
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.declared import scheme_word
-from ..core.signer import Signer, Verification, parse_authorization
+from ..core.declared import parse_authorization, scheme_word
+from ..core.signer import Signer, Verification
 from .context import Ctx
+from .envelopes import gateway_error, gateway_message, json_response, request_id, teaching_echo
+from .errors import GatewayError
 from .routing import host_name
 from .runtime import IMAGEX_REGIONS_SG, IMAGEX_REGIONS_US, IMAGEX_REGIONS_VOLC
-from .envelopes import gateway_error, gateway_message, json_response, request_id, teaching_echo
 
-__all__ = ["GatewayCall", "scheme_of", "verify_gateway", "gateway_fail"]
+__all__ = ["GatewayCall", "allowed_regions", "check_action", "gateway_response", "scheme_of", "verification_error",
+           "verify_gateway"]
+
+_INVALID_AUTH = "Invalid 'Authorization' header, Pls check authorization header."
 
 #: the regions each real ImageX host takes (protocols.md §2 and §3.5; the US host's are configurable)
 _HOST_REGIONS: dict[str, tuple[str, ...]] = {
@@ -64,17 +68,15 @@ def _lookup(*sources: Callable[[str], Credentials | None]) -> Callable[[str], Cr
     return find
 
 
-def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> tuple[Verification | None, Response | None]:
+def verify_gateway(ctx: Ctx, *, kind: str) -> Verification:
     """Verify the request's signature for ``kind`` ``"imagex"`` (AWS4 web flavour or VOLC
-    ``ImageX``/``imagex``) or ``"cv"`` (VOLC ``cv``). Returns ``(verification, None)`` when
-    accepted, else ``(verification or None, error response)``."""
+    ``ImageX``/``imagex``) or ``"cv"`` (VOLC ``cv``). Returns the verification when accepted,
+    else raises the :class:`GatewayError` the gateway answers (:func:`verification_error`)."""
     emu, req = ctx.emu, ctx.req
     scheme = scheme_of(req.header("Authorization"), req.query)
     state = emu.state
     if scheme == "?":
-        v = Verification(False, "InvalidAuthorization",
-                         "Invalid 'Authorization' header, Pls check authorization header.", status=400)
-        return v, gateway_fail(ctx, call, v)
+        raise verification_error(Verification(False, "InvalidAuthorization", _INVALID_AUTH, status=400))
     if scheme is None:
         scheme = "AWS4" if kind == "imagex" else "VOLC"
     if kind == "imagex" and scheme == "AWS4":
@@ -82,34 +84,35 @@ def verify_gateway(ctx: Ctx, call: GatewayCall, *, kind: str) -> tuple[Verificat
         lookup = _lookup(state.lookup_sts, state.lookup_volc)
         required: tuple[str, ...] = ()
     elif kind == "imagex":
-        p = parse_authorization(req.header("Authorization") or "")
-        signer = _IMAGEX_VOLC.get(p.service if p else "ImageX", presets.IMAGEX_OPENAPI)
+        declared = parse_authorization(req.header("Authorization") or "")    # the core's one parser
+        service = declared.service if declared is not None else "ImageX"
+        signer = _IMAGEX_VOLC.get(service, presets.IMAGEX_OPENAPI)
         lookup = _lookup(state.lookup_volc, state.lookup_sts)
         required = ()
     else:
         if scheme == "AWS4":
-            v = Verification(False, "InvalidAuthorization",
-                             "Invalid 'Authorization' header, Pls check authorization header.", status=400)
-            return v, gateway_fail(ctx, call, v)
+            raise verification_error(Verification(False, "InvalidAuthorization", _INVALID_AUTH, status=400))
         signer = presets.VOLC_CV
         lookup = _lookup(state.lookup_volc, state.lookup_sts)
         required = ("host",)
-    allowed = allowed_regions(ctx, kind, scheme) if kind == "imagex" else ()
+    allowed = allowed_regions(ctx, scheme) if kind == "imagex" else ()
     v = signer.verify(req, lookup, now=ctx.now, max_skew=emu.max_skew, accept_regions=allowed,
                       required=required)
-    if v.ok and kind == "imagex" and v.parsed is not None and v.parsed.region not in \
-            allowed_regions(ctx, kind, scheme, v.parsed.access_key):
-        v = Verification(False, "SignatureDoesNotMatch",
-                         f"the region {v.parsed.region!r} in the credential scope is not one this host "
-                         f"and token sign with ({', '.join(allowed_regions(ctx, kind, scheme, v.parsed.access_key))})",
-                         status=401, parsed=v.parsed, expected=v.expected)
+    if v.ok and kind == "imagex" and v.parsed is not None:
+        regions = allowed_regions(ctx, scheme, v.parsed.access_key)
+        if v.parsed.region not in regions:
+            v = Verification(False, "SignatureDoesNotMatch",
+                             f"the region {v.parsed.region!r} in the credential scope is not one this host "
+                             f"and token sign with ({', '.join(regions)})",
+                             status=401, parsed=v.parsed, expected=v.expected)
     ctx.verdict(v.code, v.message, v.expected, scheme)
     if v.ok:
-        return v, None
-    return v, gateway_fail(ctx, call, v, scheme=scheme)
+        return v
+    raise verification_error(v, scheme=scheme, teaching=emu.teaching,
+                             timestamp_status=emu.invalid_timestamp_status)
 
 
-def allowed_regions(ctx: Ctx, kind: str, scheme: str, access_key: str | None = None) -> tuple[str, ...]:
+def allowed_regions(ctx: Ctx, scheme: str, access_key: str | None = None) -> tuple[str, ...]:
     """The signing regions an ImageX call may use: bound to the ``Host`` when it is a real host
     name, and to the token (a CN Jimeng token: ``cn-north-1`` only; US: ``emu.imagex_regions``;
     SG: ``ap-southeast-1``) — protocols.md §3.5 and §7 step 4; docs/emulator.md."""
@@ -120,7 +123,7 @@ def allowed_regions(ctx: Ctx, kind: str, scheme: str, access_key: str | None = N
         grant = ctx.emu.state.grant(access_key) if access_key else None
         flavour = grant.flavour if grant is not None else None
         by_token = {"cn": ("cn-north-1",), "us": tuple(ctx.emu.imagex_regions),
-                    "sg": IMAGEX_REGIONS_SG}.get(flavour or "", None)
+                    "sg": IMAGEX_REGIONS_SG}.get(flavour or "")
     else:
         by_token = IMAGEX_REGIONS_VOLC
     if access_key is None:                      # before the AK is known: the widest set
@@ -132,43 +135,36 @@ def allowed_regions(ctx: Ctx, kind: str, scheme: str, access_key: str | None = N
     return tuple(r for r in by_token if by_host is None or r in by_host)
 
 
-def gateway_fail(ctx: Ctx, call: GatewayCall, v: Verification, scheme: str | None = None) -> Response:
-    """The §6.1 envelope for a failed verification (teaching echo on SignatureDoesNotMatch)."""
+def verification_error(v: Verification, scheme: str | None = None, *, teaching: bool = False,
+                       timestamp_status: int | None = None) -> GatewayError:
+    """The :class:`GatewayError` for a failed verification (teaching echo on SignatureDoesNotMatch)."""
     code = v.code or "SignatureDoesNotMatch"
-    ctx.verdict(code, v.message, v.expected, scheme)
-    region = v.parsed.region if v.parsed is not None and v.parsed.region else call.region
-    status = v.status
-    if code == "InvalidTimestamp":
-        status = ctx.emu.invalid_timestamp_status
-    message = gateway_message(code, v.message)
-    teaching = None
-    if code == "SignatureDoesNotMatch" and ctx.emu.teaching:
-        teaching = teaching_echo(scheme or "AWS4", v.expected, v.message)
-    st, body = gateway_error(code, action=call.action, version=call.version, service=call.service,
-                             region=region, message=message, request_id=request_id(ctx.now),
-                             status=status, teaching=teaching)
+    region = v.parsed.region if v.parsed is not None and v.parsed.region else None
+    status = timestamp_status if code == "InvalidTimestamp" and timestamp_status else v.status
+    echo = teaching_echo(scheme or "AWS4", v.expected, v.message) \
+        if code == "SignatureDoesNotMatch" and teaching else None
+    return GatewayError(code, gateway_message(code, v.message), status=status, region=region,
+                        log=v.message, trace=v.expected, scheme=scheme, teaching=echo)
+
+
+def gateway_response(ctx: Ctx, call: GatewayCall, err: GatewayError) -> Response:
+    """The §6.1 envelope of ``err`` (and its verdict in the request log)."""
+    ctx.verdict(err.code, err.log if err.log is not None else (err.message or gateway_message(err.code)),
+                err.trace, err.scheme)
+    st, body = gateway_error(err.code, action=call.action, version=call.version, service=call.service,
+                             region=err.region or call.region, message=err.message,
+                             request_id=request_id(ctx.now), status=err.status, teaching=err.teaching)
     return json_response(st, body)
 
 
-def gateway_answer(ctx: Ctx, call: GatewayCall, code: str, message: str | None = None,
-                   status: int | None = None) -> Response:
-    """A gateway-envelope error that is not about the signature (routing, parameters)."""
-    ctx.verdict(code, message or gateway_message(code))
-    st, body = gateway_error(code, action=call.action, version=call.version, service=call.service,
-                             region=call.region, message=message, request_id=request_id(ctx.now),
-                             status=status)
-    return json_response(st, body)
-
-
-def check_action(ctx: Ctx, call: GatewayCall, known: "Iterable[str]", version: str) -> Response | None:
+def check_action(ctx: Ctx, known: Iterable[str], version: str) -> str:
     """The gateway's routing checks: Action and Version present (MissingParameter) and known
-    (InvalidActionOrVersion). ``None`` when the call may go on."""
+    (InvalidActionOrVersion). Returns the Action, else raises the :class:`GatewayError`."""
     action, got = ctx.q("Action"), ctx.q("Version")
     if not action:
-        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Action parameter.")
+        raise GatewayError("MissingParameter", "The request is missing Action parameter.")
     if not got:
-        return gateway_answer(ctx, call, "MissingParameter", "The request is missing Version parameter.")
+        raise GatewayError("MissingParameter", "The request is missing Version parameter.")
     if action not in known or got != version:
-        return gateway_answer(ctx, call, "InvalidActionOrVersion",
-                              f"Could not find operation {action} for version {got}.")
-    return None
+        raise GatewayError("InvalidActionOrVersion", f"Could not find operation {action} for version {got}.")
+    return action

@@ -11,9 +11,10 @@ import html
 import json
 import threading
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from ..core.html_layout import PRE, code, plural, table
 from ..core.redact import redact_text, redact_url

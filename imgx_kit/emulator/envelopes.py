@@ -17,18 +17,35 @@ import contextvars
 import json
 import random
 import time
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping, Protocol
+from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 from werkzeug.wrappers import Response
 
 from ..core.gateway import GATEWAY_ERRORS
 
-__all__ = ["request_id", "oss_request_id", "json_response", "gateway_ok", "gateway_error",
-           "gateway_message", "teaching_echo", "jimeng_ret", "upload_web_ok", "upload_sdk_ok",
-           "upload_error", "cv_ok", "cv_error", "CV_ERRORS", "oss_error", "OSS_ERRORS",
-           "xml_response", "elapsed_text"]
+__all__ = [
+    "CV_ERRORS",
+    "OSS_ERRORS",
+    "cv_error",
+    "cv_ok",
+    "elapsed_text",
+    "gateway_error",
+    "gateway_message",
+    "gateway_ok",
+    "jimeng_ret",
+    "json_response",
+    "oss_error",
+    "oss_request_id",
+    "request_id",
+    "teaching_echo",
+    "upload_error",
+    "upload_sdk_ok",
+    "upload_web_ok",
+    "xml_response",
+]
 
 class _Ids(Protocol):
     def hex(self, n: int) -> str: ...

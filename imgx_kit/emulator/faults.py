@@ -17,12 +17,12 @@ from __future__ import annotations
 import html
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ..core.errors import EmulatorError
 
-__all__ = ["Fault", "Faults", "ROUTES", "parse_fault_spec"]
+__all__ = ["ROUTES", "Fault", "Faults", "parse_fault_spec"]
 
 ROUTES = ("jimeng", "imagex", "upload", "visual", "oss")
 
@@ -125,7 +125,7 @@ class Faults:
 
     def roll(self, route: str) -> list[Fault]:
         """The rules that fire for one request on ``route`` (deterministic with the seed)."""
-        out = []
+        out: list[Fault] = []
         with self._lock:
             if not self._rules:
                 return out

@@ -18,15 +18,15 @@ milliseconds), then the seam is re-inpainted at full resolution.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 import numpy as np
 
 from ..core.errors import InpaintError
 
-__all__ = ["InpaintParams", "Backend", "opencv_backend", "run_backend", "FULL_RES_PIXELS"]
+__all__ = ["FULL_RES_PIXELS", "Backend", "InpaintParams", "opencv_backend", "run_backend"]
 
 #: masks up to this many pixels are inpainted at full resolution
 FULL_RES_PIXELS = 25_000

@@ -7,8 +7,8 @@ On a service's own listener everything is that service's (its root ``/`` is the 
   (``imagex.…``, ``jimeng.…``, ``visual.…``, ``upload.…``, ``oss.…``, ``sts.…``) → that service;
 * path prefixes ``/jimeng/…``, ``/imagex/…``, ``/visual/…`` (the old layout, still served);
 * ``/mweb/…`` → Jimeng; ``/upload/v1/…``, ``/tos-…`` → the upload host;
-* ``/?Action=AssumeRole`` → STS; ``/?Action=…`` → visual for the CV actions, else ImageX; a signed ``/`` without Action by its
-  Authorization scope;
+* ``/?Action=AssumeRole`` → STS; ``/?Action=…`` → visual for the CV actions, else ImageX; a signed
+  ``/`` without Action by its Authorization scope (read by :mod:`imgx_kit.core.declared`);
 * anything else → OSS, path style (``/<bucket>/<key>``).
 
     >>> route_of("/imagex/", "127.0.0.1:80", "Action=ApplyImageUpload")
@@ -19,6 +19,8 @@ On a service's own listener everything is that service's (its root ``/`` is the 
     ('oss', '/imgx-demo/a.png')
 """
 from __future__ import annotations
+
+from ..core.declared import parse_authorization, scheme_word
 
 __all__ = ["IMAGEX_ACTIONS", "REAL_HOSTS", "SERVICES", "VISUAL_ACTIONS", "host_route", "route_of"]
 
@@ -94,8 +96,11 @@ def route_of(path: str, host: str, query: str, auth: str | None = None) -> tuple
                 if piece[7:] == "AssumeRole":                     # Aliyun STS (emulator/sts.py)
                     return "sts", "/"
                 return ("visual" if piece[7:] in VISUAL_ACTIONS else "imagex"), "/"
-        if auth and auth.startswith("HMAC-SHA256") and "/cv/request" in auth:
-            return "visual", "/"
-        if auth and auth.startswith(("AWS4-", "HMAC-SHA256")):
+        word = scheme_word(auth, "") if auth is not None else None     # the core's one parser
+        if word == "VOLC":
+            declared = parse_authorization(auth or "")
+            cv = declared.service == "cv" if declared is not None else "/cv/request" in (auth or "")
+            return ("visual" if cv else "imagex"), "/"
+        if word == "AWS4":
             return "imagex", "/"
     return "oss", path

@@ -37,9 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cheroot import errors as cheroot_errors
-from cheroot import server as cheroot_server
-from cheroot import wsgi as cheroot_wsgi
+from cheroot import errors as cheroot_errors, server as cheroot_server, wsgi as cheroot_wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from ..core.errors import EmulatorError
@@ -227,7 +225,7 @@ class _TlsAdapter(BuiltinSSLAdapter):
         s = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
         return s, {"wsgi.url_scheme": "https", "HTTPS": "on"}
 
-    def get_environ(self, sock):  # type: ignore[no-untyped-def]
+    def get_environ(self, sock):  # type: ignore[no-untyped-def]  # noqa: ARG002 - cheroot's signature
         return {"wsgi.url_scheme": "https", "HTTPS": "on"}
 
 
@@ -240,7 +238,7 @@ class _Server(cheroot_wsgi.Server):
         self.gateway = _Gateway
 
     @classmethod
-    def prepare_socket(cls, bind_addr: Any, family: Any, type: Any, proto: Any,  # noqa: A002
+    def prepare_socket(cls, bind_addr: Any, family: Any, type: Any, proto: Any,
                        *args: Any, **kwargs: Any) -> socket.socket:
         """cheroot's, plus SO_REUSEADDR on free (port 0) listeners too: cheroot sets it only for
         fixed ports, so connections a stopped emulator left in FIN-WAIT-2 would keep its service

@@ -1,5 +1,7 @@
-"""Everything the emulator remembers: login sessions, STS grants, upload sessions and slots,
-OSS buckets and objects. Thread-safe (one lock); in memory, optionally mirrored to a directory.
+"""Everything the emulator remembers, behind one lock: login sessions, STS grants, upload sessions
+and slots, OSS buckets and objects — in memory, optionally mirrored to a directory. What each
+service stores is its ``models`` module's (:mod:`.jimeng.models`, :mod:`.imagex.models`,
+:mod:`.oss.models`); the operations on it its ``backend``'s.
 
     >>> from datetime import datetime, timezone
     >>> s = State(seed=0)
@@ -20,18 +22,30 @@ import tempfile
 import threading
 import weakref
 import zlib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
-from ..core.credentials import Credentials
 from ..core import oss_names
+from ..core.credentials import Credentials
 from ..core.errors import EmulatorError
+from .imagex.models import UploadSession, UploadSlot
+from .jimeng.models import StsGrant
 from .oss.models import Bucket, OssObject, md5_etag
 
-__all__ = ["State", "StsGrant", "UploadSession", "UploadSlot", "OssObject", "Bucket",
-           "RESERVED_BUCKETS", "valid_bucket_name", "normalise_key"]
+__all__ = [
+    "RESERVED_BUCKETS",
+    "Bucket",
+    "OssObject",
+    "State",
+    "StsGrant",
+    "UploadSession",
+    "UploadSlot",
+    "normalise_key",
+    "valid_bucket_name",
+]
 
 class _Saveable(Protocol):
     size: int
@@ -60,53 +74,6 @@ def normalise_key(key: str) -> str | None:
     if any(seg in (".", "..") for seg in re.split(r"[/\\]", key)):
         return None
     return key
-
-
-@dataclass(frozen=True)
-class StsGrant:
-    """Temporary credentials issued by ``get_upload_token``, bound to a service id and region."""
-
-    creds: Credentials
-    service_id: str
-    region: str
-    sessionid: str
-    flavour: str = "cn"             # "cn", "us" or "sg": which signing regions the token may use
-
-
-@dataclass
-class UploadSlot:
-    """One StoreUri issued by ApplyImageUpload, with its ``Auth`` token and what arrived: the
-    bytes live in a file (``path``), never in memory; ``data`` reads them back."""
-
-    store_uri: str
-    auth: str
-    upload_id: str
-    session_key: str
-    expected_size: int | None = None
-    path: Path | None = None
-    crc: str | None = None
-    size: int = 0
-    parts: dict[str, dict[int, tuple[Path, str]]] = field(default_factory=dict)  # uploadID -> parts
-
-    @property
-    def data(self) -> bytes | None:
-        """The uploaded bytes (read from disk), ``None`` before the upload."""
-        return None if self.path is None else self.path.read_bytes()
-
-    @property
-    def uploaded(self) -> bool:
-        return self.path is not None
-
-
-@dataclass
-class UploadSession:
-    key: str
-    access_key: str
-    service_id: str
-    store_uris: list[str]
-    expires_at: datetime
-    committed: bool = False
-    committed_uris: set[str] = field(default_factory=set)    # what a commit confirmed (UriStatus 2000)
 
 
 class State:
@@ -248,7 +215,7 @@ class State:
         name = hashlib.sha256(store_uri.encode()).hexdigest()
         return self.spool_dir() / (f"{name}.{part}" if part else name)
 
-    def store_upload(self, slot: UploadSlot, body: "bytes | _Saveable", crc32: int | None = None) -> str:
+    def store_upload(self, slot: UploadSlot, body: bytes | _Saveable) -> str:
         """Keep ``body`` (bytes, or a received body with ``save``/``crc32``/``size``) as the
         slot's object; returns its CRC-32 as ``%08x``."""
         path = self.upload_path(slot.store_uri)
@@ -265,7 +232,7 @@ class State:
             slot.path, slot.crc, slot.size = path, text, size
         return text
 
-    def store_part(self, slot: UploadSlot, upload_id: str, number: int, body: "_Saveable") -> str:
+    def store_part(self, slot: UploadSlot, upload_id: str, number: int, body: _Saveable) -> str:
         """Keep one chunked-upload part on disk; returns its CRC-32 as ``%08x``."""
         path = self.upload_path(slot.store_uri, f"{upload_id}.{number}")
         body.save(path)

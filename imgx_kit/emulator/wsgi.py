@@ -91,7 +91,7 @@ class App:
                 resp = _degrade(resp, f, environ)
         except _Drop:
             raise
-        except Exception:  # noqa: BLE001 - never a traceback on the wire
+        except Exception:
             self.errors.append(traceback.format_exc())
             if ctx is None:
                 resp = Response(b"", status=500)

@@ -13,7 +13,7 @@ from .calls import Transport
 from .images import valid_timeout
 from .retry import RetryPolicy
 
-__all__ = ["check_transport_args", "check_endpoint"]
+__all__ = ["check_endpoint", "check_transport_args"]
 
 
 def check_transport_args(retry: Any, transport: Any, verify: Any, timeout: Any) -> None:

@@ -25,9 +25,10 @@ import tempfile
 import warnings
 import weakref
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import numpy as np
@@ -39,8 +40,20 @@ from ..core.redact import redact_url, secret_values
 from .calls import CountingReader
 from .log_masking import masking_logs
 
-__all__ = ["ImageSource", "crc64", "load_image", "load_mask", "load_pil", "mask_png", "sniff_format",
-           "valid_timeout", "read_file_capped", "DEFAULT_CHUNK", "DEFAULT_MAX_DOWNLOAD", "INPUT_KINDS"]
+__all__ = [
+    "DEFAULT_CHUNK",
+    "DEFAULT_MAX_DOWNLOAD",
+    "INPUT_KINDS",
+    "ImageSource",
+    "crc64",
+    "load_image",
+    "load_mask",
+    "load_pil",
+    "mask_png",
+    "read_file_capped",
+    "sniff_format",
+    "valid_timeout",
+]
 
 DEFAULT_CHUNK = 1 << 20             # bytes per read
 DEFAULT_MAX_DOWNLOAD = 100 << 20    # URL download cap
@@ -265,11 +278,12 @@ def _from_path(p: Path, chunk_size: int) -> ImageSource:
                     head += b[:32 - len(head)]
                 tail = (tail + b)[-_TAIL:]
     except PermissionError:
-        raise ImageInputError(f"{shown} cannot be read (permission denied)", hint="check the file's permissions") from None
+        raise ImageInputError(f"{shown} cannot be read (permission denied)",
+                              hint="check the file's permissions") from None
     except OSError as e:
         raise ImageInputError(f"{shown} cannot be read: {e.strerror or e}",
                               hint="check that the file is complete and readable") from None
-    fmt, w, h = _inspect(name, head, tail, size, lambda: open(p, "rb"))
+    fmt, w, h = _inspect(name, head, tail, size, lambda: open(p, "rb"))  # noqa: SIM115 — _inspect opens it in `with`
     return ImageSource(name, size, crc & 0xFFFFFFFF, fmt, w, h, None, str(p), chunk_size)
 
 
@@ -281,7 +295,7 @@ def read_file_capped(path: Any, cap: int, *, what: str = "image file") -> bytes:
         >>> read_file_capped("/dev/zero", 10)
         Traceback (most recent call last):
         ...
-        imgx_kit.core.errors.ImageInputError: /dev/zero is not a regular file (a device, pipe or socket) — pass the path of an image file, or its bytes
+        imgx_kit.core.errors.ImageInputError: /dev/zero is not a regular file (a device, pipe or socket) — pass ...
     """
     try:
         shown = os.fspath(path)
@@ -302,7 +316,8 @@ def read_file_capped(path: Any, cap: int, *, what: str = "image file") -> bytes:
     except FileNotFoundError:
         raise ImageInputError(f"no such file: {shown}", hint="check the path") from None
     except PermissionError:
-        raise ImageInputError(f"{shown} cannot be read (permission denied)", hint="check the file's permissions") from None
+        raise ImageInputError(f"{shown} cannot be read (permission denied)",
+                              hint="check the file's permissions") from None
     except (OSError, ValueError) as e:          # a name too long, a NUL in the name, a loop of links …
         raise ImageInputError(f"cannot read {what} {shown!r}: {getattr(e, 'strerror', None) or e}",
                               hint="check the path") from None
@@ -357,7 +372,8 @@ class _Spool:
         self.file.close()
         path = self.path
         assert path is not None
-        fmt, w, h = _inspect(name, self.head, self.tail, self.size, lambda: open(path, "rb"))
+        # _inspect opens the file in a `with` block
+        fmt, w, h = _inspect(name, self.head, self.tail, self.size, lambda: open(path, "rb"))  # noqa: SIM115
         return ImageSource(name, self.size, self.crc & 0xFFFFFFFF, fmt, w, h, None, path, chunk_size, _keep=self)
 
 
@@ -381,7 +397,8 @@ def _from_stream(f: Any, chunk_size: int, cap: int = DEFAULT_MAX_DOWNLOAD) -> Im
             try:
                 b = f.read(chunk_size)
             except (OSError, ValueError) as e:
-                raise ImageInputError(f"reading {name} failed: {e}", hint="pass an open, readable binary file") from None
+                raise ImageInputError(f"reading {name} failed: {e}",
+                                      hint="pass an open, readable binary file") from None
             if not b:
                 break
             if isinstance(b, str):
@@ -526,7 +543,7 @@ def _pngable(im: Image.Image) -> Image.Image:
     if mode.startswith("I"):                   # 32-bit or other-endian 16-bit integers: 16-bit PNG
         a = np.asarray(im)
         lo, hi = int(a.min()), int(a.max())
-        if 0 <= lo and hi <= 0xFFFF:
+        if lo >= 0 and hi <= 0xFFFF:
             return Image.fromarray(a.astype(np.uint16))
         raise ImageInputError(f"the PIL image (mode {mode}) has values {lo}…{hi}, which a PNG cannot hold",
                               hint="scale it to 0…65535 (16 bit) or 0…255 (8 bit) first")
@@ -563,7 +580,8 @@ def load_pil(src: Any, **kw) -> tuple[Image.Image, ImageSource]:
     """Load and fully decode an image (for inpainting); truncated data raise ImageInputError."""
     if isinstance(src, Image.Image):
         if src.width <= 0 or src.height <= 0:
-            raise ImageInputError(f"the PIL image is {src.width}x{src.height}", hint="an image needs at least one pixel")
+            raise ImageInputError(f"the PIL image is {src.width}x{src.height}",
+                                  hint="an image needs at least one pixel")
         source = load_image(src, **kw)
         return _pngable(src), source
     source = load_image(src, **kw)
@@ -593,7 +611,7 @@ def load_mask(mask: Any, size: tuple[int, int]) -> np.ndarray:
                               hint="pass the image's size, e.g. load_mask(mask, image.size)")
     w, h = size
     if isinstance(mask, np.ndarray):
-        if mask.ndim == 3 and mask.shape[2] in (1, 3, 4) or mask.ndim == 2:
+        if (mask.ndim == 3 and mask.shape[2] in (1, 3, 4)) or mask.ndim == 2:
             got = (mask.shape[1], mask.shape[0])
         else:
             raise ImageInputError(f"the mask array has shape {mask.shape}", hint="use an H×W array (bool or 0/255)")

@@ -36,15 +36,25 @@ import secrets as _secrets
 import string
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, ImgxError, LoginError,
-                           ServiceError, SignatureMismatchError, ThrottledError, UploadError)
+from ..core.errors import (
+    ClientConfigError,
+    CredentialsError,
+    ImageInputError,
+    ImgxError,
+    LoginError,
+    ServiceError,
+    SignatureMismatchError,
+    ThrottledError,
+    UploadError,
+)
 from ..core.html_layout import plural
 from ..core.redact import mask
 from ..core.request import HttpRequest
@@ -55,9 +65,20 @@ from .images import DEFAULT_CHUNK, DEFAULT_MAX_DOWNLOAD, ImageSource, load_image
 from .retry import DEFAULT_POLICY, RetryPolicy, is_retryable, parse_retry_after
 from .scheduler import Scheduler, plan_groups
 
-__all__ = ["ImageXClient", "UploadResult", "BatchResult", "BatchItem", "BatchPlan", "plan_batch", "UploadToken",
-           "ClientConfigError",
-           "WEB_REGIONS", "OPENAPI_REGIONS", "CHUNK_THRESHOLD", "PART_SIZE"]
+__all__ = [
+    "CHUNK_THRESHOLD",
+    "OPENAPI_REGIONS",
+    "PART_SIZE",
+    "WEB_REGIONS",
+    "BatchItem",
+    "BatchPlan",
+    "BatchResult",
+    "ClientConfigError",
+    "ImageXClient",
+    "UploadResult",
+    "UploadToken",
+    "plan_batch",
+]
 
 VERSION = "2018-08-01"
 CHUNK_THRESHOLD = 20 * 1024 * 1024     # the SDK's MinChunkSize: chunked upload above this
@@ -217,7 +238,7 @@ class BatchResult:
                 out.append(rec)
         return out
 
-    def retry_failed(self, concurrency: int = 8, progress: bool = False) -> "BatchResult":
+    def retry_failed(self, concurrency: int = 8, progress: bool = False) -> BatchResult:
         """Try the failed inputs again; successes are kept; input order is kept.
 
         An input whose commit outcome was unknown (``CommitUnknown``) is first asked about with
@@ -254,8 +275,7 @@ class BatchResult:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{it.index}</td><td>{html.escape(it.name)}</td>"
-            f"<td>{'✔ <code>' + html.escape(it.result.uri) + '</code>' if it.result else '✘ ' + html.escape(type(it.error).__name__ + ': ' + str(it.error))}</td>"
-            f"<td>{len(it.calls)}</td></tr>" for it in self.items[:200])
+            f"<td>{_outcome_html(it)}</td><td>{len(it.calls)}</td></tr>" for it in self.items[:200])
         n, bad = len(self.items), len(self.failed)
         return (f"<div><b>{n - bad}/{n} uploaded</b>, {bad} failed, {self.elapsed:.2f} s"
                 f"<table><tr><th>#</th><th>input</th><th>result</th><th>calls</th></tr>{rows}</table></div>")
@@ -316,13 +336,14 @@ class ImageXClient:
     # ---- constructors ------------------------------------------------------------------------
     @classmethod
     def jimeng(cls, sessionid: str, region: str = "cn", endpoints: Any = None,
-               us_signing_region: str = "us-east-1", **kw: Any) -> "ImageXClient":
+               us_signing_region: str = "us-east-1", **kw: Any) -> ImageXClient:
         """The Jimeng (``cn``) / Dreamina (``us``, ``sg``) web flavour: a ``sessionid`` cookie
         buys temporary credentials; ImageX is signed with ``JIMENG_IMAGEX`` (AWS4)."""
         if not isinstance(sessionid, str) or not sessionid.strip():
             raise CredentialsError("sessionid must be a non-empty str" if isinstance(sessionid, str)
                                    else f"sessionid must be a str, not {type(sessionid).__name__}",
-                                   hint="copy the sessionid cookie of jimeng.jianying.com (or the emulator's demo_sessionid)")
+                                   hint="copy the sessionid cookie of jimeng.jianying.com "
+                                        "(or the emulator's demo_sessionid)")
         _check_cookie_value(sessionid)
         web = _region(WEB_REGIONS, region)
         sreg = us_signing_region if web.name == "us" else web.signing_region
@@ -336,7 +357,7 @@ class ImageXClient:
 
     @classmethod
     def openapi(cls, credentials: Credentials, service_id: str, region: str = "cn", endpoints: Any = None,
-                **kw: Any) -> "ImageXClient":
+                **kw: Any) -> ImageXClient:
         """The official-SDK flavour: account credentials, VOLC ``HMAC-SHA256`` (service ``ImageX``),
         ``PUT /<StoreUri>``, chunked upload above ``chunk_threshold`` (20 MiB)."""
         if not isinstance(credentials, Credentials):
@@ -439,7 +460,8 @@ class ImageXClient:
             entries.append(e)
             sess = sessions.setdefault(addr.session_key, _Session([], token, 0))
             sess.entries.append(e)
-        _Batch(self, entries, Scheduler(min(concurrency, len(sessions))), None, meta=False).resume(list(sessions.values()))
+        sched = Scheduler(min(concurrency, len(sessions)))
+        _Batch(self, entries, sched, None, meta=False).resume(list(sessions.values()))
         return [e.item() for e in entries]
 
     def _grow_pool(self, n: int) -> None:
@@ -481,9 +503,8 @@ class ImageXClient:
                    deadline: float | None = None) -> UploadToken:
         with self._token_lock:
             tok = self._token
-            if tok is not None and tok.valid():
-                if not force or (stale is not None and tok is not stale):
-                    return tok
+            if tok is not None and tok.valid() and (not force or (stale is not None and tok is not stale)):
+                return tok
             tok = self.retry.run(lambda attempt: self._fetch_token(attempt, calls, deadline), deadline)
             self._token = tok
             return tok
@@ -773,7 +794,8 @@ class ImageXClient:
                                        "session before uploading anything") from None
             raise
         results = {r.get("Uri"): r for r in (result.get("Results") or []) if isinstance(r, dict)}
-        plugin = {p.get("SourceUri", p.get("ImageUri")): p for p in (result.get("PluginResult") or []) if isinstance(p, dict)}
+        plugin = {p.get("SourceUri", p.get("ImageUri")): p
+                  for p in (result.get("PluginResult") or []) if isinstance(p, dict)}
         out: list[UploadResult | ImgxError] = []
         for addr, src in done:
             mine = results.get(addr.store_uri)
@@ -851,7 +873,7 @@ class _Batch:
     inputs → commit the group when its last upload has ended → apply again, in a new session,
     whatever the server said it did not receive."""
 
-    def __init__(self, client: "ImageXClient", entries: list[_Entry], sched: Scheduler, bar: Any,
+    def __init__(self, client: ImageXClient, entries: list[_Entry], sched: Scheduler, bar: Any,
                  meta: bool) -> None:
         self.client = client
         self.entries = entries
@@ -900,7 +922,7 @@ class _Batch:
                 live.append(e)
             except ImgxError as x:
                 self._finish(e, error=x)
-            except Exception as x:  # noqa: BLE001 - never lose the batch for one input
+            except Exception as x:
                 self._finish(e, error=_unexpected(x, e.name))
         if not live:
             return
@@ -916,7 +938,7 @@ class _Batch:
                 e.calls.extend(calls)
                 self._finish(e, error=x)
             return
-        except Exception as x:  # noqa: BLE001
+        except Exception as x:
             for e in live:
                 self._finish(e, error=_unexpected(x, e.name))
             return
@@ -942,7 +964,7 @@ class _Batch:
             e.state, e.error = ("replan" if refused else "failed"), x
         except ImgxError as x:                   # the file changed or vanished
             e.state, e.error = "failed", x
-        except Exception as x:  # noqa: BLE001
+        except Exception as x:
             e.state, e.error = "failed", _unexpected(x, e.name)
         with sess.lock:
             sess.left -= 1
@@ -964,7 +986,7 @@ class _Batch:
                     sess.token, ccalls, deadline)
             except ImgxError as x:
                 outcome = [x] * len(todo)
-            except Exception as x:  # noqa: BLE001
+            except Exception as x:
                 outcome = [_unexpected(x, "CommitImageUpload")] * len(todo)
             for e, res in zip(todo, outcome, strict=True):
                 e.calls.extend(ccalls)
@@ -1119,6 +1141,13 @@ def _parse_expiry(value: Any) -> datetime | None:
     except ValueError:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _outcome_html(it: BatchItem) -> str:
+    """One batch row's outcome cell: the URI, or the error's type and message (escaped)."""
+    if it.result:
+        return "✔ <code>" + html.escape(it.result.uri) + "</code>"
+    return "✘ " + html.escape(type(it.error).__name__ + ": " + str(it.error))
 
 
 def _name_of(source: Any, i: int) -> str:

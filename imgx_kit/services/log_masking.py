@@ -62,7 +62,7 @@ class SecretLogFilter(logging.Filter):
             return True
         try:
             text = record.getMessage()
-        except Exception:  # noqa: BLE001 — a record whose args do not fit its format: leave it
+        except Exception:  # a record whose args do not fit its format: leave it
             return True
         clean = scrub(redact_text(text, self._secrets))
         if clean != text:

@@ -22,9 +22,10 @@ import numbers
 import os
 import warnings
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -33,20 +34,20 @@ from ..core.errors import ImageInputError, ImgxError, PainterError
 from ..core.extras import require
 
 __all__ = [
-    "BBox",
-    "MaskModel",
-    "Viewport",
-    "PainterImage",
-    "load_painter_image",
-    "mask_from_any",
-    "binary_mask",
-    "MASK_THRESHOLD",
-    "JPEG_TOLERANCE",
-    "MAX_SIDE",
-    "MAX_PIXELS",
     "DISPLAY_LIMIT",
+    "JPEG_TOLERANCE",
+    "MASK_THRESHOLD",
     "MAX_DILATE",
     "MAX_FEATHER",
+    "MAX_PIXELS",
+    "MAX_SIDE",
+    "BBox",
+    "MaskModel",
+    "PainterImage",
+    "Viewport",
+    "binary_mask",
+    "load_painter_image",
+    "mask_from_any",
 ]
 
 BBox = tuple  # (x0, y0, x1, y1) in image pixels, end-exclusive
@@ -301,7 +302,7 @@ class MaskModel:
         ax, ay, bx, by = clipped
         length = math.hypot(bx - ax, by - ay)
         # long segments are split so each stamp stays inside a small bounding box
-        n = max(1, int(math.ceil(length / max(4.0 * r, 64.0))))
+        n = max(1, math.ceil(length / max(4.0 * r, 64.0)))
         box = None
         for i in range(n):
             t0, t1 = i / n, (i + 1) / n
@@ -311,10 +312,10 @@ class MaskModel:
 
     def _capsule(self, ax: float, ay: float, bx: float, by: float, st: dict) -> BBox | None:
         r = st["r"]
-        x0 = max(0, int(math.floor(min(ax, bx) - r)))
-        y0 = max(0, int(math.floor(min(ay, by) - r)))
-        x1 = min(self.width, int(math.ceil(max(ax, bx) + r)) + 1)
-        y1 = min(self.height, int(math.ceil(max(ay, by) + r)) + 1)
+        x0 = max(0, math.floor(min(ax, bx) - r))
+        y0 = max(0, math.floor(min(ay, by) - r))
+        x1 = min(self.width, math.ceil(max(ax, bx) + r) + 1)
+        y1 = min(self.height, math.ceil(max(ay, by) + r) + 1)
         if x0 >= x1 or y0 >= y1:
             return None
         sel = capsule(x0, y0, x1, y1, ax, ay, bx, by, r)
@@ -615,7 +616,7 @@ class Viewport:
             raise PainterError(f"Viewport zoom={zoom}, pan={pan}, max_scale={max_scale} are not usable", hint=hint)
 
     @staticmethod
-    def fit(image_size: tuple[int, int], display_size: int) -> "Viewport":
+    def fit(image_size: tuple[int, int], display_size: int) -> Viewport:
         """A canvas whose longest side is ``display_size`` px, showing the whole image."""
         if not (isinstance(image_size, (tuple, list)) and len(image_size) == 2):
             raise PainterError(f"image_size={image_size!r:.40} is not a (width, height) pair", hint="e.g. (800, 600)")
@@ -625,7 +626,7 @@ class Viewport:
             raise PainterError(f"display_size={display_size} is not between 1 and {DISPLAY_LIMIT} px",
                                hint="e.g. display_size=800")
         s = float(display_size) / max(w, h)
-        return Viewport((w, h), (max(1, int(round(w * s))), max(1, int(round(h * s)))))
+        return Viewport((w, h), (max(1, round(w * s)), max(1, round(h * s))))
 
     @property
     def fit_scale(self) -> float:
@@ -662,7 +663,7 @@ class Viewport:
         s = self.scale
         return (x0, y0, x0 + self.canvas_size[0] / s, y0 + self.canvas_size[1] / s)
 
-    def _clamped(self, zoom: float, pan: tuple[float, float]) -> "Viewport":
+    def _clamped(self, zoom: float, pan: tuple[float, float]) -> Viewport:
         zoom = min(max(1.0, _finite(zoom, "zoom")), self.max_zoom)
         pan = _point(pan, "pan")
         s = self.fit_scale * zoom
@@ -670,7 +671,7 @@ class Viewport:
         py = min(max(0.0, pan[1]), max(0.0, self.image_size[1] - self.canvas_size[1] / s))
         return Viewport(self.image_size, self.canvas_size, zoom, (px, py), self.max_scale)
 
-    def zoomed(self, factor: float, anchor: tuple[float, float] | None = None) -> "Viewport":
+    def zoomed(self, factor: float, anchor: tuple[float, float] | None = None) -> Viewport:
         """Zoom by ``factor`` keeping canvas point ``anchor`` (default: centre) fixed."""
         anchor = (self.canvas_size[0] / 2.0, self.canvas_size[1] / 2.0) if anchor is None else _point(anchor, "anchor")
         ix, iy = self.to_image(*anchor)
@@ -681,27 +682,27 @@ class Viewport:
         s = self.fit_scale * zoom
         return self._clamped(zoom, (ix - anchor[0] / s, iy - anchor[1] / s))
 
-    def panned(self, dx: float, dy: float) -> "Viewport":
+    def panned(self, dx: float, dy: float) -> Viewport:
         """Move the view by (dx, dy) canvas pixels (positive = show more to the right/bottom)."""
         s = self.scale
         dx, dy = _point((dx, dy), "pan step")
         return self._clamped(self.zoom, (self.pan[0] + dx / s, self.pan[1] + dy / s))
 
-    def at(self, zoom: float, pan: tuple[float, float]) -> "Viewport":
+    def at(self, zoom: float, pan: tuple[float, float]) -> Viewport:
         """This viewport with an explicit (clamped) zoom and pan."""
         return self._clamped(zoom, pan)
 
-    def reset(self) -> "Viewport":
+    def reset(self) -> Viewport:
         return Viewport(self.image_size, self.canvas_size, 1.0, (0.0, 0.0), self.max_scale)
 
     def canvas_rect(self, box: BBox) -> tuple[int, int, int, int] | None:
         """Integer canvas rectangle (x0, y0, x1, y1) covering image bbox ``box``, clipped."""
         cx0, cy0 = self.to_canvas(box[0], box[1])
         cx1, cy1 = self.to_canvas(box[2], box[3])
-        x0 = max(0, int(math.floor(cx0)) - 1)
-        y0 = max(0, int(math.floor(cy0)) - 1)
-        x1 = min(self.canvas_size[0], int(math.ceil(cx1)) + 1)
-        y1 = min(self.canvas_size[1], int(math.ceil(cy1)) + 1)
+        x0 = max(0, math.floor(cx0) - 1)
+        y0 = max(0, math.floor(cy0) - 1)
+        x1 = min(self.canvas_size[0], math.ceil(cx1) + 1)
+        y1 = min(self.canvas_size[1], math.ceil(cy1) + 1)
         if x0 >= x1 or y0 >= y1:
             return None
         return (x0, y0, x1, y1)
@@ -910,7 +911,7 @@ def load_painter_image(src: Any, *, max_display: int = 2048) -> PainterImage:
 def _fit_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
     w, h = size
     s = longest / max(w, h)
-    return (max(1, int(round(w * s))), max(1, int(round(h * s))))
+    return (max(1, round(w * s)), max(1, round(h * s)))
 
 
 #: grey levels at or above this fraction of full scale are "repaint" (8 bit: ≥ 128, 16 bit: ≥ 32768)
@@ -940,7 +941,7 @@ def binary_mask(mask: Image.Image | np.ndarray, *, error: type[ImgxError] = Imag
         ...                        np.zeros((1, 2), np.uint8)]))
         Traceback (most recent call last):
         ...
-        imgx_kit.core.errors.ImageInputError: the mask is coloured: R, G and B differ by up to 255 levels (a grey JPEG differs by at most 8) — a mask is single-channel grey (or R=G=B): white (255) = repaint, black (0) = keep
+        imgx_kit.core.errors.ImageInputError: the mask is coloured: R, G and B differ by up to 255 levels ... = keep
     """
     if isinstance(mask, Image.Image):
         return _binary_image(mask, error, what)
@@ -973,7 +974,7 @@ def binary_mask(mask: Image.Image | np.ndarray, *, error: type[ImgxError] = Imag
 
 
 def _level(depth: int) -> int:
-    return int(round(MASK_THRESHOLD * (1 << depth)))        # 8 bit: 128, 16 bit: 32768
+    return round(MASK_THRESHOLD * (1 << depth))        # 8 bit: 128, 16 bit: 32768
 
 
 def _grey(rgb: np.ndarray, error: type[ImgxError], what: str) -> np.ndarray:
@@ -1050,9 +1051,7 @@ def mask_from_any(mask: Any, size: tuple[int, int]) -> np.ndarray:
         if mask is None or mask.dtype == object:
             raise PainterError("the mask is not an array or image",
                                hint="pass a bool numpy array of the image's height×width, a PIL image or PNG bytes")
-    if mask.ndim == 3 and mask.shape[-1] in (1, 3, 4):
-        got = (mask.shape[1], mask.shape[0])
-    elif mask.ndim == 2:
+    if (mask.ndim == 3 and mask.shape[-1] in (1, 3, 4)) or mask.ndim == 2:
         got = (mask.shape[1], mask.shape[0])
     else:
         raise PainterError(f"mask array has shape {mask.shape}; expected (height, width) = ({h}, {w})",

@@ -27,10 +27,11 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any, Callable, Mapping
+from functools import cache
+from typing import Any
 
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageSequence, features
@@ -41,10 +42,25 @@ from ..core.oss_process import Action, Process, split_watermark_image
 from .images import read_file_capped
 from .oss_fonts import load_font
 
-__all__ = ["apply", "render", "run", "OssResult", "SourceImage", "load_source", "resize_size",
-           "crop_box", "rotated_size", "circle_size", "CONTENT_TYPES", "MAX_SOURCE_BYTES",
-           "MAX_SOURCE_SIDE", "MAX_SOURCE_PIXELS", "MAX_OUTPUT_SIDE", "MAX_OUTPUT_PIXELS",
-           "MAX_ROTATE_SIDE"]
+__all__ = [
+    "CONTENT_TYPES",
+    "MAX_OUTPUT_PIXELS",
+    "MAX_OUTPUT_SIDE",
+    "MAX_ROTATE_SIDE",
+    "MAX_SOURCE_BYTES",
+    "MAX_SOURCE_PIXELS",
+    "MAX_SOURCE_SIDE",
+    "OssResult",
+    "SourceImage",
+    "apply",
+    "circle_size",
+    "crop_box",
+    "load_source",
+    "render",
+    "resize_size",
+    "rotated_size",
+    "run",
+]
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024      # 20 MB (oss-process.md §1.5)
 MAX_SOURCE_SIDE = 30_000
@@ -116,19 +132,20 @@ def load_source(image: Any) -> SourceImage:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 im = Image.open(io.BytesIO(data))
-                fmt = _FROM_PIL.get(im.format or "")
+                found = _FROM_PIL.get(im.format or "")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _image_error("source has too many pixels to decode safely",
                                ec="0040-00000012", code="ImageTooLarge",
                                hint=f"OSS allows at most {MAX_SOURCE_PIXELS:,} pixels") from None
-        except Exception:  # noqa: BLE001 - Pillow raises many types for garbage
+        except Exception:  # Pillow raises many types for garbage
             raise _image_error("This image format is not supported: the source is not a "
                                "readable image", ec="0040-00000005", code="BadRequest",
                                hint="OSS reads JPG, PNG, BMP, GIF, WebP, TIFF and HEIC") from None
-        if fmt is None:
+        if found is None:
             raise _image_error(f"This image format is not supported ({im.format})",
                                ec="0040-00000005", code="BadRequest",
                                hint="OSS reads JPG, PNG, BMP, GIF, WebP, TIFF and HEIC")
+        fmt = found
     w, h = im.size
     if not w or not h:
         raise _image_error(f"the source image is empty ({w}×{h} pixels)", ec="0040-00000005",
@@ -145,7 +162,7 @@ def load_source(image: Any) -> SourceImage:
     quality = _estimate_jpeg_quality(im) if fmt == "jpg" else None
     try:
         im.load()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise _image_error(f"the source image is truncated or corrupt ({e})", ec="0040-00000005",
                            code="BadRequest", hint="upload the complete file") from None
     return SourceImage(im, fmt, len(data) if data is not None else _encoded_size(im, fmt),
@@ -170,7 +187,7 @@ def _heif_support(what: str, alternative: str) -> None:
                            hint=f"pip install 'imgx-kit[heic]' (or pillow-heif), {alternative}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _register_heif() -> None:
     """Once per process; a failed import is not cached, so installing it in a running kernel works."""
     import pillow_heif
@@ -182,7 +199,7 @@ def _encoded_size(im: Image.Image, fmt: str) -> int:
     buf = io.BytesIO()
     try:
         im.save(buf, _TO_PIL.get(fmt, "PNG"))
-    except Exception:  # noqa: BLE001
+    except Exception:
         buf = io.BytesIO()
         _working_copy(im).save(buf, "PNG")
     return buf.tell()
@@ -205,7 +222,7 @@ def _estimate_jpeg_quality(im: Image.Image) -> int | None:
     for q in range(1, 101):
         scale = 5000 // q if q < 50 else 200 - 2 * q
         table = sorted(min(255, max(1, (v * scale + 50) // 100)) for v in _IJG_LUMA)
-        err = sum(abs(a - b) for a, b in zip(actual, table))
+        err = sum(abs(a - b) for a, b in zip(actual, table, strict=True))  # both 64 entries
         if best_err is None or err < best_err:
             best, best_err = q, err
     return best
@@ -214,7 +231,7 @@ def _estimate_jpeg_quality(im: Image.Image) -> int | None:
 # ---- geometry (pure, tested against oss-process.md §5.2) ----------------------------------
 def _round(x: Fraction | float) -> int:
     """Round half up, as the docs say (四舍五入)."""
-    return int(math.floor(Fraction(x) + Fraction(1, 2)))
+    return math.floor(Fraction(x) + Fraction(1, 2))
 
 
 def resize_size(w: int, h: int, action: Action, *, gif: bool = False,
@@ -364,11 +381,17 @@ class OssResult:
 
     @property
     def content_type(self) -> str:
-        return "application/json" if self.data is not None else CONTENT_TYPES[self.format]
+        return "application/json" if self.data is not None else CONTENT_TYPES[self._picture()[1]]
 
     @property
     def size(self) -> tuple[int, int] | None:
         return self.image.size if self.image is not None else None
+
+    def _picture(self) -> tuple[Image.Image, str]:
+        """The image and its output format (set whenever ``data`` is not)."""
+        if self.image is None or self.format is None:
+            raise TypeError(f"this OssResult holds JSON data, not an image: {self.data!r}")
+        return self.image, self.format
 
     def encode(self) -> bytes:
         """The response body: encoded image bytes, or JSON for info / average-hue."""
@@ -376,13 +399,13 @@ class OssResult:
             return json.dumps(self.data, ensure_ascii=False).encode("utf-8")
         if self.animated:
             return _encode_animation(self.frames, self.durations, self.loop)
-        return _encode(self.image, self.format, self.quality, self.progressive)
+        return _encode(*self._picture(), self.quality, self.progressive)
 
     def __repr__(self) -> str:
         if self.data is not None:
             return f"OssResult(data={self.data!r})"
         frames = f", frames={len(self.frames)}" if self.animated else ""
-        return (f"OssResult(size={self.size}, mode={self.image.mode!r}, format={self.format!r}, "
+        return (f"OssResult(size={self.size}, mode={self._picture()[0].mode!r}, format={self.format!r}, "
                 f"quality={self.quality}, progressive={self.progressive}{frames})")
 
     def _repr_html_(self) -> str:
@@ -393,7 +416,7 @@ class OssResult:
         if self.animated:                   # the animation itself, shown at most 256 px wide
             src = "data:image/gif;base64," + base64.b64encode(self.encode()).decode("ascii")
         else:
-            thumb = self.image.copy()
+            thumb = self._picture()[0].copy()
             thumb.thumbnail((256, 256))
             buf = io.BytesIO()
             thumb.save(buf, "PNG")
@@ -419,7 +442,7 @@ def apply(process: Process | str, image: Any, *, fetch: Fetch | None = None,
         return result.data
     if result.animated:
         return Image.open(io.BytesIO(result.encode()))
-    return result.image
+    return result._picture()[0]
 
 
 def render(process: Process | str, data: Any, *, fetch: Fetch | None = None,
@@ -488,7 +511,7 @@ def run(process: Process | str, image: Any, *, fetch: Fetch | None = None,
     if fmt == "webp" and max(im.size) > MAX_WEBP_SIDE:
         raise _image_error(f"WebP output {im.size[0]}×{im.size[1]} is over {MAX_WEBP_SIDE} px a "
                            "side", hint="resize first or choose another format")
-    quality = _quality(src, fmt, quality_action) if fmt in ("jpg", "webp", "avif", "heic") \
+    quality = _quality(src, quality_action) if fmt in ("jpg", "webp", "avif", "heic") \
         else None
     im = _for_format(im, fmt)
     im.format = _TO_PIL[fmt]
@@ -572,7 +595,7 @@ def _eight_bit(im: Image.Image) -> Image.Image:
 def _orientation(im: Image.Image) -> int:
     try:
         value = im.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block means "no orientation"
+    except Exception:  # a broken EXIF block means "no orientation"
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -616,11 +639,11 @@ def _resize(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
     return im.resize(out, Image.Resampling.LANCZOS)
 
 
-def _crop(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _crop(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     return im.crop(crop_box(*im.size, a))
 
 
-def _indexcrop(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _indexcrop(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     w, h = im.size
     i = a.get("i", 0)
     if "y" in a:                       # y wins when both are given
@@ -648,7 +671,7 @@ def _with_mask(im: Image.Image, mask: Image.Image) -> Image.Image:
     return rgba
 
 
-def _circle(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _circle(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     w, h = im.size
     side = circle_size(w, h, a["r"])
     r = (side - 1) // 2
@@ -659,7 +682,7 @@ def _circle(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
     return _with_mask(box, mask)
 
 
-def _rounded(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _rounded(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     w, h = im.size
     r = min(a["r"], min(w, h) // 2)
     mask = _mask((w, h), lambda d, k: d.rounded_rectangle((0, 0, w * k - 1, h * k - 1),
@@ -679,6 +702,7 @@ def _rotate(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
         return im.transpose({90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
                              270: Image.Transpose.ROTATE_90}[angle])
     nw, nh = rotated_size(w, h, angle)
+    fill: tuple[int, ...]               # RGBA or RGB, as the image's mode
     if ctx.alpha_out:
         im, fill = im.convert("RGBA"), (0, 0, 0, 0)
     else:
@@ -700,7 +724,7 @@ def _rgb_op(im: Image.Image, op: Callable[[Image.Image], Image.Image]) -> Image.
     return op(im)
 
 
-def _bright(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _bright(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     delta = a.bare / 100 * 255
 
     def op(rgb: Image.Image) -> Image.Image:
@@ -709,15 +733,15 @@ def _bright(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
     return _rgb_op(im, op)
 
 
-def _contrast(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _contrast(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     return _rgb_op(im, lambda rgb: ImageEnhance.Contrast(rgb).enhance(1 + a.bare / 100))
 
 
-def _sharpen(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _sharpen(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     return _rgb_op(im, lambda rgb: rgb.filter(ImageFilter.UnsharpMask(1, a.bare, 0)))
 
 
-def _blur(im: Image.Image, a: Action, ctx: _Ctx) -> Image.Image:
+def _blur(im: Image.Image, a: Action, _ctx: _Ctx) -> Image.Image:
     sigma = a.get("s", a.get("r", 1))
     return im.filter(ImageFilter.GaussianBlur(radius=sigma))
 
@@ -756,7 +780,7 @@ def _image_mark(a: Action, ctx: _Ctx, main: tuple[int, int]) -> Image.Image:
         data = ctx.fetch(key)
     except ImgxError:
         raise
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise _image_error(f"the watermark image {key!r} could not be fetched ({e!r})",
                            ec="0040-00000024", code="NoSuchKey", status=404,
                            hint="the watermark object must exist in the same bucket") from None
@@ -823,7 +847,7 @@ _STEPS: dict[str, Callable[[Image.Image, Action, _Ctx], Image.Image]] = {
 
 
 # ---- encoding -----------------------------------------------------------------------------
-def _quality(src: SourceImage, fmt: str, a: Action | None) -> int:
+def _quality(src: SourceImage, a: Action | None) -> int:
     """Output quality (oss-process.md §2.12): q relative, Q absolute (wins), default = source."""
     if src.format == "jpg":
         base = src.quality or 85
@@ -934,7 +958,7 @@ def _info(src: SourceImage) -> dict:
                                (ExifTags.IFD.GPSInfo, ExifTags.GPSTAGS)):
             try:
                 sub = exif.get_ifd(ifd_tag)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 sub = {}
             for tag, value in sub.items():
                 name = names.get(tag)

@@ -14,14 +14,21 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from ..core import oss_sign
 from ..core.credentials import Credentials
-from ..core.errors import (CredentialsError, ImageInputError, ServiceError, SignatureMismatchError,
-                           ThrottledError, UploadError)
+from ..core.errors import (
+    CredentialsError,
+    ImageInputError,
+    ServiceError,
+    SignatureMismatchError,
+    ThrottledError,
+    UploadError,
+)
 from ..core.html_layout import plural
 from ..core.oss_process import Process
 from ..core.redact import redact_url
@@ -76,7 +83,8 @@ class OssResult:
     def _repr_html_(self) -> str:
         img = ""
         if self.data and (self.content_type or "").startswith("image/"):
-            img = f"<br><img style='max-width:512px' src='data:{self.content_type};base64,{base64.b64encode(self.data).decode()}'/>"
+            b64 = base64.b64encode(self.data).decode()
+            img = f"<br><img style='max-width:512px' src='data:{self.content_type};base64,{b64}'/>"
         return f"<div><code>{html.escape(repr(self))}</code>{img}{calls_html(self.calls)}</div>"
 
 
@@ -147,7 +155,8 @@ class Client:
         ``sys/saveas``); the answer's JSON is in ``.json``."""
         text = _process_text(process)
         if "|sys/saveas" in text:
-            raise ImageInputError("process already carries sys/saveas", hint="pass the process and target_key separately")
+            raise ImageInputError("process already carries sys/saveas",
+                                  hint="pass the process and target_key separately")
         o = base64.urlsafe_b64encode(target_key.encode()).decode().rstrip("=")
         tail = f"|sys/saveas,o_{o}"
         if target_bucket:
@@ -174,11 +183,12 @@ class Client:
             t = oss_sign.sign(req, self.creds, self.bucket, key, version=self.version, region=self.region)
             reader = stream.reader() if stream is not None else None
             try:
-                ex = self.transport.send(t.signed_request, label=label, trace=t, attempt=attempt, secrets=secrets,
-                                         sink=calls, body=reader, body_size=stream.size if stream is not None else None,
-                                         preview=f"<{stream.size} bytes of {stream.format}>" if stream is not None else None)
+                ex = self.transport.send(
+                    t.signed_request, label=label, trace=t, attempt=attempt, secrets=secrets, sink=calls,
+                    body=reader, body_size=stream.size if stream is not None else None,
+                    preview=f"<{stream.size} bytes of {stream.format}>" if stream is not None else None)
             finally:
-                if hasattr(reader, "close"):
+                if reader is not None and hasattr(reader, "close"):
                     reader.close()
             result = self._answer(ex, key, calls)
             if method == "PUT" or (method == "GET" and not params and result.status == 200):
@@ -207,8 +217,10 @@ class Client:
                                hint="too many requests; retried with backoff")
             e.retry_after = parse_retry_after(ex.headers.get("Retry-After"))  # type: ignore[attr-defined]
             raise e
-        hints = {"NoSuchKey": "the object does not exist; put it first", "NoSuchBucket": "check the bucket name and region",
-                 "AccessDenied": "these credentials may not do that", "InvalidAccessKeyId": "the access key is unknown"}
+        hints = {"NoSuchKey": "the object does not exist; put it first",
+                 "NoSuchBucket": "check the bucket name and region",
+                 "AccessDenied": "these credentials may not do that",
+                 "InvalidAccessKeyId": "the access key is unknown"}
         raise ServiceError(text, code=code, status=ex.status, request_id=rid, service="oss", hint=hints.get(code))
 
 

@@ -77,7 +77,7 @@ def font_file(family: str, dirs: tuple[str, ...] = FONT_DIRS) -> tuple[str, int]
 
         >>> font_file("wqy-zenhei", dirs=("/nonexistent",))
         Traceback (most recent call last):
-        imgx_kit.services.oss_fonts.FontUnavailableError: no font for the text watermark family 'wqy-zenhei' is installed — install a CJK font: sudo apt-get install fonts-wqy-zenhei (Binder: list it in binder/apt.txt)
+        imgx_kit.services.oss_fonts.FontUnavailableError: no font for ... 'wqy-zenhei' is installed — install ...
     """
     chain = FONT_CHAINS.get(family)
     if chain is None:

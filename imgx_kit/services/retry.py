@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import tenacity
 from tenacity import stop_after_attempt, stop_before_delay, wait_exponential, wait_random_exponential
@@ -33,8 +34,15 @@ from tenacity import stop_after_attempt, stop_before_delay, wait_exponential, wa
 from ..core.errors import ClientConfigError, ServiceError, ThrottledError
 from .calls import TransportError, log
 
-__all__ = ["RetryPolicy", "is_retryable", "parse_retry_after", "THROTTLE_CODES", "RETRY_STATUSES",
-           "NO_RETRY", "DEFAULT_POLICY"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "NO_RETRY",
+    "RETRY_STATUSES",
+    "THROTTLE_CODES",
+    "RetryPolicy",
+    "is_retryable",
+    "parse_retry_after",
+]
 
 T = TypeVar("T")
 
@@ -87,7 +95,7 @@ def is_retryable(exc: BaseException) -> bool:
 class _Wait(tenacity.wait.wait_base):
     """``Retry-After`` when the server sent one (capped), else exponential backoff with jitter."""
 
-    def __init__(self, policy: "RetryPolicy") -> None:
+    def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
         self.backoff: tenacity.wait.wait_base
         if policy.jitter:
@@ -118,9 +126,9 @@ class RetryPolicy:
     ``Retry-After`` is honoured up to ``max_retry_after``. ``sleep`` is called with each wait
     (inject a no-op or a recorder in tests). Every argument is checked when the policy is made:
 
-        >>> RetryPolicy(max_time="x")
+        >>> RetryPolicy(max_time="x")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        imgx_kit.core.errors.ClientConfigError: RetryPolicy(max_time='x'): must be a number of seconds > 0 — e.g. RetryPolicy(max_time=120)
+        imgx_kit.core.errors.ClientConfigError: RetryPolicy(max_time='x'): must be a number of seconds > 0 — ...
     """
 
     max_attempts: int = 6
@@ -178,7 +186,7 @@ class RetryPolicy:
         """The ``time.monotonic()`` instant one batch input started at ``start`` must end by."""
         return (time.monotonic() if start is None else start) + self.deadline
 
-    def with_(self, **changes: Any) -> "RetryPolicy":
+    def with_(self, **changes: Any) -> RetryPolicy:
         from dataclasses import replace
         return replace(self, **changes)
 
@@ -198,7 +206,7 @@ class _Bounds(tenacity.stop.stop_base):
     Time is the larger of the wall clock and the waits slept so far, so an injected ``sleep``
     (tests) meets the same bounds as a real one."""
 
-    def __init__(self, policy: "RetryPolicy", deadline: float | None) -> None:
+    def __init__(self, policy: RetryPolicy, deadline: float | None) -> None:
         self.policy = policy
         self.deadline = deadline
         self.refused_since: float | None = None

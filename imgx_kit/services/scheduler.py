@@ -63,7 +63,7 @@ class Scheduler:
     def _run(self, fn: Callable[..., Any], args: tuple) -> None:
         try:
             fn(*args)
-        except BaseException as e:  # noqa: BLE001 - a step's own errors are its business; a bug is kept
+        except BaseException as e:
             self.errors.append(e)
         finally:
             with self._lock:
@@ -78,7 +78,7 @@ class Scheduler:
                 fn, args = self._queue.popleft()
                 try:
                     fn(*args)
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:
                     self.errors.append(e)
             return
         try:

@@ -26,16 +26,23 @@ from PIL import Image
 
 from ..core import presets
 from ..core.credentials import Credentials
-from ..core.errors import (ClientConfigError, CredentialsError, ImageInputError, InpaintError, ServiceError,
-                           SignatureMismatchError, ThrottledError)
+from ..core.errors import (
+    ClientConfigError,
+    CredentialsError,
+    ImageInputError,
+    InpaintError,
+    ServiceError,
+    SignatureMismatchError,
+    ThrottledError,
+)
 from ..core.html_layout import plural
 from ..core.request import HttpRequest
 from .calls import Calls, Exchange, Transport, calls_html, safe_echo
-from .images import load_mask, load_pil, mask_png
 from .client_args import check_endpoint, check_transport_args
+from .images import load_mask, load_pil, mask_png
 from .retry import DEFAULT_POLICY, RetryPolicy, parse_retry_after
 
-__all__ = ["VisualClient", "InpaintResult", "CV_VERSION", "DEFAULT_VISUAL", "MAX_SIDE", "MAX_BYTES"]
+__all__ = ["CV_VERSION", "DEFAULT_VISUAL", "MAX_BYTES", "MAX_SIDE", "InpaintResult", "VisualClient"]
 
 CV_VERSION = "2022-08-31"
 DEFAULT_VISUAL = "https://visual.volcengineapi.com"
@@ -49,6 +56,7 @@ _HINTS = {
     50400: "the service is not activated for this account",
     50204: "this req_key is not supported",
 }
+_NO_HINT = "see e.calls[-1].json for the service's answer"
 
 
 @dataclass(frozen=True, repr=False)
@@ -139,8 +147,10 @@ class VisualClient:
             trace = self.signer.sign(req, self.credentials)
             ex = self.transport.send(trace.signed_request, label=self.action, trace=trace, attempt=attempt,
                                      secrets=secrets, sink=calls,
-                                     preview=f'{{"req_key":"i2i_inpainting","binary_data_base64":[<image {len(img_bytes)} bytes>, <mask>],'
-                                             f'"seed":{int(seed)},"steps":{int(steps)},"strength":{float(strength)},"scale":{float(scale)}}}')
+                                     preview=f'{{"req_key":"i2i_inpainting",'
+                                             f'"binary_data_base64":[<image {len(img_bytes)} bytes>, <mask>],'
+                                             f'"seed":{int(seed)},"steps":{int(steps)},'
+                                             f'"strength":{float(strength)},"scale":{float(scale)}}}')
             return self._answer(ex, calls, m)
 
         try:
@@ -157,8 +167,8 @@ class VisualClient:
             code, msg, rid = err.get("Code"), err.get("Message"), meta.get("RequestId")
             text = f"{self.action} failed: {msg}"
             if code == "SignatureDoesNotMatch":
-                raise SignatureMismatchError(text, echo=safe_echo(doc, ex.status, self.credentials.secrets()), code=code, status=ex.status,
-                                             request_id=rid, service="cv",
+                raise SignatureMismatchError(text, echo=safe_echo(doc, ex.status, self.credentials.secrets()),
+                                             code=code, status=ex.status, request_id=rid, service="cv",
                                              hint="compare calls[-1].trace with e.echo (trace.diff(e.echo))")
             if code == "FlowLimitExceeded" or ex.status == 429:
                 e = ThrottledError(text, code=code, status=ex.status, request_id=rid, service="cv",
@@ -179,7 +189,7 @@ class VisualClient:
                 e.retry_after = parse_retry_after(ex.headers.get("Retry-After"))  # type: ignore[attr-defined]
                 raise e
             err2 = InpaintError(text, code=code, status=ex.status, request_id=rid, service="cv",
-                                hint=_HINTS.get(code, "see e.calls[-1].json for the service's answer"))
+                                hint=_HINTS.get(code, _NO_HINT) if isinstance(code, int) else _NO_HINT)
             err2.retryable = code in _RETRY_CODES or ex.status >= 500  # type: ignore[attr-defined]
             raise err2
         data = doc.get("data") or {}

@@ -19,22 +19,24 @@ what :func:`imgx_kit.diagnose` finds.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 import ipywidgets as widgets
 
 from ..core.credentials import Credentials
 from ..core.diagnose import Diagnosis, diagnose
 from ..core.errors import ImgxError
+from ..core.i18n import tr
 from ..core.redact import redact_header_value, redact_url, scrub
 from ..core.request import HttpRequest
 from ..core.scheme import scheme_by_name
 from ..core.signer import Signer, format_timestamp, parse_timestamp
 from ..core.trace import SigningTrace, show_whitespace
 
-__all__ = ["SignatureLab", "FAULTS", "Fault"]
+__all__ = ["FAULTS", "Fault", "SignatureLab"]
 
 _DEFAULT_URL = "https://visual.volcengineapi.com/?Action=CVProcess&Version=2022-08-31"
 _DEFAULT_BODY = '{"req_key": "i2i_inpainting", "binary_data_base64": ["AAAA", "BBBB"], "seed": 0}'
@@ -47,7 +49,7 @@ class Fault:
 
     id: str
     label: str
-    apply: Callable[["SignatureLab"], tuple[HttpRequest, Credentials, Signer, datetime]]
+    apply: Callable[[SignatureLab], tuple[HttpRequest, Credentials, Signer, datetime]]
 
 
 def _mangled(creds: Credentials, secret: str) -> Credentials:
@@ -56,14 +58,14 @@ def _mangled(creds: Credentials, secret: str) -> Credentials:
     return c
 
 
-def _resign(lab: "SignatureLab", **kw: Any) -> HttpRequest:
+def _resign(lab: SignatureLab, **kw: Any) -> HttpRequest:
     signer = kw.pop("signer", lab.signer)
     creds = kw.pop("creds", lab.credentials)
     at = kw.pop("at", lab.at)
     return signer.sign(lab.request, creds, at=at).signed_request
 
 
-def _after(lab: "SignatureLab", change: Callable[[HttpRequest], HttpRequest]) -> HttpRequest:
+def _after(lab: SignatureLab, change: Callable[[HttpRequest], HttpRequest]) -> HttpRequest:
     trace = lab.trace if lab.trace is not None else lab.signer.sign(lab.request, lab.credentials, at=lab.at)
     return change(trace.signed_request)
 
@@ -81,7 +83,7 @@ def _change_body(req: HttpRequest) -> HttpRequest:
     return req.with_body(req.body + b" " if req.body else b"{}")
 
 
-def _change_date(lab: "SignatureLab", req: HttpRequest) -> HttpRequest:
+def _change_date(lab: SignatureLab, req: HttpRequest) -> HttpRequest:
     name = lab.signer.scheme.date_header
     ts = parse_timestamp(req.header(name) or "")
     if ts is None:
@@ -90,7 +92,7 @@ def _change_date(lab: "SignatureLab", req: HttpRequest) -> HttpRequest:
     return req.with_header(name, format_timestamp(t2))
 
 
-def _other_region(lab: "SignatureLab") -> str:
+def _other_region(lab: SignatureLab) -> str:
     return "us-east-1" if lab.signer.region != "us-east-1" else "cn-north-1"
 
 
@@ -141,40 +143,42 @@ class SignatureLab(widgets.VBox):
         at = at or _request_time(request, signer) or _DEFAULT_AT
         lay = widgets.Layout(width="100%")
         self.w_method = widgets.Combobox(value=request.method, options=["GET", "POST", "PUT", "DELETE", "HEAD"],
-                                         description="method")
+                                         description=tr("method"))
         # the fields show secrets the request carries (a cookie, a query token) masked; reading the
         # fields back maps an untouched masked text to what it stands for
         url_shown, lines = redact_url(request.url), _header_lines(request, signer)
         self._unmask = {url_shown: request.url, **{shown: line for shown, line in lines if shown != line}}
         self.w_url = widgets.Text(value=url_shown, description="URL", layout=lay)
-        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description="headers",
+        self.w_headers = widgets.Textarea(value="\n".join(shown for shown, _ in lines), description=tr("headers"),
                                           layout=widgets.Layout(width="100%", height="90px"))
         body_text = _body_text(request.body)
         body_shown = scrub(body_text)                   # secret JSON fields of the body, masked
         if body_shown != body_text:
             self._unmask[body_shown] = body_text
-        self.w_body = widgets.Textarea(value=body_shown, description="body",
+        self.w_body = widgets.Textarea(value=body_shown, description=tr("body"),
                                        layout=widgets.Layout(width="100%", height="60px"))
-        self.w_ak = widgets.Text(value=credentials.access_key, description="access key")
+        self.w_ak = widgets.Text(value=credentials.access_key, description=tr("access key"))
         # the secret and the token stay in the kernel: widget state is synced to the browser and
         # saved in the notebook file, so the fields hold nothing; a typed value is taken into the
         # kernel and the field emptied again (a single space typed in the token field removes it)
         self._secret_key, self._token = credentials.secret_key, credentials.session_token or ""
-        self.w_sk = widgets.Password(value="", description="secret key")
-        self.w_token = widgets.Password(value="", description="token")
+        self.w_sk = widgets.Password(value="", description=tr("secret key"))
+        self.w_token = widgets.Password(value="", description=tr("token"))
         self._show_kept()
-        self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), description="time")
-        self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name, description="scheme")
-        self.w_region = widgets.Text(value=signer.region, description="region")
-        self.w_service = widgets.Text(value=signer.service, description="service")
-        self.w_policy = widgets.Text(value="default" if signer.signed_headers is None else ";".join(signer.signed_headers),
-                                     description="policy")
+        self.w_time = widgets.Text(value=at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                   description=tr("time"))
+        self.w_scheme = widgets.Dropdown(options=["AWS4", "VOLC", "OSS4"], value=signer.scheme.name,
+                                         description=tr("scheme"))
+        self.w_region = widgets.Text(value=signer.region, description=tr("region"))
+        self.w_service = widgets.Text(value=signer.service, description=tr("service"))
+        policy = "default" if signer.signed_headers is None else ";".join(signer.signed_headers)
+        self.w_policy = widgets.Text(value=policy, description=tr("policy"))
         self.w_error = widgets.HTML()
         self.w_trace = widgets.HTML()
         self.w_diag = widgets.HTML()
         buttons = []
         for f in FAULTS:
-            b = widgets.Button(description=f.label, tooltip=f"apply {f.id} and diagnose",
+            b = widgets.Button(description=tr(f.label), tooltip=tr(f"apply {f.id} and diagnose"),
                                layout=widgets.Layout(width="auto"))
             b.on_click(lambda _b, fid=f.id: self.break_it(fid))
             buttons.append(b)
@@ -192,7 +196,8 @@ class SignatureLab(widgets.VBox):
         form = widgets.VBox([widgets.HBox([self.w_method, self.w_scheme, self.w_time]), self.w_url, self.w_headers,
                              self.w_body, widgets.HBox([self.w_ak, self.w_sk, self.w_token]),
                              widgets.HBox([self.w_region, self.w_service, self.w_policy])])
-        super().__init__([form, self.w_error, widgets.HTML("<b>Break it:</b>"), widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")),
+        breakers = widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([form, self.w_error, widgets.HTML("<b>Break it:</b>"), breakers,
                           self.w_diag, self.w_trace], **kw)
         self._recompute()
 
@@ -299,8 +304,9 @@ class SignatureLab(widgets.VBox):
         for s in trace.steps:
             hot = s.name in self.changed_steps
             style = "background:#fff3a0" if hot else ""
-            rows.append(f"<tr style='{style}'><td style='vertical-align:top;text-align:left'><b>{html.escape(s.name)}</b>"
-                        f"{' ✎' if hot else ''}</td><td style='text-align:left'><code style='word-break:break-all'>"
+            rows.append(f"<tr style='{style}'><td style='vertical-align:top;text-align:left'>"
+                        f"<b>{html.escape(s.name)}</b>{' ✎' if hot else ''}</td>"
+                        f"<td style='text-align:left'><code style='word-break:break-all'>"
                         f"{show_whitespace(s.value)}</code></td></tr>")
         changed = ", ".join(self.changed_steps) or "nothing yet"
         return (f"<div><b>Trace</b> — changed since the last edit: {html.escape(changed)}</div>"
@@ -309,7 +315,7 @@ class SignatureLab(widgets.VBox):
 
 
 def _guess_signer(req: HttpRequest) -> Signer | None:
-    from ..core.diagnose import _endpoint
+    from ..core.diagnose.context import endpoint as _endpoint
     from ..core.scheme import SCHEMES
     auth = req.header("Authorization") or ""
     row = None

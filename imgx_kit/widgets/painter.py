@@ -36,6 +36,7 @@ from ipycanvas.canvas import COMMANDS as _CANVAS_COMMANDS
 from PIL import Image, ImageColor
 
 from ..core.errors import ImgxError, PainterError
+from ..core.i18n import tr
 from ..services.masks import BBox, MaskModel, Viewport, _count, _number, bbox_union as _union, load_painter_image
 from .painter_keys import PainterKeys
 
@@ -154,15 +155,15 @@ class MaskPainter(widgets.VBox):
 
         # toolbar
         size_max = int(max(200, brush_size, round(max(w, h) / 8)))
-        self.tool_toggle = widgets.ToggleButtons(options=_TOOLS, value="brush", tooltips=[
-            "paint the mask (b)", "erase the mask (e)", "drag to move the zoomed view"],
+        self.tool_toggle = widgets.ToggleButtons(options=[(tr(k), v) for k, v in _TOOLS], value="brush", tooltips=[
+            tr(t) for t in ("paint the mask (b)", "erase the mask (e)", "drag to move the zoomed view")],
             style={"button_width": "64px"})
         self.size_slider = widgets.FloatLogSlider(value=float(brush_size), base=10, min=0, max=math.log10(size_max),
-                                                  step=0.01, description="size", readout_format=".0f",
+                                                  step=0.01, description=tr("size"), readout_format=".0f",
                                                   layout=widgets.Layout(width="230px"),
                                                   style={"description_width": "32px"})
         self.opacity_slider = widgets.FloatSlider(value=opacity, min=0.0, max=1.0, step=0.05,
-                                                  description="opacity", readout_format=".2f",
+                                                  description=tr("opacity"), readout_format=".2f",
                                                   layout=widgets.Layout(width="210px"),
                                                   style={"description_width": "48px"})
         self.color_picker = widgets.ColorPicker(value=color if color.startswith("#") and len(color) == 7
@@ -173,7 +174,7 @@ class MaskPainter(widgets.VBox):
                                  ("clear", "Clear", "empty the mask"), ("invert", "Invert", "swap masked and unmasked"),
                                  ("zoom_in", "+", "zoom in (+)"), ("zoom_out", "−", "zoom out (-)"),
                                  ("fit", "Fit", "show the whole image (0)")):
-            b = widgets.Button(description=label, tooltip=tip,
+            b = widgets.Button(description=tr(label), tooltip=tr(tip),
                                layout=widgets.Layout(width="auto" if len(label) > 1 else "32px"))
             b.add_class(f"imgx-painter-{name.replace('_', '-')}")
             b.on_click(self._guarded(lambda _b, n=name: self._button(n)))

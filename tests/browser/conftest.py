@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from painter_notebook import write_painter_notebook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,7 +40,7 @@ class Server:
 
     def __init__(self, kind: str, root: Path, cmd: list[str], env: dict, port: int, token: str, log: Path):
         self.kind, self.root, self.port, self.token, self.log_path = kind, root, port, token, log
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 — the server writes it until stop() closes it
         self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
@@ -110,7 +111,8 @@ def _start(kind: str, tmp: Path, names: list[str], *, copy_notebooks: bool = Fal
         (settings / "tracker.jupyterlab-settings").write_text(_NO_WINDOWING)
     for n in names:
         write_painter_notebook(root, n)
-    if kind == "voila":     # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+    # the repository's Voilà settings, read from the folder Voilà starts in (as from the repo root)
+    if kind == "voila":
         shutil.copy(REPO_ROOT / "voila.json", root / "voila.json")
     port, token = _free_port(), secrets.token_hex(16)
     if kind == "lab":
@@ -180,7 +182,7 @@ def playwright_driver():
 
     try:
         pw = sync_playwright().start()
-    except Exception as exc:   # noqa: BLE001
+    except Exception as exc:
         pytest.fail(f"Playwright could not start: {exc}")
     yield pw
     pw.stop()
@@ -200,7 +202,7 @@ def launch_browser(playwright_driver):
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
                 device_scale_factor=dpr, viewport=viewport or {"width": 1280, "height": 900},
                 timeout=60_000, accept_downloads=True)
-        except Exception as exc:   # noqa: BLE001
+        except Exception as exc:
             shutil.rmtree(profile, ignore_errors=True)
             pytest.fail(f"chromium could not start from {CHROMIUM}: {exc}")
         # offline: anything not served by our loopback server is refused at once

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from imgx_browser import wait_for
 from PIL import Image
+
+from imgx_browser import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

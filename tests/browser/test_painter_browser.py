@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from painter_notebook import BRUSH, CSS_WIDTH, DISPLAY, IMG_H, IMG_W
 from imgx_browser import wait_for
+from painter_notebook import BRUSH, CSS_WIDTH, DISPLAY, IMG_H, IMG_W
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_painter_browser import canvas_box, drag, read_state
+
 from imgx_browser import wait_for
 from painter_notebook import write_painter_notebook
-from test_painter_browser import canvas_box, drag, read_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -85,7 +85,8 @@ def test_deleted_before_its_group_is_loaded(tmp_path, emu):
         batch = ix.upload_many(paths, concurrency=4, progress=False)
     assert [it.index for it in batch.failed] == [25]
     assert isinstance(batch[25].error, ik.ImageInputError)
-    assert all(it.result.crc32 == f"{zlib.crc32(d) & 0xFFFFFFFF:08x}" for it, d in zip(batch, datas) if it.ok)
+    assert all(it.result.crc32 == f"{zlib.crc32(d) & 0xFFFFFFFF:08x}"
+               for it, d in zip(batch, datas, strict=True) if it.ok)
 
 
 def test_an_unexpected_error_in_one_input_is_kept_in_the_result(tmp_path, emu, monkeypatch):

@@ -30,8 +30,11 @@ def test_planning_100k_sources_under_a_second():
     plan = plan_batch(srcs)
     assert len(plan.groups) == 10_000 and plan.groups[-1] == range(99_990, 100_000)
     assert plan.names[123] == "img000123.png" and plan.sources[5] is srcs[5]
-    small = _best(lambda: plan_batch(srcs[:10_000]))
-    assert t < 30 * small + 0.05                # linear: 10x the inputs is nowhere near 100x the time
+    big, small = math.inf, math.inf
+    for _ in range(5):                          # interleaved: a slow moment of a loaded machine hits both
+        big = min(big, _best(lambda: plan_batch(srcs), 1))
+        small = min(small, _best(lambda: plan_batch(srcs[:10_000]), 1))
+    assert big < 30 * small + 0.1, (big, small)  # linear: 10x the inputs is nowhere near 100x the time
 
 
 def test_groups_cover_every_input_once():

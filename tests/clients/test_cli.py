@@ -12,12 +12,12 @@ import threading
 
 import numpy as np
 import pytest
-from imgx_testing import CANARY_SECRET, CANARY_SESSIONID
 from PIL import Image
 
 from imgx_kit.cli import main
 
 from .conftest import make_png
+from imgx_testing import CANARY_SECRET, CANARY_SESSIONID
 
 # the calls of one Jimeng → ImageX upload, as the tutorials show them ("4 calls")
 TUTORIAL_CALLS = ["get_upload_token", "ApplyImageUpload", "upload", "CommitImageUpload"]

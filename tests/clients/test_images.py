@@ -37,7 +37,7 @@ def test_every_input_kind(png_file, tmp_path):
     crc = zlib.crc32(data) & 0xFFFFFFFF
     uri = "data:image/png;base64," + base64.b64encode(data).decode()
     for src in (png_file, str(png_file), data, bytearray(data), memoryview(data), io.BytesIO(data),
-                open(png_file, "rb"), uri):
+                open(png_file, "rb"), uri):  # noqa: SIM115 — an open file is one of the inputs under test
         s = load_image(src)
         assert (s.format, s.width, s.height, s.size, s.crc32) == ("png", 20, 10, len(data), crc)
     arr = np.zeros((7, 9, 3), np.uint8)
@@ -98,14 +98,16 @@ BAD = [
     ("5-channel numpy", lambda tmp: np.zeros((4, 4, 5), np.uint8), "shape"),
     ("bad data URI base64", lambda tmp: "data:image/png;base64,@@@notbase64", "does not decode"),
     ("data URI without comma", lambda tmp: "data:image/png;base64", "no ','"),
-    ("text-mode file", lambda tmp: open(__file__, "r"), "text mode"),
+    ("text-mode file", lambda tmp: open(__file__), "text mode"),  # noqa: SIM115 — the open file is the input
     ("wrong type", lambda tmp: 12345, "cannot use a int"),
     ("very long path", lambda tmp: "x" * 5000, r"cannot be used as a path: File name too long"),
     ("long file name", lambda tmp: tmp / ("x" * 300 + ".png"), r"cannot be used as a path"),
     ("unknown user", lambda tmp: "~imgx-no-such-user/x.png", r"starts with a home directory that does not exist"),
     ("device", lambda tmp: "/dev/null", r"/dev/null is not a regular file"),
-    ("data URI lone surrogate", lambda tmp: "data:,ab\ud83d", r"data URI holds a lone surrogate \(U\+D83D\) at character 8"),
-    ("read() returns int", lambda tmp: type("F", (), {"read": lambda self, n: 5})(), r"read\(\) returned int, not bytes"),
+    ("data URI lone surrogate", lambda tmp: "data:,ab\ud83d",
+     r"data URI holds a lone surrogate \(U\+D83D\) at character 8"),
+    ("read() returns int", lambda tmp: type("F", (), {"read": lambda self, n: 5})(),
+     r"read\(\) returned int, not bytes"),
     ("PIL mode F", lambda tmp: Image.new("F", (4, 3)), r"mode F has no PNG form"),
     ("PIL mode LAB", lambda tmp: Image.new("LAB", (4, 3)), r"mode LAB has no PNG form"),
     ("PIL mode I beyond 16 bit", lambda tmp: Image.fromarray(np.array([[0, 70000]], np.int32)), r"values 0…70000"),
@@ -150,7 +152,8 @@ def test_masks():
 @pytest.mark.parametrize("mask,match", [
     (np.zeros((10, 21), bool), "mask is 21x10 but the image is 20x10"),
     (np.full((10, 20), 70000, np.int32), "values 70000…70000, outside 0…65535"),
-    (np.dstack([np.zeros((10, 20), np.uint8), np.full((10, 20), 255, np.uint8), np.zeros((10, 20), np.uint8)]), "coloured"),
+    (np.dstack([np.zeros((10, 20), np.uint8), np.full((10, 20), 255, np.uint8), np.zeros((10, 20), np.uint8)]),
+     "coloured"),
     ("/definitely/not/here.png", "no such file"),
     (3.5, "cannot use a float as a mask"),
 ], ids=["size", "out-of-range", "colour", "missing", "type"])
@@ -160,7 +163,7 @@ def test_bad_masks(mask, match):
 
 
 def test_bad_client_configuration(monkeypatch, emu):
-    with pytest.raises(ik.CredentialsError, match="credentials must be ik.Credentials"):
+    with pytest.raises(ik.CredentialsError, match=r"credentials must be ik\.Credentials"):
         ik.ImageXClient.openapi(("AK", "SK"), service_id="x")
     with pytest.raises(ik.CredentialsError, match="sessionid must be a str"):
         ik.ImageXClient.jimeng(sessionid=None)
@@ -170,9 +173,9 @@ def test_bad_client_configuration(monkeypatch, emu):
         ik.ImageXClient.jimeng(sessionid="abc", region="eu")
     with pytest.raises(ik.ImgxError, match="unknown region 'mars'"):
         ik.ImageXClient.openapi(emu.demo_volc_credentials, service_id="x", region="mars")
-    with pytest.raises(ik.CredentialsError, match="credentials must be ik.Credentials"):
+    with pytest.raises(ik.CredentialsError, match=r"credentials must be ik\.Credentials"):
         ik.VisualClient({"ak": "x"})
-    with pytest.raises(ik.CredentialsError, match="creds must be ik.Credentials"):
+    with pytest.raises(ik.CredentialsError, match=r"creds must be ik\.Credentials"):
         ik.oss.Client("b", "https://oss-cn-hangzhou.aliyuncs.com", "AK:SK")
     for v in ("VOLC_ACCESSKEY", "VOLC_SECRETKEY", "VOLC_SESSION_TOKEN"):
         monkeypatch.delenv(v, raising=False)

@@ -208,7 +208,7 @@ def test_upload_many_with_faults(emu, waits):
     finally:
         emu.faults.clear()
     assert len(batch) == 200 and not batch.failed and batch.ok
-    for i, (item, data) in enumerate(zip(batch, srcs)):        # input order kept, CRC verified
+    for i, (item, data) in enumerate(zip(batch, srcs, strict=True)):      # input order kept, CRC verified
         assert item.index == i and item.result.crc32 == f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
         assert stored(emu, item.result.uri) == data
     calls = batch.all_calls

@@ -75,7 +75,6 @@ def test_non_retryable_raises_at_once():
 def test_total_time_bound():
     clock = [0.0]
     n = []
-    import tenacity
 
     def sleep(s):
         clock[0] += s

@@ -8,8 +8,6 @@ from PIL import Image
 import imgx_kit as ik
 from imgx_kit.services.retry import RetryPolicy
 
-from .conftest import make_png
-
 
 def scene():
     img = np.zeros((64, 96, 3), np.uint8)

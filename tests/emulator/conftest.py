@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-import imgx_kit as ik
-from imgx_kit.emulator.api import Endpoints, running
+from imgx_kit.emulator.api import running
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,14 @@
 log redaction, chunked uploads, CLI."""
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
-from urllib.parse import urlsplit
 
 import imgx_kit as ik
 from imgx_kit.emulator.api import Endpoints, running
@@ -129,7 +128,7 @@ def test_teaching_echo_and_strict_envelope(emu, strict_emu):
             assert t["Scheme"] == "AWS4" and t["SignedHeaders"] == "x-amz-date;x-amz-security-token"
             assert "FileSize=6" in t["CanonicalRequest"].split("\n")[2]
             assert t["StringToSign"].startswith("AWS4-HMAC-SHA256\n")
-            from imgx_kit.core.echo import parse_echo      # the client side reads it back
+            from imgx_kit.core.echo import parse_echo  # the client side reads it back
             echo = parse_echo(r.text)
             assert echo.code == "SignatureDoesNotMatch" and echo.canonical_request == t["CanonicalRequest"]
         else:
@@ -216,8 +215,7 @@ def test_fault_specs_and_cli_run():
     assert parse_fault_spec("imagex:latency=0.3") == {"route": "imagex", "latency": 0.3, "rate": 1.0}
     with pytest.raises(ik.EmulatorError):
         parse_fault_spec("upload")
-    from imgx_kit.cli import build_parser
-    from imgx_kit.cli import emulator as cli_emulator
+    from imgx_kit.cli import build_parser, emulator as cli_emulator
     args = build_parser().parse_args(["emulator", "--strict", "--fault", "upload:503:0.2"])
     assert args.teaching is False and args.port == 0
     stop = threading.Event()

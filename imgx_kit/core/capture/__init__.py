@@ -27,5 +27,17 @@ from .har import from_har, har_entries, parse_har
 from .prepared import from_prepared
 from .raw_http import from_raw_http, parse_raw_http
 
-__all__ = ["CaptureParse", "CurlParse", "parse_curl", "from_curl", "to_curl", "parse_raw_http",
-           "from_raw_http", "parse_har", "from_har", "har_entries", "from_prepared", "CaptureError"]
+__all__ = [
+    "CaptureError",
+    "CaptureParse",
+    "CurlParse",
+    "from_curl",
+    "from_har",
+    "from_prepared",
+    "from_raw_http",
+    "har_entries",
+    "parse_curl",
+    "parse_har",
+    "parse_raw_http",
+    "to_curl",
+]

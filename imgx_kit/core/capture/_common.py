@@ -8,7 +8,6 @@ from ..errors import CaptureError
 from ..request import HttpRequest
 from ..text import LONE_SURROGATE
 
-
 _CURL_WS = " \t\n\v\f\r"          # curl's ISSPACE
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import CaptureError, RequestError
-from ..redact import redact_url
 from ..jsontext import loads_bounded
+from ..redact import redact_url
 from ..request import HttpRequest
 from ._common import CaptureParse, _digits, _whole_characters
-
 
 # ============================================================================================
 # HAR 1.2 (Chrome, Firefox)

@@ -18,7 +18,7 @@ def from_prepared(prepared: Any) -> HttpRequest:
         >>> from_prepared(p).headers
         (('X-A', '1'), ('Content-Length', '2'))
     """
-    import requests  # noqa: PLC0415 — only this capture needs it
+    import requests  # imported here: only this capture needs it
 
     if isinstance(prepared, requests.Request):
         prepared = prepared.prepare()

@@ -8,7 +8,6 @@ from ..errors import CaptureError, RequestError
 from ..request import HttpRequest
 from ._common import CaptureParse, _b, _decode, _digits, _refuse_lone_surrogate, _whole_characters
 
-
 # ============================================================================================
 # raw HTTP (curl -v, proxies, scripts)
 # ============================================================================================

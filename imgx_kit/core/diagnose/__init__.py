@@ -33,6 +33,7 @@ from ..credentials import Credentials
 from ..declared import Declared
 from ..echo import ServerEcho, parse_echo
 from ..errors import DiagnoseError, ImgxError
+from ..i18n import tr
 from ..redact import mask_access_key, secret_values
 from ..request import HttpRequest
 from ..scheme import SCHEMES
@@ -110,8 +111,9 @@ def diagnose(sent: HttpRequest, creds: Credentials | Lookup | None = None, signe
     ranked = sorted(f.causes, key=lambda c: (CONF_RANK[c.confidence], KIND_RANK.get(c.kind, 5), f.causes.index(c)))
     causes = list({c.id: c for c in reversed(ranked)}.values())[::-1]      # one row per cause: its strongest evidence
     causes.sort(key=ranked.index)
+    causes = [replace(c, title=tr(c.title), evidence=tr(c.evidence), fix=tr(c.fix)) for c in causes]  # i18n
     return Diagnosis(verdict, tuple(causes), expected, echo.masking(hidden) if echo is not None else None, diff,
-                     tuple(f.checked), tuple(f.not_checked), s.scheme, s.presigned, sent, s.signature, exp.source,
+                     tuple(map(tr, f.checked)), tuple(map(tr, f.not_checked)), s.scheme, s.presigned, sent, s.signature, exp.source,
                      (time.perf_counter() - t0) * 1000.0, hidden)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..echo import ServerEcho
+from ..i18n import tr_html
 from ..redact import redact_headers, redact_text, redact_url
 from ..request import HttpRequest
 from ..trace import SigningTrace, TraceDiff
@@ -129,7 +130,7 @@ class Diagnosis:
         lists = "".join(f"<div>{label}: {e('; '.join(items))}</div>"
                         for label, items in (("checked", self.checked), ("not checked", self.not_checked)) if items)
         parts.append(f"<div style='color:#555'>{lists}</div></div>")
-        return self._safe("".join(parts))
+        return tr_html(self._safe("".join(parts)))
 
     def _diff_html(self) -> str:
         """The first differing line with whole tokens marked (``cn-beijing`` against ``cn-north-1``),
