@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from . import emulator as emulator, oss as oss, widgets as widgets
     from .core import capture as capture, presets as presets
     from .core.diagnose import Cause as Cause, Diagnosis as Diagnosis, diagnose as diagnose
+    from .core.i18n import get_language as get_language, set_language as set_language, tr as tr
     from .core.scheme import AWS4 as AWS4, OSS4 as OSS4, VOLC as VOLC, Scheme as Scheme
     from .core.signer import Signer as Signer, Verification as Verification
     from .core.trace import SigningTrace as SigningTrace, Step as Step, TraceDiff as TraceDiff
