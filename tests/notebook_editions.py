@@ -59,7 +59,8 @@ def setup_cell() -> Cell:
             "source": SETUP_SOURCE}
 
 
-def build(english: dict[str, Any], chinese_markdown: dict[str, str], old: dict[str, Any] | None = None) -> dict[str, Any]:
+def build(english: dict[str, Any], chinese_markdown: dict[str, str],
+          old: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Chinese edition of ``english``: its cells in order, markdown replaced by ``chinese_markdown[id]``,
     code cells copied (with the outputs of ``old`` where the code is unchanged), the setup cell first."""
     missing = [c["id"] for c in english["cells"] if c["cell_type"] == "markdown" and c["id"] not in chinese_markdown]

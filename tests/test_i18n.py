@@ -57,7 +57,8 @@ def test_trace_view_explanations_and_step_labels_switch_to_chinese_and_back():
     assert "已签名的头的名称" in chinese and "规范请求" in chinese and "待签名字符串" in chinese
     assert "The signed header names" not in chinese
     # values are never translated: every <code> run is byte-identical
-    assert re.findall(r"<code[^>]*>.*?</code>", chinese, re.DOTALL) == re.findall(r"<code[^>]*>.*?</code>", english, re.DOTALL)
+    code = re.compile(r"<code[^>]*>.*?</code>", re.DOTALL)
+    assert code.findall(chinese) == code.findall(english)
     assert "<b>canonical_request</b>" in chinese             # the identifier stays, the Chinese name is added
     ik.set_language("en")
     assert trace._repr_html_() == english
@@ -211,7 +212,8 @@ def test_templates_fill_their_slots_and_joined_hints_are_translated_clause_by_cl
     with i18n.language("zh"):
         assert i18n.tr("the timestamp is -1200 s from now (the window is ±900 s)") == \
             "时间戳与当前时间相差 -1200 秒（允许范围为 ±900 秒）"
-        assert i18n.tr("did you mean 'rotate'; allowed: an integer 0..360") == "是不是想写 'rotate'；允许的取值：0 到 360 之间的整数"
+        assert (i18n.tr("did you mean 'rotate'; allowed: an integer 0..360")
+                == "是不是想写 'rotate'；允许的取值：0 到 360 之间的整数")
         # a '; ' inside a quoted value does not split the text
         sent = ("the signature matches content-type without its parameters (sent: 'application/json; charset=utf-8'): "
                 "the header was changed after signing (exact: HMAC match)")
@@ -272,7 +274,8 @@ def test_every_catalogue_message_is_still_said_by_the_code():
     app = json.loads((ROOT / "notebooks" / "app_inpaint.ipynb").read_text("utf-8"))
     said += ["".join(c["source"]) for c in app["cells"] if c["cell_type"] == "code"]
     blob = "\n".join(said)
-    composed = {"· Authorization header", "· presigned URL", "MISMATCH", "VALID", "CANNOT-CHECK",   # f-strings, .upper()
+    # f-strings and .upper()
+    composed = {"· Authorization header", "· presigned URL", "MISMATCH", "VALID", "CANNOT-CHECK",
                 "self-consistency: the client signed exactly what was sent, as it declares",
                 "choose one of en, zh (or 'auto' to follow the locale)"}
     stale = [k for k in _raw()["messages"] if k not in composed and k not in blob]

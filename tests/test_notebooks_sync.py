@@ -18,7 +18,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_every_tutorial_and_the_app_has_a_chinese_edition():
-    assert PRESENT == list(E.NOTEBOOKS), f"missing in notebooks/zh: {sorted(set(E.NOTEBOOKS) - set(PRESENT))}"
+    assert list(E.NOTEBOOKS) == PRESENT, f"missing in notebooks/zh: {sorted(set(E.NOTEBOOKS) - set(PRESENT))}"
 
 
 @pytest.fixture(params=PRESENT)
@@ -41,7 +41,8 @@ def test_same_tags_and_test_metadata(pair):
     assert [(c["cell_type"], c["id"]) for c in en["cells"]] == [(c["cell_type"], c["id"]) for c in cells_zh], name
     for x, y in zip(en["cells"], cells_zh, strict=True):
         assert E.tags(x) == E.tags(y), f"{name}: tags of cell {x['id']}"
-        assert x["metadata"].get("jupyter") == y["metadata"].get("jupyter"), f"{name}: hidden/collapsed state of {x['id']}"
+        assert x["metadata"].get("jupyter") == y["metadata"].get("jupyter"), \
+            f"{name}: hidden/collapsed state of {x['id']}"
 
 
 def test_same_exercise_checks(pair):
@@ -71,7 +72,8 @@ def test_outputs_are_stored(pair):
 # ---- the prose ---------------------------------------------------------------------------------------------------
 # names that are English by nature: products, protocols, tools (written as their owners write them)
 ALLOWED = {
-    "AWS Signature Version 4 Test Suite", "Apache License", "AccessKey ID", "Aliyun OSS", "AWS SigV4", "Signature Version", "Copy as cURL", "Amazon S3", "Volcengine SDK",
+    "AWS Signature Version 4 Test Suite", "Apache License", "AccessKey ID", "Aliyun OSS", "AWS SigV4",
+    "Signature Version", "Copy as cURL", "Amazon S3", "Volcengine SDK",
     "JupyterLab", "Jupyter Notebook", "Signature Lab", "Binder", "Voilà", "Dreamina", "ImageX",
     "HMAC-SHA256", "HMAC-SHA1", "OSS V1", "OSS V4", "V1", "V4", "Chrome DevTools", "Google Chrome",
     "Shift", "Enter", "Application", "Cookies", "Network", "Save all as HAR", "Copy", "Copy as fetch",

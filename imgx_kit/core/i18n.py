@@ -152,7 +152,7 @@ def _compile(key: str, target: str) -> _Template:
 @cache
 def catalogue(lang: str = "zh") -> Catalogue:
     """The catalogue of ``lang``, read once from the package data."""
-    raw = json.loads(resources.files("imgx_kit").joinpath("data", "i18n", f"{lang}.json").read_text("utf-8"))
+    raw = json.loads((resources.files("imgx_kit") / "data" / "i18n" / f"{lang}.json").read_text("utf-8"))
     return Catalogue(dict(raw["messages"]),
                      tuple(_compile(k, v) for k, v in raw["templates"].items()),
                      dict(raw["terms"]), tuple(raw["glossary"]))

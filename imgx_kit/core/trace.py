@@ -19,9 +19,10 @@ import difflib
 import hashlib
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import SigningError
 from .html_layout import code, plural, table, value_with_note, value_with_note_head
@@ -29,7 +30,7 @@ from .i18n import term, tr_html
 from .redact import mask, mask_access_key, redact_headers, redact_text, redact_url, secret_values
 from .request import HttpRequest
 
-__all__ = ["Step", "SigningTrace", "TraceDiff", "show_whitespace", "COMPARABLE_STEPS"]
+__all__ = ["COMPARABLE_STEPS", "SigningTrace", "Step", "TraceDiff", "show_whitespace"]
 
 # steps that mean the same thing on both sides of a diff, in pipeline order
 COMPARABLE_STEPS = ("canonical_uri", "canonical_query", "canonical_headers", "signed_headers",
@@ -39,7 +40,8 @@ COMPARABLE_STEPS = ("canonical_uri", "canonical_query", "canonical_headers", "si
 _EXPLAIN = {
     "canonical_uri": "The path, normalised and percent-encoded by the scheme's rules.",
     "canonical_query": "Query parameters decoded, RFC 3986-encoded, sorted, joined with '&'.",
-    "canonical_headers": "One 'name:value' line per signed header: names lower case, sorted; values trimmed as the scheme says.",
+    "canonical_headers": ("One 'name:value' line per signed header: names lower case, sorted; values trimmed "
+                          "as the scheme says."),
     "signed_headers": "The signed header names, lower case, sorted, joined with ';'.",
     "payload_hash": "Hex SHA-256 of the exact body bytes (or the literal UNSIGNED-PAYLOAD).",
     "canonical_request": "Method, URI, query, headers, signed headers and payload hash, one per line.",
@@ -116,11 +118,11 @@ class SigningTrace:
     hidden: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
-    def of(cls, *values: Any) -> "SigningTrace":
+    def of(cls, *values: Any) -> SigningTrace:
         """Positional constructor for the signing hot path: the values are the signer's own, so
         the frozen dataclass ``__init__`` (one ``object.__setattr__`` per field) is skipped."""
         t = cls.__new__(cls)
-        t.__dict__.update(zip(_FIELD_NAMES, values))
+        t.__dict__.update(zip(_FIELD_NAMES, values, strict=False))   # trailing fields keep defaults
         return t
 
     # ---- steps -----------------------------------------------------------------------------
@@ -140,11 +142,12 @@ class SigningTrace:
         if self.scheme_name == "OSS1":
             out = [step(n, v) for n, v in self.extra]
             out += [step("string_to_sign", self.string_to_sign,
-                         "VERB, Content-MD5, Content-Type, Date (or Expires), canonicalized x-oss-* headers, canonicalized resource, one per line."),
+                         "VERB, Content-MD5, Content-Type, Date (or Expires), canonicalized x-oss-* headers, "
+                         "canonicalized resource, one per line."),
                     step("signature", self.signature, "Base64 of HMAC-SHA1(secret, string to sign).")]
         else:
             out = [step(n, getattr(self, n)) for n in COMPARABLE_STEPS[:-1]]
-            for name, key in zip(_KEY_STEPS, self.derived_keys):
+            for name, key in zip(_KEY_STEPS, self.derived_keys, strict=False):   # no keys when unsigned
                 out.append(step(name, key.hex() if self._show_keys else mask(key.hex(), 0)))
             out.append(step("signature", self.signature))
             out += [step(n, v) for n, v in self.extra]
@@ -192,7 +195,7 @@ class SigningTrace:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     # ---- comparison ------------------------------------------------------------------------
-    def diff(self, other: "SigningTrace | Mapping[str, str]") -> "TraceDiff":
+    def diff(self, other: SigningTrace | Mapping[str, str]) -> TraceDiff:
         """Find the first step that differs from ``other`` (a trace, or a server's echo as a
         mapping of step name to value, e.g. ``{"canonical_request": …, "string_to_sign": …}``)."""
         if not isinstance(other, (SigningTrace, Mapping)):
@@ -240,7 +243,7 @@ class SigningTrace:
         while len(labels) < len(lines) - 2:
             labels.append("(extra blank line)")
         labels += ["signed headers" if self.scheme_name != "OSS4" else "additional headers", "payload hash"]
-        return list(zip(labels[-len(lines):] if len(labels) > len(lines) else labels, lines))
+        return list(zip(labels[-len(lines):] if len(labels) > len(lines) else labels, lines, strict=False))
 
     def _canonical_request_table(self) -> str:
         lines = self.canonical_request_lines()
@@ -254,7 +257,7 @@ class SigningTrace:
 _FIELD_NAMES = tuple(f.name for f in __import__("dataclasses").fields(SigningTrace))
 
 
-def _values_of(x: "SigningTrace | Mapping[str, str]") -> dict[str, str]:
+def _values_of(x: SigningTrace | Mapping[str, str]) -> dict[str, str]:
     if isinstance(x, SigningTrace):
         return {n: getattr(x, n) for n in COMPARABLE_STEPS}
     vals = {k: v for k, v in dict(x).items() if isinstance(v, str)}

@@ -25,8 +25,9 @@ import re
 import struct
 import traceback
 import zlib
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -167,7 +168,7 @@ class MaskPainter(widgets.VBox):
                                                   layout=widgets.Layout(width="210px"),
                                                   style={"description_width": "48px"})
         self.color_picker = widgets.ColorPicker(value=color if color.startswith("#") and len(color) == 7
-                                                else "#%02x%02x%02x" % self._color, concise=True,
+                                                else "#{:02x}{:02x}{:02x}".format(*self._color), concise=True,
                                                 layout=widgets.Layout(width="32px"))
         self.buttons: dict[str, widgets.Button] = {}
         for name, label, tip in (("undo", "Undo", "undo (ctrl-z)"), ("redo", "Redo", "redo (ctrl-shift-z)"),
@@ -449,7 +450,7 @@ class MaskPainter(widgets.VBox):
         def handler(*args: Any) -> None:
             try:
                 fn(*args)
-            except Exception as exc:   # noqa: BLE001 - shown to the user, never swallowed silently
+            except Exception as exc:
                 self._show_error(exc)
         return handler
 
@@ -505,7 +506,7 @@ class MaskPainter(widgets.VBox):
             self._finish()
             self._flush()
 
-    def _on_mouse_out(self, x: float, y: float) -> None:
+    def _on_mouse_out(self, _x: float, _y: float) -> None:   # ipycanvas passes the position
         self._pan_last = None
         self._cursor = None
         if self._model.in_stroke:

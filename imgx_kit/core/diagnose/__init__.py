@@ -113,7 +113,8 @@ def diagnose(sent: HttpRequest, creds: Credentials | Lookup | None = None, signe
     causes.sort(key=ranked.index)
     causes = [replace(c, title=tr(c.title), evidence=tr(c.evidence), fix=tr(c.fix)) for c in causes]  # i18n
     return Diagnosis(verdict, tuple(causes), expected, echo.masking(hidden) if echo is not None else None, diff,
-                     tuple(map(tr, f.checked)), tuple(map(tr, f.not_checked)), s.scheme, s.presigned, sent, s.signature, exp.source,
+                     tuple(map(tr, f.checked)), tuple(map(tr, f.not_checked)), s.scheme, s.presigned, sent,
+                     s.signature, exp.source,
                      (time.perf_counter() - t0) * 1000.0, hidden)
 
 
