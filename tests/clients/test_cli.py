@@ -123,7 +123,8 @@ def test_emulator_url_that_is_not_an_emulator(tmp_path, capsys):
 
 def test_upload_needs_sessionid(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv("JIMENG_SESSIONID", raising=False)
-    err = _one_line(capsys, main(["upload", _pngs(tmp_path, 1)[0]]), "JIMENG_SESSIONID is not set", "in the environment")
+    err = _one_line(capsys, main(["upload", _pngs(tmp_path, 1)[0]]),
+                    "JIMENG_SESSIONID is not set", "in the environment")
     assert "Python" not in err
 
 

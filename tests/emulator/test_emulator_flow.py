@@ -80,7 +80,8 @@ def test_upload_checks_auth_and_crc(emu):
     r = send(jimeng_apply(emu, sts(data), data["service_id"], 5))
     info = r.json()["Result"]["UploadAddress"]["StoreInfos"][0]
     url = f"{emu.url}/upload/v1/{info['StoreUri']}"
-    bad_auth = requests.post(url, data=b"hello", headers={"Authorization": info["Auth"] + "x", "Content-CRC32": "3610a686"})
+    bad_auth = requests.post(url, data=b"hello",
+                             headers={"Authorization": info["Auth"] + "x", "Content-CRC32": "3610a686"})
     assert bad_auth.status_code == 401 and bad_auth.json()["code"] == 4011
     bad_crc = requests.post(url, data=b"hello", headers={"Authorization": info["Auth"], "Content-CRC32": "3610a687"})
     assert bad_crc.status_code == 400 and bad_crc.json() == {"code": 4002, "message": "crc32 mismatch", "data": None}
@@ -180,7 +181,7 @@ def test_faults_status_throttle_reset_truncate_latency():
         emu.faults.clear()
         emu.faults.add("oss", truncate=True)
         with pytest.raises(requests.exceptions.ChunkedEncodingError):
-            requests.get(emu.endpoints.oss + "/imgx-demo/nothing").content
+            _ = requests.get(emu.endpoints.oss + "/imgx-demo/nothing").content   # reading the body must raise
         emu.faults.clear()
         emu.faults.add("*", latency=0.2)
         t = time.perf_counter()

@@ -54,7 +54,7 @@ def raw_get(emu, target: str) -> _Raw:
 
 
 def _cases(emu):
-    ib, mb, img, mask = inpaint_inputs(32, 32)
+    ib, mb, _img, _mask = inpaint_inputs(32, 32)
     other = b64png(np.zeros((16, 16), np.uint8), "L")
     grey = b64png(np.dstack([np.full((32, 32), 128, np.uint8)] * 2 + [np.full((32, 32), 160, np.uint8)]))
     colour = b64png(np.dstack([np.zeros((32, 32), np.uint8), np.full((32, 32), 255, np.uint8),
@@ -63,35 +63,49 @@ def _cases(emu):
     return [
         ("bad JSON", lambda: cv_call(emu, None, raw=b"{not json"), 400, 50215),
         ("bad base64", lambda: cv_call(emu, dict(good, binary_data_base64=["!!notb64", mb])), 400, 50215),
-        ("data URL prefix", lambda: cv_call(emu, dict(good, binary_data_base64=["data:image/png;base64," + ib, mb])), 400, 50215),
+        ("data URL prefix", lambda: cv_call(emu, dict(good, binary_data_base64=["data:image/png;base64," + ib, mb])),
+         400, 50215),
         ("mask of another size", lambda: cv_call(emu, dict(good, binary_data_base64=[ib, other])), 400, 50215),
-        ("tinted mask (beyond the JPEG tolerance)", lambda: cv_call(emu, dict(good, binary_data_base64=[ib, grey])), 400, 50215),
+        ("tinted mask (beyond the JPEG tolerance)", lambda: cv_call(emu, dict(good, binary_data_base64=[ib, grey])),
+         400, 50215),
         ("colour mask", lambda: cv_call(emu, dict(good, binary_data_base64=[ib, colour])), 400, 50215),
         ("one input only", lambda: cv_call(emu, dict(good, binary_data_base64=[ib])), 400, 50215),
-        ("not an image", lambda: cv_call(emu, dict(good, binary_data_base64=[base64.b64encode(b"hello").decode(), mb])), 400, 50215),
+        ("not an image", lambda: cv_call(emu, dict(good, binary_data_base64=[base64.b64encode(b"hello").decode(), mb])),
+         400, 50215),
         ("strength out of range", lambda: cv_call(emu, dict(good, strength=1.5)), 400, 50215),
         ("steps not an int", lambda: cv_call(emu, dict(good, steps="30")), 400, 50215),
         ("unknown req_key", lambda: cv_call(emu, dict(good, req_key="nope")), 400, 50215),
         ("wrong content type", lambda: cv_call(emu, good, content_type="text/plain"), 400, 50215),
         ("huge body", lambda: requests.post(f"{emu.endpoints.visual}/?Action=CVProcess&Version=2022-08-31",
                                             data=b"x" * (emu.max_body_visual + 1)), 400, 50215),
-        ("missing Action", lambda: requests.get(f"{emu.endpoints.imagex}/?Version=2018-08-01"), 400, "MissingParameter"),
-        ("unknown Action", lambda: requests.get(f"{emu.endpoints.imagex}/?Action=Nope&Version=2018-08-01"), 404, "InvalidActionOrVersion"),
+        ("missing Action", lambda: requests.get(f"{emu.endpoints.imagex}/?Version=2018-08-01"),
+         400, "MissingParameter"),
+        ("unknown Action", lambda: requests.get(f"{emu.endpoints.imagex}/?Action=Nope&Version=2018-08-01"),
+         404, "InvalidActionOrVersion"),
         ("wrong Version", lambda: cv_call(emu, good, version="2020-01-01"), 404, "InvalidActionOrVersion"),
-        ("GET on CVProcess", lambda: requests.get(f"{emu.endpoints.visual}/?Action=CVProcess&Version=2022-08-31"), 405, "MethodNotAllowed"),
-        ("no Authorization", lambda: requests.post(f"{emu.endpoints.visual}/?Action=CVProcess&Version=2022-08-31", json=good), 401, "MissingAuthenticationToken"),
-        ("garbage Authorization", lambda: requests.get(f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01",
-                                                      headers={"Authorization": "AWS4-HMAC-SHA256 garbage"}), 400, "InvalidAuthorization"),
+        ("GET on CVProcess", lambda: requests.get(f"{emu.endpoints.visual}/?Action=CVProcess&Version=2022-08-31"),
+         405, "MethodNotAllowed"),
+        ("no Authorization", lambda: requests.post(f"{emu.endpoints.visual}/?Action=CVProcess&Version=2022-08-31",
+                                                   json=good),
+         401, "MissingAuthenticationToken"),
+        ("garbage Authorization", lambda: requests.get(
+            f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01",
+            headers={"Authorization": "AWS4-HMAC-SHA256 garbage"}),
+         400, "InvalidAuthorization"),
         ("traversal key", lambda: raw_get(emu, f"/{emu.demo_bucket}/a/../../etc/passwd"), 400, "InvalidObjectName"),
-        ("encoded traversal key", lambda: requests.get(f"{emu.url}/{emu.demo_bucket}/%2E%2E/x"), 400, "InvalidObjectName"),
+        ("encoded traversal key", lambda: requests.get(f"{emu.url}/{emu.demo_bucket}/%2E%2E/x"),
+         400, "InvalidObjectName"),
         ("NUL in key", lambda: requests.get(f"{emu.url}/{emu.demo_bucket}/a%00b"), 400, "InvalidObjectName"),
         ("no such bucket", lambda: requests.get(f"{emu.url}/no-such-bucket/x"), 404, "NoSuchBucket"),
         ("bad process", lambda: requests.get(ik.oss.sign_url(emu.demo_bucket, "m/a.png", emu.endpoints.oss,
                                                               emu.demo_oss_credentials, 600, process="image/resize,w_0",
-                                                              version=4, region=emu.oss_region).signed_request.url), 400, "InvalidArgument"),
+                                                              version=4, region=emu.oss_region).signed_request.url),
+         400, "InvalidArgument"),
         ("unknown process action", lambda: requests.get(ik.oss.sign_url(emu.demo_bucket, "m/a.png", emu.endpoints.oss,
-                                                                         emu.demo_oss_credentials, 600, process="image/flip,1",
-                                                                         version=1).signed_request.url), 400, "InvalidArgument"),
+                                                                         emu.demo_oss_credentials, 600,
+                                                                         process="image/flip,1",
+                                                                         version=1).signed_request.url),
+         400, "InvalidArgument"),
         ("bad bucket name", lambda: requests.put(f"{emu.url}/Bad_Bucket"), 400, "InvalidBucketName"),
         ("jimeng bad JSON", lambda: requests.post(emu.endpoints.jimeng + "/mweb/v1/get_upload_token", data=b"{",
                                                   cookies={"sessionid": emu.demo_sessionid}), 200, "4002"),
@@ -116,7 +130,7 @@ def test_malformed_requests_get_the_real_error_never_a_500(emu):
     cases = _cases(emu)
     assert len(cases) >= 15
     results = []
-    for name, call, status, code in cases:
+    for name, call, _, _ in cases:
         r = call()
         assert "Traceback" not in r.text
         results.append((name, r.status_code, _code(r)))
@@ -192,7 +206,8 @@ def test_state_dir_keeps_oss_objects(tmp_path):
     with running(state_dir=tmp_path) as emu:
         import oss2
         c = emu.demo_oss_credentials
-        oss2.Bucket(oss2.Auth(c.access_key, c.secret_key), emu.endpoints.oss, emu.demo_bucket).put_object("k.txt", b"kept")
+        bucket = oss2.Bucket(oss2.Auth(c.access_key, c.secret_key), emu.endpoints.oss, emu.demo_bucket)
+        bucket.put_object("k.txt", b"kept")
     with running(state_dir=tmp_path) as emu:
         assert emu.state.bucket(emu.demo_bucket).objects["k.txt"].data == b"kept"
 

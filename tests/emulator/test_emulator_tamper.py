@@ -27,7 +27,8 @@ class Template:
     name: str
     make: Callable[[], ik.HttpRequest]
     read: Callable  # response -> code text (None = success)
-    tampers: list[tuple[str, Callable[[ik.HttpRequest, random.Random], ik.HttpRequest], str]] = field(default_factory=list)
+    tampers: list[tuple[str, Callable[[ik.HttpRequest, random.Random], ik.HttpRequest], str]] = field(
+        default_factory=list)
     free: list[Callable[[ik.HttpRequest, random.Random], ik.HttpRequest]] = field(default_factory=list)
 
 
@@ -81,7 +82,8 @@ def auth_ak(req, rng):
     if a.startswith("OSS "):
         ak, _, sig = a[4:].rpartition(":")
         return req.with_header("Authorization", f"OSS {flip(ak, rng, 'XYZ')}:{sig}")
-    return req.with_header("Authorization", re.sub(r"Credential=([^/]+)/", lambda m: f"Credential={flip(m.group(1), rng, 'XYZ')}/", a))
+    return req.with_header("Authorization",
+                           re.sub(r"Credential=([^/]+)/", lambda m: f"Credential={flip(m.group(1), rng, 'XYZ')}/", a))
 
 
 def auth_scope(part: int, value: str):
@@ -160,11 +162,13 @@ def templates(emu) -> list[Template]:
         return jimeng_commit(emu, creds, sid, r.json()["Result"]["UploadAddress"]["SessionKey"])
 
     def boto_apply():
-        url = f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}&UploadNum=1&FileSize=9&s=abc123xyz0"
+        url = (f"{emu.endpoints.imagex}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={sid}"
+               "&UploadNum=1&FileSize=9&s=abc123xyz0")
         return BOTO_STYLE.sign(ik.HttpRequest.build("GET", url, [("Host", emu.upload_host)]), creds).signed_request
 
     def volc_apply():
-        url = f"{emu.url}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={emu.demo_service_id}&UploadNum=1&FileSize=9"
+        url = (f"{emu.url}/?Action=ApplyImageUpload&Version=2018-08-01&ServiceId={emu.demo_service_id}"
+               "&UploadNum=1&FileSize=9")
         return ik.presets.IMAGEX_OPENAPI.sign(ik.HttpRequest.build("GET", url), volc).signed_request
 
     def volc_cv():
@@ -182,7 +186,8 @@ def templates(emu) -> list[Template]:
 
     def jimeng_token():
         return ik.HttpRequest.build("POST", emu.endpoints.jimeng + "/mweb/v1/get_upload_token?aid=513695",
-                                    [("Content-Type", "application/json"), ("Cookie", f"sessionid={emu.demo_sessionid}")],
+                                    [("Content-Type", "application/json"),
+                                     ("Cookie", f"sessionid={emu.demo_sessionid}")],
                                     '{"scene":2}')
 
     key = "tamper/obj.txt"
@@ -240,10 +245,12 @@ def templates(emu) -> list[Template]:
                  ("store uri", lambda q, r: q.with_url(q.url[:-3] + flip(q.url[-3:], r)), "Upload4040")],
                  [unsigned_header]),
         Template("Jimeng get_upload_token", jimeng_token, jimeng_code, [
-                 ("sessionid", set_header("Cookie", lambda v, r: "sessionid=" + flip(v.split("=", 1)[1], r, "xyz")), "ret1015")],
+                 ("sessionid", set_header("Cookie", lambda v, r: "sessionid=" + flip(v.split("=", 1)[1], r, "xyz")),
+                  "ret1015")],
                  [unsigned_header]),
     ]
-    oss_common = [("signature", None, sdm), ("key", lambda q, r: q.with_url(q.url.replace("obj.txt", f"obj{r.randrange(9)}.txt")), sdm)]
+    oss_common = [("signature", None, sdm),
+                  ("key", lambda q, r: q.with_url(q.url.replace("obj.txt", f"obj{r.randrange(9)}.txt")), sdm)]
     out += [
         Template("OSS V1 header", oss_v1_header, oss_code, [
                  ("signature", auth_sig, sdm), ("access key", auth_ak, "InvalidAccessKeyId"), oss_common[1],
@@ -266,7 +273,8 @@ def templates(emu) -> list[Template]:
                  [unsigned_header]),
         Template("OSS V4 URL", oss_v4_url, oss_code, [
                  ("signature", query_set("x-oss-signature", lambda v, r: flip(v, r)), sdm),
-                 ("access key", query_set("x-oss-credential", lambda v, r: flip(v[:6], r, "XYZ") + v[6:]), "InvalidAccessKeyId"),
+                 ("access key", query_set("x-oss-credential", lambda v, r: flip(v[:6], r, "XYZ") + v[6:]),
+                  "InvalidAccessKeyId"),
                  ("x-oss-expires", query_set("x-oss-expires", lambda v, r: str(int(v) + 1 + r.randrange(9))), sdm),
                  ("x-oss-date", query_set("x-oss-date", plus_seconds("amz")), sdm), oss_common[1],
                  ("add query", query_add("zz="), sdm)],

@@ -49,7 +49,8 @@ def generate_volcengine_signature(access_key, secret_key, method, uri, query, he
     for part in (region, service, "request"):
         k = sign(k, part)
     signature = hmac.new(k, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
-    auth = f"{algorithm} Credential={access_key}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}"
+    auth = (f"{algorithm} Credential={access_key}/{credential_scope}, "
+            f"SignedHeaders={signed_headers}, Signature={signature}")
     headers.update({"X-Date": current_date, "Authorization": auth, "X-Content-Sha256": payload_hash,
                     "Content-Type": content_type})
     return auth, current_date
@@ -142,7 +143,8 @@ def test_seed_backend_signs_the_visual_root_and_inpaints_with_a_binary_mask(emu)
     m = np.asarray(painted_mask(size, [(100, 100), (110, 104)]).convert("L")) > 127
     buf = io.BytesIO()
     Image.fromarray((m * 255).astype(np.uint8), "L").save(buf, "PNG")
-    r = client(emu).post("/inpaint", json={"image": canvas_jpeg(img), "mask": base64.b64encode(buf.getvalue()).decode()})
+    r = client(emu).post("/inpaint",
+                         json={"image": canvas_jpeg(img), "mask": base64.b64encode(buf.getvalue()).decode()})
     out = r.get_json()
     assert r.status_code == 200 and out["code"] == 10000 and out["status"] == 10000, out
     assert len(out["request_id"]) == 34 and out["time_elapsed"].endswith(("ms", "s"))

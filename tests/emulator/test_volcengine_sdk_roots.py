@@ -46,7 +46,8 @@ def test_upload_image_from_files(tmp_path, monkeypatch, mib, chunked):
         assert slot.size == len(data) and slot.crc == f"{zlib.crc32(data) & 0xFFFFFFFF:08x}"
         puts = [e for e in emu.log if e.route == "upload"]
         if chunked:                     # init, n parts, merge (SDK: parts of 20 MiB, the last the rest)
-            assert [e.target.split("?")[1].split("=")[0] for e in puts] == ["uploads", "partNumber", "partNumber", "uploadID"]
+            assert [e.target.split("?")[1].split("=")[0] for e in puts] == [
+                "uploads", "partNumber", "partNumber", "uploadID"]
         else:
             assert len(puts) == 1 and "?" not in puts[0].target
         assert all(e.ok for e in emu.log) and emu.errors == []
