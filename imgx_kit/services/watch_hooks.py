@@ -176,6 +176,22 @@ class _Depth:
         _local.depth -= 1
 
 
+def _send_timed(call: Call, send: Callable[[], Any]) -> Any:
+    """``send()`` inside the watch's own-call guard, timed into ``call``; an exception is recorded on
+    ``call``, delivered to the watches and raised again unchanged."""
+    t0 = time.perf_counter()
+    with _Depth():
+        try:
+            resp = send()
+        except BaseException as e:
+            call.elapsed_ms = (time.perf_counter() - t0) * 1000
+            call.error = scrub(f"{type(e).__name__}: {e}")[:500]
+            _deliver(call)
+            raise
+    call.elapsed_ms = (time.perf_counter() - t0) * 1000
+    return resp
+
+
 # ---- requests ----------------------------------------------------------------------------------------
 def _wrap_requests(send: Callable[..., Any]) -> Callable[..., Any]:
     def send_watched(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -185,16 +201,7 @@ def _wrap_requests(send: Callable[..., Any]) -> Callable[..., Any]:
         req, note = _capture_prepared(request)
         call = Call("requests", str(request.method or "GET"), str(request.url), req, note, _utcnow())
         call.session_changes = _session_changes(request)
-        t0 = time.perf_counter()
-        with _Depth():
-            try:
-                resp = send(adapter, request, *args, **kwargs)
-            except BaseException as e:
-                call.elapsed_ms = (time.perf_counter() - t0) * 1000
-                call.error = scrub(f"{type(e).__name__}: {e}")[:500]
-                _deliver(call)
-                raise
-        call.elapsed_ms = (time.perf_counter() - t0) * 1000
+        resp = _send_timed(call, lambda: send(adapter, request, *args, **kwargs))
         _take_response(call, resp.status_code, resp.reason or "", resp.headers.items())
         if _wants_body(call):
             if stream:
@@ -287,16 +294,7 @@ def _wrap_botocore(send: Callable[..., Any]) -> Callable[..., Any]:
             return send(session, request, *args, **kwargs)
         req, note = _capture_aws(request)
         call = Call("botocore", str(request.method), str(request.url), req, note, _utcnow())
-        t0 = time.perf_counter()
-        with _Depth():
-            try:
-                resp = send(session, request, *args, **kwargs)
-            except BaseException as e:
-                call.elapsed_ms = (time.perf_counter() - t0) * 1000
-                call.error = scrub(f"{type(e).__name__}: {e}")[:500]
-                _deliver(call)
-                raise
-        call.elapsed_ms = (time.perf_counter() - t0) * 1000
+        resp = _send_timed(call, lambda: send(session, request, *args, **kwargs))
         raw = resp.raw
         _take_response(call, resp.status_code, getattr(raw, "reason", "") or "", resp.headers.items())
         if _wants_body(call):
@@ -341,16 +339,7 @@ def _wrap_urllib3(urlopen: Callable[..., Any]) -> Callable[..., Any]:
         full = url if "://" in url else f"{pool.scheme}://{_netloc(pool)}{url}"
         req, note = _capture_plain(method, full, pool.headers if headers is None else headers, body)
         call = Call("urllib3", str(method), full, req, note, _utcnow())
-        t0 = time.perf_counter()
-        with _Depth():
-            try:
-                resp = urlopen(pool, method, url, *args, **kwargs)
-            except BaseException as e:
-                call.elapsed_ms = (time.perf_counter() - t0) * 1000
-                call.error = scrub(f"{type(e).__name__}: {e}")[:500]
-                _deliver(call)
-                raise
-        call.elapsed_ms = (time.perf_counter() - t0) * 1000
+        resp = _send_timed(call, lambda: urlopen(pool, method, url, *args, **kwargs))
         _take_response(call, resp.status, getattr(resp, "reason", "") or "", resp.headers.items())
         if _wants_body(call):
             call.body, call.body_note = _peek(resp)
