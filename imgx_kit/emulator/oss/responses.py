@@ -43,6 +43,7 @@ from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response
 
 from ...core import oss_sign
+from ...core.declared import scheme_word
 from ...core.errors import ImgxError, ProcessSyntaxError
 from ...core.oss_process import Process
 from ...core.request import HttpRequest
@@ -292,9 +293,13 @@ def _check_md5(c: Call) -> Response | None:
 
 
 # ---- authentication and ACLs -------------------------------------------------------------------------
+def _declared(c: Call) -> str | None:
+    """The scheme the request names (``core.declared``, the one parser of what a request declares)."""
+    return scheme_word(c.req.header("Authorization"), c.req.query)
+
+
 def _signed(c: Call) -> bool:
-    return (c.req.header("Authorization") is not None or c.has_q("OSSAccessKeyId")
-            or c.has_q("x-oss-signature-version") or c.has_q("x-oss-credential"))
+    return _declared(c) is not None
 
 
 def _provided(c: Call) -> tuple[str, str]:
@@ -329,7 +334,7 @@ def _verified(c: Call, bucket: Bucket | None, key: str | None, op: str, name: st
         return _err(c, "AccessDenied", bucket=name, ec="0003-00000001")
     v = oss_sign.verify(c.req, c.state.lookup_oss, name or "", key, region=c.region, now=c.now,
                         max_skew=c.max_skew)
-    v4 = (c.req.header("Authorization") or "").startswith("OSS4-") or c.has_q("x-oss-signature-version")
+    v4 = _declared(c) == "OSS4"
     c.verdict(v.code, v.message, v.expected, "OSS4" if v4 else "OSS")
     if v.ok:
         return None
