@@ -311,18 +311,7 @@ def _wrap_botocore(send: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _capture_aws(r: Any) -> tuple[HttpRequest | None, str]:
-    headers = [(_text(k), _text(v)) for k, v in r.headers.items()]
-    body, note = r.body, ""
-    if body is None:
-        body = b""
-    elif not isinstance(body, (bytes, bytearray, str)):
-        body, note = _read_seekable(body)
-        if body is None:
-            return None, note
-    try:
-        return HttpRequest.build(str(r.method), str(r.url), headers, body), note
-    except ImgxError as e:
-        return None, f"not captured: {e.message}"
+    return _capture_plain(str(r.method), str(r.url), r.headers.items(), r.body)
 
 
 def _text(v: Any) -> str:
@@ -357,6 +346,8 @@ def _netloc(pool: Any) -> str:
 
 
 def _capture_plain(method: str, url: str, headers: Any, body: Any) -> tuple[HttpRequest | None, str]:
+    """The request as sent: ``headers`` a mapping or (name, value) pairs, ``body`` bytes, text, None or a
+    seekable stream (read and rewound); ``(None, why)`` when it cannot be captured."""
     note = ""
     if body is None:
         body = b""
@@ -364,8 +355,9 @@ def _capture_plain(method: str, url: str, headers: Any, body: Any) -> tuple[Http
         body, note = _read_seekable(body)
         if body is None:
             return None, note
+    items = headers.items() if hasattr(headers, "items") else (headers or ())
     try:
-        pairs = [(_text(k), _text(v)) for k, v in dict(headers or {}).items()]
+        pairs = [(_text(k), _text(v)) for k, v in items]
         return HttpRequest.build(str(method), url, pairs, body), note
     except ImgxError as e:
         return None, f"not captured: {e.message}"
