@@ -113,11 +113,7 @@ def _aws_uri_variants(m: Model) -> Iterator[tuple[str, str, str]]:
         for alt in (C.uri_encode(spaced, keep_slash=True), C.canonical_uri(raw.replace("+", "%20"), sc, m.normalize)):
             yield "plus-in-path", alt, "the signature matches the path with '+' read as a space"
     if any(ord(c) > 127 for c in dec):
-        for form in ("NFC", "NFD"):
-            alt = unicodedata.normalize(form, dec)
-            if alt != dec:
-                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), \
-                    f"the signature matches the {form} form of the path"
+        yield from _normalised_forms(dec)
         try:
             moj = dec.encode("utf-8").decode("latin-1")
             yield "unicode-normalization", C.uri_encode(moj, keep_slash=True), \
@@ -156,13 +152,18 @@ def _s3_uri_variants(m: Model, raw: str) -> Iterator[tuple[str, str, str]]:
         if alt != raw:
             yield "path-normalization", C.s3_canonical_uri(alt), f"the signature matches the path {what}"
     if any(ord(c) > 127 for c in dec):
-        for form in ("NFC", "NFD"):
-            alt = unicodedata.normalize(form, dec)
-            if alt != dec:
-                yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), \
-                    f"the signature matches the {form} form of the path"
+        yield from _normalised_forms(dec)
 
 
+
+
+def _normalised_forms(dec: str) -> Iterator[tuple[str, str, str]]:
+    """The path's NFC and NFD forms, where they differ from it (generic and S3 paths alike)."""
+    for form in ("NFC", "NFD"):
+        alt = unicodedata.normalize(form, dec)
+        if alt != dec:
+            yield "unicode-normalization", C.uri_encode(alt, keep_slash=True), \
+                f"the signature matches the {form} form of the path"
 
 
 def _enc_pairs(pairs: list[tuple[str, str]], enc: Callable[[str], str], bare: bool) -> list[str]:
